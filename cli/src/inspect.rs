@@ -1,0 +1,90 @@
+//! `pgark inspect`: one archive's facts, tables and restore instructions.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use pgark_engine::{Archive, Compression};
+use serde_json::json;
+
+use crate::units::bytes;
+
+pub fn run(path: &Path, as_json: bool) -> Result<ExitCode> {
+    let archive = Archive::open(path)?;
+    let m = archive.manifest();
+    let compression = match m.settings.compression {
+        Compression::None => "none".to_string(),
+        Compression::Zstd { level } => format!("zstd level {level}"),
+    };
+    if as_json {
+        let tables: Vec<_> = m
+            .tables
+            .iter()
+            .map(|t| {
+                json!({
+                    "schema": t.schema, "name": t.name, "rows": t.rows(), "raw_bytes": t.raw_bytes(),
+                    "stored_bytes": t.stored_bytes(), "chunks": t.chunks.len(), "format": t.format.sql(),
+                })
+            })
+            .collect();
+        let v = json!({
+            "path": path, "file_bytes": archive.file_len(), "database": m.database,
+            "server_version": m.server_version, "encoding": m.encoding, "tool_version": m.tool_version,
+            "snapshot_time": m.snapshot_time, "finished_time": m.finished_time, "settings": m.settings,
+            "totals": { "tables": m.tables.len(), "rows": m.total_rows(), "raw_bytes": m.total_raw_bytes(),
+                        "stored_bytes": m.total_stored_bytes(), "chunks": m.total_chunks(), "schema_items": m.items.len() },
+            "tables": tables,
+        });
+        println!("{}", serde_json::to_string_pretty(&v).context("encoding JSON")?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("archive:     {} ({})", path.display(), bytes(archive.file_len()));
+    println!("database:    {} (PostgreSQL {}, {})", m.database, m.server_version, m.encoding);
+    println!("snapshot:    {}", m.snapshot_time.format("%Y-%m-%d %H:%M:%S UTC"));
+    println!(
+        "finished:    {} ({:.1} s after the snapshot)",
+        m.finished_time.format("%Y-%m-%d %H:%M:%S UTC"),
+        (m.finished_time - m.snapshot_time).num_milliseconds() as f64 / 1000.0
+    );
+    println!("written by:  pgark {}", m.tool_version);
+    println!("settings:    {} jobs, chunks of {}, {}", m.settings.jobs, bytes(m.settings.chunk_size), compression);
+    for (label, list) in [
+        ("schemas", &m.settings.schemas),
+        ("excluded schemas", &m.settings.exclude_schemas),
+        ("tables", &m.settings.tables),
+        ("excluded tables", &m.settings.exclude_tables),
+    ] {
+        if !list.is_empty() {
+            println!("only:        {label} {}", list.join(", "));
+        }
+    }
+    println!();
+    println!("{:<48} {:>12} {:>11} {:>11} {:>7}", "table", "rows", "raw", "stored", "chunks");
+    let mut tables: Vec<_> = m.tables.iter().collect();
+    tables.sort_by_key(|t| std::cmp::Reverse(t.raw_bytes()));
+    for t in tables {
+        println!(
+            "{:<48} {:>12} {:>11} {:>11} {:>7}",
+            t.display_name(),
+            t.rows(),
+            bytes(t.raw_bytes()),
+            bytes(t.stored_bytes()),
+            t.chunks.len()
+        );
+    }
+    let ratio =
+        if m.total_stored_bytes() > 0 { m.total_raw_bytes() as f64 / m.total_stored_bytes() as f64 } else { 1.0 };
+    println!(
+        "total: {} tables, {} rows, {} raw, {} stored ({ratio:.1}x), {} chunks, {} schema statements",
+        m.tables.len(),
+        m.total_rows(),
+        bytes(m.total_raw_bytes()),
+        bytes(m.total_stored_bytes()),
+        m.total_chunks(),
+        m.items.len()
+    );
+    println!();
+    println!("restore:     pgark restore {} --db postgres://USER@HOST:PORT/NEWDB --create --jobs 4", path.display());
+    println!("check first: pgark verify {}", path.display());
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,325 @@
+//! `pgark`: fast, verifiable PostgreSQL backups in one archive file.
+
+mod demo;
+mod inspect;
+mod progress;
+mod units;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use pgark_engine::{
+    dump, restore, Archive, Compression, ConnectOptions, DumpOptions, Filter, RestoreOptions, Section, Target,
+};
+
+use crate::progress::Bars;
+use crate::units::{bytes, parse_size, secs};
+
+#[derive(Parser)]
+#[command(name = "pgark", version, about = "Fast, verifiable PostgreSQL backups in one archive file")]
+struct Cli {
+    /// No progress bars.
+    #[arg(long, short, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Dump a database into one .pgark archive.
+    #[command(alias = "backup")]
+    Dump(DumpArgs),
+    /// Restore an archive into a database, in parallel.
+    Restore(RestoreArgs),
+    /// Check every hash in an archive, without a database.
+    #[command(alias = "validate")]
+    Verify {
+        /// The archive.
+        archive: PathBuf,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show what an archive holds and how to restore it.
+    Inspect {
+        /// The archive.
+        archive: PathBuf,
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Throwaway local PostgreSQL + sample data → dump → verify → restore → compare.
+    Demo(demo::DemoArgs),
+}
+
+/// Where the database is.
+#[derive(Args, Clone)]
+struct ConnArgs {
+    /// Connection URL (postgres://user@host:port/db?sslmode=verify-full&sslrootcert=ca.pem);
+    /// PG* environment variables fill in what it leaves out.
+    #[arg(long, env = "PGARK_DATABASE_URL", hide_env_values = true)]
+    db: Option<String>,
+    /// Supabase project ref (connects to db.REF.supabase.co; password from SUPABASE_DB_PASSWORD or PGPASSWORD).
+    #[arg(long, conflicts_with = "db")]
+    project_ref: Option<String>,
+}
+
+impl ConnArgs {
+    fn target(&self) -> Result<Target> {
+        Ok(Target::resolve(&ConnectOptions { url: self.db.clone(), project_ref: self.project_ref.clone() })?)
+    }
+}
+
+/// Schema and table selection.
+#[derive(Args, Clone, Default)]
+struct FilterArgs {
+    /// Only these schemas (repeatable; * and ? wildcards).
+    #[arg(long = "schema", short = 'n', value_name = "PATTERN")]
+    schemas: Vec<String>,
+    /// Leave these schemas out.
+    #[arg(long = "exclude-schema", short = 'N', value_name = "PATTERN")]
+    exclude_schemas: Vec<String>,
+    /// Only these tables (`name` or `schema.name`; repeatable; wildcards).
+    #[arg(long = "table", short = 't', value_name = "PATTERN")]
+    tables: Vec<String>,
+    /// Leave these tables out.
+    #[arg(long = "exclude-table", short = 'T', value_name = "PATTERN")]
+    exclude_tables: Vec<String>,
+}
+
+impl From<FilterArgs> for Filter {
+    fn from(f: FilterArgs) -> Filter {
+        Filter {
+            schemas: f.schemas,
+            exclude_schemas: f.exclude_schemas,
+            tables: f.tables,
+            exclude_tables: f.exclude_tables,
+        }
+    }
+}
+
+#[derive(Args)]
+struct DumpArgs {
+    #[command(flatten)]
+    conn: ConnArgs,
+    /// Archive file, or a directory to create `<db>_<UTC time>.pgark` in.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Parallel connections.
+    #[arg(long, short, default_value_t = 2)]
+    jobs: usize,
+    /// Target size of a chunk (heap + TOAST bytes), e.g. 64MiB.
+    #[arg(long, default_value = "64MiB", value_parser = parse_size)]
+    chunk_size: u64,
+    /// zstd compression level.
+    #[arg(long, default_value_t = 1, allow_negative_numbers = true)]
+    level: i32,
+    /// Store chunks uncompressed.
+    #[arg(long, conflicts_with = "level")]
+    no_compress: bool,
+    #[command(flatten)]
+    filter: FilterArgs,
+    /// Print the plan (tables, chunks, estimated bytes) and copy nothing.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+#[derive(Args)]
+struct RestoreArgs {
+    /// The archive.
+    archive: PathBuf,
+    #[command(flatten)]
+    conn: ConnArgs,
+    /// Parallel connections.
+    #[arg(long, short, default_value_t = 2)]
+    jobs: usize,
+    /// Drop the archive's objects from the target before restoring.
+    #[arg(long)]
+    clean: bool,
+    /// Create the target database first.
+    #[arg(long)]
+    create: bool,
+    /// Only these sections (pre-data, data, post-data; repeatable).
+    #[arg(long = "section", value_parser = parse_section)]
+    sections: Vec<Section>,
+    #[command(flatten)]
+    filter: FilterArgs,
+    /// Print what would be restored and change nothing.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+fn parse_section(s: &str) -> Result<Section, String> {
+    match s {
+        "pre-data" => Ok(Section::PreData),
+        "data" => Ok(Section::Data),
+        "post-data" => Ok(Section::PostData),
+        _ => Err(format!("unknown section '{s}' (use pre-data, data or post-data)")),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Dump(args) => run_dump(args, cli.quiet).await,
+        Command::Restore(args) => run_restore(args, cli.quiet).await,
+        Command::Verify { archive, json } => run_verify(&archive, json, cli.quiet),
+        Command::Inspect { archive, json } => inspect::run(&archive, json),
+        Command::Demo(args) => demo::run(args, cli.quiet).await,
+    }
+}
+
+async fn run_dump(args: DumpArgs, quiet: bool) -> Result<ExitCode> {
+    let target = args.conn.target()?;
+    let options = DumpOptions {
+        chunk_size: args.chunk_size,
+        jobs: args.jobs,
+        compression: if args.no_compress { Compression::None } else { Compression::Zstd { level: args.level } },
+        filter: args.filter.into(),
+    };
+    if !args.dry_run && args.output.is_none() {
+        bail!("--output is required: an archive file or a directory to create it in");
+    }
+    let plan = dump::prepare(&target, &options).await?;
+    if args.dry_run {
+        print_dump_plan(&plan);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let path = dump::output_path(args.output.as_deref().expect("checked above"), &plan.database, plan.snapshot_time);
+    let summary = plan.execute(&path, Arc::new(Bars::new(quiet))).await?;
+    println!(
+        "wrote {}: {} tables, {} rows, {} chunks, {} of COPY data in {} ({})",
+        summary.path.display(),
+        summary.tables,
+        summary.rows,
+        summary.chunks,
+        bytes(summary.raw_bytes),
+        bytes(summary.file_bytes),
+        secs(summary.elapsed)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_dump_plan(plan: &dump::DumpPlan) {
+    println!(
+        "dump plan for database {} (PostgreSQL {}), snapshot at {}",
+        plan.database, plan.server_version, plan.snapshot_time
+    );
+    println!("{:<48} {:>10} {:>7} {:>12}  format", "table", "blocks", "chunks", "est. bytes");
+    let mut tables: Vec<_> = plan.tables.iter().collect();
+    tables.sort_by_key(|t| std::cmp::Reverse(t.table_bytes));
+    for t in tables {
+        println!(
+            "{:<48} {:>10} {:>7} {:>12}  {}",
+            t.display_name(),
+            t.blocks,
+            t.chunks.len(),
+            bytes(t.table_bytes),
+            t.format.sql()
+        );
+    }
+    println!(
+        "total: {} tables, {} chunks, about {} on disk; {} schema statements; {} jobs",
+        plan.tables.len(),
+        plan.chunk_count(),
+        bytes(plan.estimated_bytes()),
+        plan.items.len(),
+        plan.options().jobs
+    );
+}
+
+async fn run_restore(args: RestoreArgs, quiet: bool) -> Result<ExitCode> {
+    let archive = Arc::new(Archive::open(&args.archive)?);
+    let options = RestoreOptions {
+        jobs: args.jobs,
+        clean: args.clean,
+        create: args.create,
+        sections: args.sections,
+        filter: args.filter.into(),
+    };
+    let plan = restore::prepare(&archive, &options)?;
+    if args.dry_run {
+        let m = archive.manifest();
+        println!("restore plan for {} (database {}, {})", args.archive.display(), m.database, m.snapshot_time);
+        println!("pre-data: {} statements", plan.pre_data.len());
+        for i in &plan.pre_data {
+            println!(
+                "  {:<18} {}",
+                i.kind.name(),
+                i.schema.as_ref().map_or(i.name.clone(), |s| format!("{s}.{}", i.name))
+            );
+        }
+        let raw: u64 = plan.chunks.iter().map(|&(t, c)| m.tables[t].chunks[c].raw_len).sum();
+        println!(
+            "data: {} tables, {} chunks, {} of COPY data; {} sequence values",
+            plan.table_count(),
+            plan.chunks.len(),
+            bytes(raw),
+            plan.data_items.len()
+        );
+        println!("post-data: {} statements", plan.post_data.len());
+        for i in &plan.post_data {
+            println!(
+                "  {:<18} {}",
+                i.kind.name(),
+                i.schema.as_ref().map_or(i.name.clone(), |s| format!("{s}.{}", i.name))
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let target = args.conn.target()?;
+    let summary = plan.execute(archive, &target, Arc::new(Bars::new(quiet))).await?;
+    println!(
+        "restored {} tables, {} rows ({} chunks, {}) and {} schema statements into {} in {}",
+        summary.tables,
+        summary.rows,
+        summary.chunks,
+        bytes(summary.raw_bytes),
+        summary.statements,
+        target.describe(),
+        secs(summary.elapsed)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_verify(path: &Path, json: bool, quiet: bool) -> Result<ExitCode> {
+    let started = std::time::Instant::now();
+    let archive = Archive::open(path)?;
+    let report = pgark_engine::verify(&archive, &Bars::new(quiet || json));
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report).context("encoding the report")?);
+    } else {
+        for p in &report.problems {
+            eprintln!("corrupt: {p}");
+        }
+        let elapsed = started.elapsed();
+        let status = if report.ok() { "ok" } else { "FAILED" };
+        println!(
+            "{status}: {} — {} chunks, {} rows, {} raw ({} stored) checked in {} ({}/s); {} problem(s)",
+            path.display(),
+            report.chunks,
+            report.rows,
+            bytes(report.raw_bytes),
+            bytes(report.stored_bytes),
+            secs(elapsed),
+            bytes((report.raw_bytes as f64 / elapsed.as_secs_f64().max(1e-9)) as u64),
+            report.problems.len()
+        );
+    }
+    Ok(if report.ok() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}

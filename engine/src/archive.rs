@@ -1,0 +1,87 @@
+//! The archive layout: a fixed header, chunk frames, the manifest, a fixed footer.
+//!
+//! ```text
+//! header   16 B   magic "PGARK\r\n\x1a", format version (u32 LE), flags (u32 LE, 0)
+//! chunks          one frame per chunk (zstd frame or raw COPY bytes), any order
+//! manifest        zstd-compressed JSON (see `Manifest`)
+//! footer   72 B   manifest offset, stored length, raw length (u64 LE each),
+//!                 blake3 of the stored manifest (32 B), format version, flags (u32 LE),
+//!                 end magic "PGARKEND"
+//! ```
+
+/// First bytes of every archive.
+pub const MAGIC: &[u8; 8] = b"PGARK\r\n\x1a";
+/// Last bytes of every complete archive.
+pub const END_MAGIC: &[u8; 8] = b"PGARKEND";
+/// The format version this build writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+/// Header length.
+pub const HEADER_LEN: usize = 16;
+/// Footer length.
+pub const FOOTER_LEN: usize = 72;
+
+/// The archive header's bytes.
+pub(crate) fn header() -> [u8; HEADER_LEN] {
+    let mut h = [0u8; HEADER_LEN];
+    h[..8].copy_from_slice(MAGIC);
+    h[8..12].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
+    h
+}
+
+/// Where the manifest is and how to check it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Footer {
+    pub manifest_offset: u64,
+    pub manifest_len: u64,
+    pub manifest_raw_len: u64,
+    pub manifest_blake3: [u8; 32],
+    pub version: u32,
+}
+
+impl Footer {
+    pub fn encode(&self) -> [u8; FOOTER_LEN] {
+        let mut f = [0u8; FOOTER_LEN];
+        f[0..8].copy_from_slice(&self.manifest_offset.to_le_bytes());
+        f[8..16].copy_from_slice(&self.manifest_len.to_le_bytes());
+        f[16..24].copy_from_slice(&self.manifest_raw_len.to_le_bytes());
+        f[24..56].copy_from_slice(&self.manifest_blake3);
+        f[56..60].copy_from_slice(&self.version.to_le_bytes());
+        f[64..72].copy_from_slice(END_MAGIC);
+        f
+    }
+
+    /// Decodes a footer; `None` when the end magic is missing.
+    pub fn decode(f: &[u8; FOOTER_LEN]) -> Option<Footer> {
+        if &f[64..72] != END_MAGIC {
+            return None;
+        }
+        let u64_at = |i: usize| u64::from_le_bytes(f[i..i + 8].try_into().expect("8 bytes"));
+        Some(Footer {
+            manifest_offset: u64_at(0),
+            manifest_len: u64_at(8),
+            manifest_raw_len: u64_at(16),
+            manifest_blake3: f[24..56].try_into().expect("32 bytes"),
+            version: u32::from_le_bytes(f[56..60].try_into().expect("4 bytes")),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn footer_round_trips() {
+        let f = Footer {
+            manifest_offset: 123,
+            manifest_len: 456,
+            manifest_raw_len: 789,
+            manifest_blake3: [7; 32],
+            version: FORMAT_VERSION,
+        };
+        assert_eq!(Footer::decode(&f.encode()), Some(f));
+        let mut bad = f.encode();
+        bad[70] ^= 1;
+        assert_eq!(Footer::decode(&bad), None);
+    }
+}

@@ -1,0 +1,161 @@
+//! Reading an archive: the file is mapped with memmap2; opening reads only the header, footer and
+//! manifest; chunks are checked against their hashes whenever they are read.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use memmap2::Mmap;
+
+use crate::archive::{Footer, FOOTER_LEN, FORMAT_VERSION, HEADER_LEN, MAGIC};
+use crate::error::{Error, Result};
+use crate::manifest::{ChunkEntry, Compression, Manifest, TableEntry};
+
+/// Largest manifest a reader accepts (raw JSON), so a damaged length cannot exhaust memory.
+const MAX_MANIFEST: u64 = 1 << 31;
+
+/// An open, structurally valid archive.
+pub struct Archive {
+    path: PathBuf,
+    map: Mmap,
+    manifest: Manifest,
+    manifest_offset: u64,
+}
+
+impl std::fmt::Debug for Archive {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Archive").field("path", &self.path).finish()
+    }
+}
+
+impl Archive {
+    /// Opens an archive and checks header, footer and manifest hash.
+    pub fn open(path: &Path) -> Result<Archive> {
+        let bad = |reason: String| Error::Archive { path: path.to_path_buf(), reason };
+        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        let meta = file.metadata().map_err(|e| Error::io(path, e))?;
+        if meta.is_dir() {
+            return Err(bad("is a directory, not a pgark archive".into()));
+        }
+        let len = meta.len();
+        if len == 0 {
+            return Err(bad("empty file, not a pgark archive".into()));
+        }
+        if len < HEADER_LEN as u64 {
+            return Err(bad(format!("only {len} bytes: not a pgark archive (or truncated)")));
+        }
+        // SAFETY: the map is read-only; pgark never maps a file it is writing, and the length is
+        // checked against the metadata before any access.
+        let map = unsafe { Mmap::map(&file) }.map_err(|e| Error::io(path, e))?;
+        if map.len() as u64 != len {
+            return Err(bad("file changed size while being opened".into()));
+        }
+        if &map[..8] != MAGIC {
+            return Err(bad("not a pgark archive (wrong magic bytes)".into()));
+        }
+        let version = u32::from_le_bytes(map[8..12].try_into().expect("4 bytes"));
+        if version != FORMAT_VERSION {
+            return Err(bad(format!(
+                "archive format version {version} is not supported by this pgark (reads version {FORMAT_VERSION}); use a matching pgark release"
+            )));
+        }
+        if len < (HEADER_LEN + FOOTER_LEN) as u64 {
+            return Err(bad("truncated: no footer (the dump did not finish)".into()));
+        }
+        let footer_bytes: &[u8; FOOTER_LEN] = map[map.len() - FOOTER_LEN..].try_into().expect("footer length");
+        let footer = Footer::decode(footer_bytes)
+            .ok_or_else(|| bad("truncated or damaged: no footer at the end (the dump did not finish?)".into()))?;
+        if footer.version != version {
+            return Err(bad(format!("footer version {} differs from header version {version}", footer.version)));
+        }
+        let end = len - FOOTER_LEN as u64;
+        if footer.manifest_offset < HEADER_LEN as u64
+            || footer.manifest_offset.checked_add(footer.manifest_len) != Some(end)
+        {
+            return Err(bad("damaged footer: the manifest position does not fit the file".into()));
+        }
+        if footer.manifest_raw_len > MAX_MANIFEST {
+            return Err(bad(format!("damaged footer: manifest size {} is implausible", footer.manifest_raw_len)));
+        }
+        let stored = &map[footer.manifest_offset as usize..end as usize];
+        if blake3::hash(stored).as_bytes() != &footer.manifest_blake3 {
+            return Err(bad(format!(
+                "manifest is corrupt (blake3 mismatch over bytes {}..{})",
+                footer.manifest_offset, end
+            )));
+        }
+        let json = zstd::bulk::decompress(stored, footer.manifest_raw_len as usize)
+            .map_err(|e| bad(format!("manifest cannot be decompressed: {e}")))?;
+        let manifest: Manifest =
+            serde_json::from_slice(&json).map_err(|e| bad(format!("manifest cannot be parsed: {e}")))?;
+        let archive = Archive { path: path.to_path_buf(), map, manifest, manifest_offset: footer.manifest_offset };
+        archive.check_layout()?;
+        Ok(archive)
+    }
+
+    /// Every chunk must lie between the header and the manifest.
+    fn check_layout(&self) -> Result<()> {
+        for t in &self.manifest.tables {
+            for c in &t.chunks {
+                let end = c.offset.checked_add(c.stored_len);
+                if c.offset < HEADER_LEN as u64 || end.is_none_or(|e| e > self.manifest_offset) {
+                    return Err(self.chunk_error(t, c, "manifest places the chunk outside the data area".into()));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The archive's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The manifest.
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// Size of the file in bytes.
+    pub fn file_len(&self) -> u64 {
+        self.map.len() as u64
+    }
+
+    fn chunk_error(&self, table: &TableEntry, chunk: &ChunkEntry, reason: String) -> Error {
+        Error::Chunk {
+            path: self.path.clone(),
+            table: table.display_name(),
+            chunk: chunk.index,
+            offset: chunk.offset,
+            reason,
+        }
+    }
+
+    /// Reads one chunk, checks both hashes and the row count, and returns the raw COPY stream.
+    pub fn read_chunk(&self, table: &TableEntry, chunk: &ChunkEntry) -> Result<Vec<u8>> {
+        let stored = &self.map[chunk.offset as usize..(chunk.offset + chunk.stored_len) as usize];
+        if blake3::hash(stored).to_hex().as_str() != chunk.stored_blake3 {
+            return Err(self.chunk_error(table, chunk, "stored bytes do not match their blake3 hash".into()));
+        }
+        let raw = match self.manifest.settings.compression {
+            Compression::None => stored.to_vec(),
+            Compression::Zstd { .. } => zstd::bulk::decompress(stored, chunk.raw_len as usize)
+                .map_err(|e| self.chunk_error(table, chunk, format!("cannot decompress: {e}")))?,
+        };
+        if raw.len() as u64 != chunk.raw_len {
+            return Err(self.chunk_error(
+                table,
+                chunk,
+                format!("{} raw bytes, manifest says {}", raw.len(), chunk.raw_len),
+            ));
+        }
+        if blake3::hash(&raw).to_hex().as_str() != chunk.raw_blake3 {
+            return Err(self.chunk_error(table, chunk, "raw COPY data does not match its blake3 hash".into()));
+        }
+        let rows = crate::copy_format::count_rows(table.format, &raw)
+            .map_err(|e| self.chunk_error(table, chunk, format!("malformed COPY data: {e}")))?;
+        if rows != chunk.rows {
+            return Err(self.chunk_error(table, chunk, format!("{rows} rows, manifest says {}", chunk.rows)));
+        }
+        Ok(raw)
+    }
+}

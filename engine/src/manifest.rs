@@ -1,0 +1,229 @@
+//! The manifest: everything an archive knows about its dump, stored as JSON after the chunks.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::copy_format::CopyFormat;
+
+/// Where a DDL item belongs in a restore.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum Section {
+    /// Objects that must exist before data is loaded (schemas, types, tables, sequences).
+    PreData,
+    /// Table contents and sequence values.
+    Data,
+    /// Objects built after the data (indexes, constraints, foreign keys).
+    PostData,
+}
+
+impl Section {
+    /// The name users type (`pre-data`, `data`, `post-data`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Section::PreData => "pre-data",
+            Section::Data => "data",
+            Section::PostData => "post-data",
+        }
+    }
+}
+
+/// What a DDL item creates; profiles and restore filters select by kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// `CREATE SCHEMA`.
+    Schema,
+    /// `CREATE EXTENSION`.
+    Extension,
+    /// `CREATE TYPE` / `CREATE DOMAIN`.
+    Type,
+    /// `CREATE SEQUENCE`.
+    Sequence,
+    /// `ALTER SEQUENCE … OWNED BY`.
+    SequenceOwnedBy,
+    /// `SELECT setval(…)`.
+    SequenceSet,
+    /// `CREATE TABLE`.
+    Table,
+    /// Primary key, unique, check and exclusion constraints added after the data.
+    Constraint,
+    /// Foreign keys.
+    ForeignKey,
+    /// `CREATE INDEX`.
+    Index,
+}
+
+impl Kind {
+    /// The kind's name as shown by `restore --list`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Schema => "schema",
+            Kind::Extension => "extension",
+            Kind::Type => "type",
+            Kind::Sequence => "sequence",
+            Kind::SequenceOwnedBy => "sequence-owned-by",
+            Kind::SequenceSet => "sequence-set",
+            Kind::Table => "table",
+            Kind::Constraint => "constraint",
+            Kind::ForeignKey => "foreign-key",
+            Kind::Index => "index",
+        }
+    }
+}
+
+/// One schema statement, tagged so it can be filtered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DdlItem {
+    /// Section the item is restored in.
+    pub section: Section,
+    /// What the item creates.
+    pub kind: Kind,
+    /// Schema the object lives in (none for schemas and extensions themselves).
+    pub schema: Option<String>,
+    /// Object name (for constraints and indexes: their own name).
+    pub name: String,
+    /// The table the item belongs to, for indexes, constraints, sequence ownership.
+    pub table: Option<String>,
+    /// The SQL, with every name schema-qualified (restored with an empty `search_path`).
+    pub sql: String,
+    /// A statement that removes the object if it exists (used by `restore --clean`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drop: Option<String>,
+    /// Tables (`schema.table`) the statement locks; items that share one never run at once.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub touches: Vec<String>,
+}
+
+/// How chunks are stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "codec")]
+pub enum Compression {
+    /// Raw COPY bytes.
+    None,
+    /// One independent zstd frame per chunk.
+    Zstd {
+        /// zstd level used.
+        level: i32,
+    },
+}
+
+/// The dump settings recorded in the archive.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DumpSettings {
+    /// Target raw chunk size in bytes.
+    pub chunk_size: u64,
+    /// Parallel connections used.
+    pub jobs: usize,
+    /// Chunk compression.
+    pub compression: Compression,
+    /// `--schema` filters.
+    pub schemas: Vec<String>,
+    /// `--exclude-schema` filters.
+    pub exclude_schemas: Vec<String>,
+    /// `--table` filters.
+    pub tables: Vec<String>,
+    /// `--exclude-table` filters.
+    pub exclude_tables: Vec<String>,
+}
+
+/// One piece of a table's data: a COPY stream of a block range, compressed and hashed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChunkEntry {
+    /// Number of the chunk within its table, from 0 in block order.
+    pub index: u32,
+    /// First heap block of the range.
+    pub first_block: u64,
+    /// Block after the range; `None` for the open-ended last range.
+    pub end_block: Option<u64>,
+    /// Offset of the stored frame in the archive.
+    pub offset: u64,
+    /// Stored (compressed) length.
+    pub stored_len: u64,
+    /// Length of the raw COPY stream.
+    pub raw_len: u64,
+    /// Rows in the chunk.
+    pub rows: u64,
+    /// blake3 of the raw COPY stream, hex.
+    pub raw_blake3: String,
+    /// blake3 of the stored bytes, hex.
+    pub stored_blake3: String,
+}
+
+/// One table's data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TableEntry {
+    /// Schema name.
+    pub schema: String,
+    /// Table name.
+    pub name: String,
+    /// Columns in the COPY streams, in order (generated and dropped columns left out).
+    pub columns: Vec<String>,
+    /// COPY format of the chunks.
+    pub format: CopyFormat,
+    /// Chunks, in block order.
+    pub chunks: Vec<ChunkEntry>,
+}
+
+impl TableEntry {
+    /// `schema.table`, unquoted, for messages.
+    pub fn display_name(&self) -> String {
+        format!("{}.{}", self.schema, self.name)
+    }
+    /// Rows over all chunks.
+    pub fn rows(&self) -> u64 {
+        self.chunks.iter().map(|c| c.rows).sum()
+    }
+    /// Raw bytes over all chunks.
+    pub fn raw_bytes(&self) -> u64 {
+        self.chunks.iter().map(|c| c.raw_len).sum()
+    }
+    /// Stored bytes over all chunks.
+    pub fn stored_bytes(&self) -> u64 {
+        self.chunks.iter().map(|c| c.stored_len).sum()
+    }
+}
+
+/// Everything an archive records about its dump.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Manifest {
+    /// pgark version that wrote the archive.
+    pub tool_version: String,
+    /// The database's name.
+    pub database: String,
+    /// `server_version` of the source.
+    pub server_version: String,
+    /// `server_version_num` of the source.
+    pub server_version_num: i32,
+    /// Server encoding of the source.
+    pub encoding: String,
+    /// The instant every table was read at (start of the exporting transaction).
+    pub snapshot_time: DateTime<Utc>,
+    /// When the dump finished writing.
+    pub finished_time: DateTime<Utc>,
+    /// Settings used.
+    pub settings: DumpSettings,
+    /// Schema statements in restore order.
+    pub items: Vec<DdlItem>,
+    /// Table data.
+    pub tables: Vec<TableEntry>,
+}
+
+impl Manifest {
+    /// Rows over all tables.
+    pub fn total_rows(&self) -> u64 {
+        self.tables.iter().map(TableEntry::rows).sum()
+    }
+    /// Raw bytes over all tables.
+    pub fn total_raw_bytes(&self) -> u64 {
+        self.tables.iter().map(TableEntry::raw_bytes).sum()
+    }
+    /// Stored bytes over all tables.
+    pub fn total_stored_bytes(&self) -> u64 {
+        self.tables.iter().map(TableEntry::stored_bytes).sum()
+    }
+    /// Chunks over all tables.
+    pub fn total_chunks(&self) -> usize {
+        self.tables.iter().map(|t| t.chunks.len()).sum()
+    }
+}

@@ -1,0 +1,385 @@
+//! The restore: `prepare` selects items and chunks from the archive alone (a `RestorePlan` that
+//! can be printed without a database); `execute` creates the pre-data schema in one transaction,
+//! loads chunks in parallel (several chunks of one table at once), sets sequences, then builds
+//! indexes and constraints in parallel, never running two statements that lock the same table.
+
+use std::collections::{BTreeSet, HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use tokio::task::JoinSet;
+
+use crate::archive_read::Archive;
+use crate::connect::Target;
+use crate::copy_in::copy_in;
+use crate::ddl::{ident, literal};
+use crate::error::{Error, Result};
+use crate::filter::Filter;
+use crate::manifest::{DdlItem, Section};
+use crate::plan::TablePlan;
+use crate::progress::{Event, Progress, Stage};
+use crate::session::{self, Role};
+
+/// How to restore.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RestoreOptions {
+    /// Parallel connections.
+    pub jobs: usize,
+    /// Drop the archive's objects from the target first.
+    pub clean: bool,
+    /// Create the target database first.
+    pub create: bool,
+    /// Sections to restore; empty means all.
+    pub sections: Vec<Section>,
+    /// Schemas and tables to restore.
+    pub filter: Filter,
+}
+
+impl Default for RestoreOptions {
+    fn default() -> Self {
+        RestoreOptions { jobs: 2, clean: false, create: false, sections: Vec::new(), filter: Filter::default() }
+    }
+}
+
+/// What a restore will do, computed from the archive alone.
+#[derive(Debug, Clone)]
+pub struct RestorePlan {
+    options: RestoreOptions,
+    /// Statements run before the data, in order, in one transaction.
+    pub pre_data: Vec<DdlItem>,
+    /// `(table, chunk)` indexes into the manifest, largest first.
+    pub chunks: Vec<(usize, usize)>,
+    /// Statements of the data section (sequence values).
+    pub data_items: Vec<DdlItem>,
+    /// Statements run after the data, in parallel where they lock different tables.
+    pub post_data: Vec<DdlItem>,
+    /// Schemas the restore writes into.
+    pub schemas: Vec<String>,
+}
+
+/// What a restore did.
+#[derive(Debug, Clone, Serialize)]
+pub struct RestoreSummary {
+    /// Tables loaded.
+    pub tables: usize,
+    /// Chunks loaded.
+    pub chunks: usize,
+    /// Rows loaded.
+    pub rows: u64,
+    /// Raw bytes loaded.
+    pub raw_bytes: u64,
+    /// Schema statements run.
+    pub statements: usize,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+fn item_schema(item: &DdlItem) -> &str {
+    item.schema.as_deref().unwrap_or(&item.name)
+}
+
+fn item_wanted(item: &DdlItem, filter: &Filter) -> bool {
+    match &item.table {
+        Some(t) => filter.table(item_schema(item), t),
+        None if item.kind == crate::manifest::Kind::Table => filter.table(item_schema(item), &item.name),
+        None => filter.schema(item_schema(item)),
+    }
+}
+
+/// Selects what to restore from an archive.
+pub fn prepare(archive: &Archive, options: &RestoreOptions) -> Result<RestorePlan> {
+    if options.jobs == 0 {
+        return Err(Error::Refused("--jobs must be at least 1".into()));
+    }
+    let m = archive.manifest();
+    let section = |s: Section| options.sections.is_empty() || options.sections.contains(&s);
+    let items = |s: Section| -> Vec<DdlItem> {
+        if !section(s) {
+            return Vec::new();
+        }
+        m.items.iter().filter(|i| i.section == s && item_wanted(i, &options.filter)).cloned().collect()
+    };
+    let mut chunks = Vec::new();
+    if section(Section::Data) {
+        for (ti, t) in m.tables.iter().enumerate() {
+            if options.filter.table(&t.schema, &t.name) {
+                chunks.extend((0..t.chunks.len()).map(|ci| (ti, ci)));
+            }
+        }
+    }
+    chunks.sort_by_key(|&(t, c)| std::cmp::Reverse(m.tables[t].chunks[c].raw_len));
+    let plan = RestorePlan {
+        options: options.clone(),
+        pre_data: items(Section::PreData),
+        data_items: items(Section::Data),
+        post_data: items(Section::PostData),
+        schemas: Vec::new(),
+        chunks,
+    };
+    let mut schemas: BTreeSet<String> = plan
+        .pre_data
+        .iter()
+        .chain(&plan.data_items)
+        .chain(&plan.post_data)
+        .map(|i| item_schema(i).to_string())
+        .collect();
+    schemas.extend(plan.chunks.iter().map(|&(t, _)| m.tables[t].schema.clone()));
+    if schemas.is_empty() && !options.filter.is_empty() {
+        return Err(Error::Refused("nothing in the archive matches the --schema/--table filters".into()));
+    }
+    Ok(RestorePlan { schemas: schemas.into_iter().collect(), ..plan })
+}
+
+impl RestorePlan {
+    /// Tables whose data is loaded.
+    pub fn table_count(&self) -> usize {
+        self.chunks.iter().map(|&(t, _)| t).collect::<HashSet<_>>().len()
+    }
+
+    /// Runs the restore into `target`.
+    pub async fn execute(
+        &self,
+        archive: Arc<Archive>,
+        target: &Target,
+        progress: Arc<dyn Progress>,
+    ) -> Result<RestoreSummary> {
+        let started = Instant::now();
+        if self.options.create {
+            create_database(target, &archive.manifest().encoding).await?;
+        }
+        let client = target.connect().await?;
+        session::setup(&client, Role::Restore).await?;
+        if !self.options.clean && (!self.pre_data.is_empty() || self.options.sections.is_empty()) {
+            refuse_non_empty(&client, &self.schemas, target).await?;
+        }
+        let mut done: Vec<String> = Vec::new();
+        let partial = |e: Error, done: &[String]| Error::PartialRestore {
+            target: target.describe(),
+            done: if done.is_empty() { "nothing".into() } else { done.join(", ") },
+            source: Box::new(e),
+        };
+
+        // Pre-data (and --clean) in one transaction: it either all happens or none of it.
+        progress.event(Event::Begin { stage: Stage::PreData, total: self.pre_data.len() as u64, bytes: false });
+        let schema_result: Result<()> = async {
+            client.batch_execute("BEGIN").await.map_err(|e| Error::db("starting the schema transaction", &e))?;
+            if self.options.clean {
+                for item in self.pre_data.iter().rev() {
+                    if let Some(drop) = &item.drop {
+                        client
+                            .batch_execute(drop)
+                            .await
+                            .map_err(|e| Error::db(format!("dropping {}", describe(item)), &e))?;
+                    }
+                }
+            }
+            for item in &self.pre_data {
+                client
+                    .batch_execute(&item.sql)
+                    .await
+                    .map_err(|e| Error::db(format!("creating {}", describe(item)), &e))?;
+                progress.event(Event::Advance { amount: 1 });
+            }
+            client.batch_execute("COMMIT").await.map_err(|e| Error::db("committing the schema", &e))
+        }
+        .await;
+        if let Err(e) = schema_result {
+            // Nothing was changed: the transaction rolls back.
+            let _ = client.batch_execute("ROLLBACK").await;
+            return Err(e);
+        }
+        progress.event(Event::End);
+        if !self.pre_data.is_empty() {
+            done.push(format!("schema ({} statements)", self.pre_data.len()));
+        }
+
+        let pool = target.pool(self.options.jobs)?;
+        let m = archive.manifest();
+        let raw_total: u64 = self.chunks.iter().map(|&(t, c)| m.tables[t].chunks[c].raw_len).sum();
+        progress.event(Event::Begin { stage: Stage::Load, total: raw_total, bytes: true });
+        let loaded = self.load_chunks(&archive, target, &pool, progress.clone()).await;
+        let (rows, chunks_done) = match loaded {
+            Ok(v) => v,
+            Err((e, n)) => {
+                done.push(format!("{n} of {} data chunks", self.chunks.len()));
+                return Err(partial(e, &done));
+            }
+        };
+        for item in &self.data_items {
+            if let Err(e) = client.batch_execute(&item.sql).await {
+                return Err(partial(Error::db(format!("setting {}", describe(item)), &e), &done));
+            }
+        }
+        progress.event(Event::End);
+        done.push(format!("{chunks_done} data chunks"));
+
+        progress.event(Event::Begin { stage: Stage::PostData, total: self.post_data.len() as u64, bytes: false });
+        if let Err(e) = run_items(&self.post_data, target, &pool, self.options.jobs, progress.as_ref()).await {
+            return Err(partial(e, &done));
+        }
+        progress.event(Event::End);
+        Ok(RestoreSummary {
+            tables: self.table_count(),
+            chunks: chunks_done,
+            rows,
+            raw_bytes: raw_total,
+            statements: self.pre_data.len() + self.data_items.len() + self.post_data.len(),
+            elapsed: started.elapsed(),
+        })
+    }
+
+    /// Loads every planned chunk over the pool; on failure returns the error and how many
+    /// chunks had been committed.
+    async fn load_chunks(
+        &self,
+        archive: &Arc<Archive>,
+        target: &Target,
+        pool: &deadpool_postgres::Pool,
+        progress: Arc<dyn Progress>,
+    ) -> std::result::Result<(u64, usize), (Error, usize)> {
+        let queue = Arc::new(Mutex::new(self.chunks.iter().copied().collect::<VecDeque<_>>()));
+        let counts = Arc::new(Mutex::new((0u64, 0usize)));
+        let mut workers = JoinSet::new();
+        for _ in 0..self.options.jobs.min(self.chunks.len()) {
+            let (archive, target, pool, queue, counts, progress) =
+                (archive.clone(), target.clone(), pool.clone(), queue.clone(), counts.clone(), progress.clone());
+            workers.spawn(async move {
+                let client = target.pooled(&pool).await?;
+                session::setup(&client, Role::Restore).await?;
+                loop {
+                    let Some((t, c)) = queue.lock().expect("queue lock").pop_front() else { break };
+                    let a = archive.clone();
+                    let raw = tokio::task::spawn_blocking(move || {
+                        let table = &a.manifest().tables[t];
+                        a.read_chunk(table, &table.chunks[c])
+                    })
+                    .await
+                    .map_err(|e| Error::Refused(format!("chunk reader failed: {e}")))??;
+                    let table = &archive.manifest().tables[t];
+                    let chunk = &table.chunks[c];
+                    let sql = TablePlan::copy_in_sql(&table.schema, &table.name, &table.columns, table.format);
+                    let context = || format!("loading table {}, chunk {c}", table.display_name());
+                    let rows = copy_in(&client, &sql, raw).await.map_err(|e| Error::db(context(), &e))?;
+                    if rows != chunk.rows {
+                        return Err(Error::Db {
+                            context: context(),
+                            reason: format!("server loaded {rows} rows, archive has {}", chunk.rows),
+                        });
+                    }
+                    let mut n = counts.lock().expect("counts lock");
+                    n.0 += rows;
+                    n.1 += 1;
+                    progress.event(Event::Advance { amount: chunk.raw_len });
+                }
+                Ok::<_, Error>(())
+            });
+        }
+        let mut first_error = None;
+        while let Some(joined) = workers.join_next().await {
+            let outcome = match joined {
+                Ok(r) => r,
+                Err(e) if e.is_cancelled() => Ok(()),
+                Err(e) => Err(Error::Refused(format!("a restore worker crashed: {e}"))),
+            };
+            if let Err(e) = outcome {
+                if first_error.is_none() {
+                    workers.abort_all();
+                    first_error = Some(e);
+                }
+            }
+        }
+        let (rows, n) = *counts.lock().expect("counts lock");
+        match first_error {
+            Some(e) => Err((e, n)),
+            None => Ok((rows, n)),
+        }
+    }
+}
+
+fn describe(item: &DdlItem) -> String {
+    match &item.schema {
+        Some(s) => format!("{} {s}.{}", item.kind.name(), item.name),
+        None => format!("{} {}", item.kind.name(), item.name),
+    }
+}
+
+/// Runs statements over the pool, at most `jobs` at once, never two that touch the same table.
+async fn run_items(
+    items: &[DdlItem],
+    target: &Target,
+    pool: &deadpool_postgres::Pool,
+    jobs: usize,
+    progress: &dyn Progress,
+) -> Result<()> {
+    let mut pending: VecDeque<&DdlItem> = items.iter().collect();
+    let mut locked: HashSet<String> = HashSet::new();
+    let mut running = JoinSet::new();
+    while !pending.is_empty() || !running.is_empty() {
+        while running.len() < jobs {
+            let Some(pos) = pending.iter().position(|i| i.touches.iter().all(|t| !locked.contains(t))) else { break };
+            let item = pending.remove(pos).expect("position is valid").clone();
+            locked.extend(item.touches.iter().cloned());
+            let (target, pool) = (target.clone(), pool.clone());
+            running.spawn(async move {
+                let result = async {
+                    let client = target.pooled(&pool).await?;
+                    session::setup(&client, Role::Restore).await?;
+                    client
+                        .batch_execute(&item.sql)
+                        .await
+                        .map_err(|e| Error::db(format!("creating {}", describe(&item)), &e))
+                }
+                .await;
+                (item, result)
+            });
+        }
+        let Some(joined) = running.join_next().await else { break };
+        let (item, result) = joined.map_err(|e| Error::Refused(format!("a restore worker crashed: {e}")))?;
+        if let Err(e) = result {
+            running.abort_all();
+            return Err(e);
+        }
+        for t in &item.touches {
+            locked.remove(t);
+        }
+        progress.event(Event::Advance { amount: 1 });
+    }
+    Ok(())
+}
+
+/// Refuses a target that already holds relations in the schemas the archive writes into.
+async fn refuse_non_empty(client: &tokio_postgres::Client, schemas: &[String], target: &Target) -> Result<()> {
+    let rows = client
+        .query(
+            "SELECT n.nspname || '.' || c.relname FROM pg_catalog.pg_class c \
+             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') ORDER BY 1 LIMIT 6",
+            &[&schemas],
+        )
+        .await
+        .map_err(|e| Error::db("checking that the target is empty", &e))?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut names: Vec<String> = rows.iter().take(5).map(|r| r.get(0)).collect();
+    if rows.len() > 5 {
+        names.push("…".into());
+    }
+    Err(Error::Refused(format!(
+        "target {} already has relations in the archive's schemas ({}); restore into an empty database, or pass --clean to drop the archive's objects first",
+        target.describe(),
+        names.join(", ")
+    )))
+}
+
+/// Creates the target database (from `template0`, with the archive's encoding).
+async fn create_database(target: &Target, encoding: &str) -> Result<()> {
+    let name = target.dbname().to_string();
+    let admin_db = if name == "postgres" { "template1" } else { "postgres" };
+    let admin = target.with_dbname(admin_db).connect().await?;
+    admin
+        .batch_execute(&format!("CREATE DATABASE {} TEMPLATE template0 ENCODING {}", ident(&name), literal(encoding)))
+        .await
+        .map_err(|e| Error::db(format!("creating database \"{name}\""), &e))
+}

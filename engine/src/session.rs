@@ -1,0 +1,31 @@
+//! Session settings every pgark connection starts with, so text output and DDL are unambiguous
+//! and independent of the server's and the role's defaults.
+
+use tokio_postgres::Client;
+
+use crate::error::{Error, Result};
+
+/// What a connection is used for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// Reading: snapshot coordinator and COPY-out workers.
+    Dump,
+    /// Writing: DDL and COPY-in workers.
+    Restore,
+}
+
+const COMMON: &str = "SET DateStyle = ISO; SET IntervalStyle = postgres; SET extra_float_digits = 3; \
+    SET client_encoding = 'UTF8'; SET standard_conforming_strings = on; \
+    SELECT pg_catalog.set_config('search_path', '', false); \
+    SET statement_timeout = 0; SET lock_timeout = 0; SET idle_in_transaction_session_timeout = 0;";
+
+/// Applies the settings for `role`.
+pub(crate) async fn setup(client: &Client, role: Role) -> Result<()> {
+    let extra = match role {
+        // Fail rather than silently dump a subset of rows hidden by row-level security.
+        Role::Dump => "SET row_security = off;",
+        // Durability per commit is not needed while loading: the restore is re-run on failure.
+        Role::Restore => "SET synchronous_commit = off; SET check_function_bodies = false; SET row_security = off;",
+    };
+    client.batch_execute(&format!("{COMMON} {extra}")).await.map_err(|e| Error::db("preparing the session", &e))
+}

@@ -1,0 +1,68 @@
+//! One exported snapshot for the whole dump: the coordinator opens a `REPEATABLE READ READ ONLY`
+//! transaction, exports its snapshot, and keeps the transaction open until the dump ends; every
+//! worker imports it as the first statement of its own transaction.
+
+use chrono::{DateTime, Utc};
+use tokio_postgres::Client;
+
+use crate::connect::Target;
+use crate::ddl::literal;
+use crate::error::{Error, Result};
+use crate::session::{self, Role};
+
+/// The coordinator's connection, holding the exported snapshot open.
+pub(crate) struct Snapshot {
+    client: Client,
+    id: String,
+    /// When the snapshot's transaction started.
+    pub time: DateTime<Utc>,
+}
+
+impl Snapshot {
+    /// Connects, opens the transaction and exports its snapshot.
+    pub async fn export(target: &Target) -> Result<Snapshot> {
+        let client = target.connect().await?;
+        session::setup(&client, Role::Dump).await?;
+        client
+            .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .await
+            .map_err(|e| Error::db("starting the snapshot transaction", &e))?;
+        let row = client
+            .query_one("SELECT pg_catalog.pg_export_snapshot(), pg_catalog.now()", &[])
+            .await
+            .map_err(|e| Error::db("exporting the snapshot", &e))?;
+        Ok(Snapshot { id: row.get(0), time: row.get(1), client })
+    }
+
+    /// The coordinator connection, inside the snapshot.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The exported snapshot's id, for workers to import.
+    pub fn id(&self) -> SnapshotId {
+        SnapshotId(self.id.clone())
+    }
+
+    /// Ends the coordinator's transaction.
+    pub async fn release(self) -> Result<()> {
+        self.client.batch_execute("COMMIT").await.map_err(|e| Error::db("ending the snapshot transaction", &e))
+    }
+}
+
+/// An exported snapshot that workers can import.
+#[derive(Debug, Clone)]
+pub(crate) struct SnapshotId(String);
+
+impl SnapshotId {
+    /// Starts a transaction on `client` that sees exactly this snapshot.
+    pub async fn import(&self, client: &Client) -> Result<()> {
+        client
+            .batch_execute(&format!(
+                "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT {};",
+                literal(&self.0)
+            ))
+            .await
+            .map_err(|e| Error::db("importing the dump snapshot", &e))
+    }
+}
