@@ -123,7 +123,8 @@ impl LocalCluster {
         self.dir.as_ref().expect("cluster directory").path()
     }
 
-    fn data_dir(&self) -> PathBuf {
+    /// The cluster's data directory.
+    pub fn data_dir(&self) -> PathBuf {
         self.dir().join("data")
     }
 

@@ -1,0 +1,144 @@
+//! The test harness: a cluster started once per test binary (stopped at process exit), a fresh
+//! database per test, fixture loading, fingerprints and schema dumps for comparisons.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use pgark_engine::{
+    dump, fingerprint_tables, restore, Archive, ConnectOptions, DumpOptions, Fingerprint, LocalCluster, NoProgress,
+    RestoreOptions, RestoreSummary, Target,
+};
+
+struct Shared {
+    cluster: Mutex<Option<LocalCluster>>,
+    port: u16,
+    bin: PathBuf,
+}
+
+static SHARED: OnceLock<Shared> = OnceLock::new();
+
+extern "C" fn stop_cluster() {
+    if let Some(s) = SHARED.get() {
+        if let Ok(mut c) = s.cluster.lock() {
+            c.take();
+        }
+    }
+}
+
+fn shared() -> &'static Shared {
+    SHARED.get_or_init(|| {
+        let cluster = LocalCluster::start().expect("starting the test cluster");
+        // SAFETY: registers a plain function; the test binary exits through libc's exit.
+        unsafe { libc::atexit(stop_cluster) };
+        Shared { port: cluster.port(), bin: cluster.bin_dir().to_path_buf(), cluster: Mutex::new(Some(cluster)) }
+    })
+}
+
+/// The cluster's data directory (to edit pg_hba.conf, install certificates).
+pub fn data_dir() -> PathBuf {
+    shared().cluster.lock().unwrap().as_ref().expect("cluster running").data_dir()
+}
+
+/// A URL for database `db` on the test cluster.
+pub fn url(db: &str) -> String {
+    format!("postgres://postgres@127.0.0.1:{}/{db}?sslmode=disable", shared().port)
+}
+
+/// The test cluster's port.
+pub fn port() -> u16 {
+    shared().port
+}
+
+/// A connection target for database `db`.
+pub fn target(db: &str) -> Target {
+    Target::resolve(&ConnectOptions { url: Some(url(db)), project_ref: None }).unwrap()
+}
+
+/// Runs SQL on database `db`.
+pub async fn exec(db: &str, sql: &str) {
+    let c = target(db).connect().await.unwrap();
+    c.batch_execute(sql).await.unwrap_or_else(|e| panic!("{sql}: {e:?}"));
+}
+
+/// A connected client.
+pub async fn client(db: &str) -> tokio_postgres::Client {
+    target(db).connect().await.unwrap()
+}
+
+/// Creates an empty database `name` (dropping an old one).
+pub async fn fresh_db(name: &str) -> String {
+    exec("postgres", &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+    exec("postgres", &format!("CREATE DATABASE \"{name}\"")).await;
+    name.to_string()
+}
+
+/// A fixture from testdata/.
+pub fn fixture(name: &str) -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata").join(name)).unwrap()
+}
+
+/// Fingerprints of every table in `db`.
+pub async fn fingerprints(db: &str) -> BTreeMap<String, Fingerprint> {
+    fingerprint_tables(&client(db).await).await.unwrap()
+}
+
+/// `pg_dump --schema-only` of `db`, without the random `\restrict` lines.
+pub fn schema_dump(db: &str) -> String {
+    let pg_dump = [shared().bin.join("pg_dump"), PathBuf::from("pg_dump")]
+        .into_iter()
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| "pg_dump".into());
+    let out = Command::new(pg_dump)
+        .args(["--schema-only", "-h", "127.0.0.1", "-p", &port().to_string(), "-U", "postgres", db])
+        .output()
+        .expect("running pg_dump");
+    assert!(out.status.success(), "pg_dump: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with("\\restrict") && !l.starts_with("\\unrestrict"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A temporary directory for archives.
+pub fn tmp() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+/// Dumps `db` into `path` with `options`.
+pub async fn dump_db(db: &str, path: &Path, options: &DumpOptions) -> dump::DumpSummary {
+    let plan = dump::prepare(&target(db), options).await.unwrap();
+    plan.execute(path, Arc::new(NoProgress)).await.unwrap()
+}
+
+/// Restores `path` into a new database `db`.
+pub async fn restore_into(path: &Path, db: &str, options: &RestoreOptions) -> pgark_engine::Result<RestoreSummary> {
+    let archive = Arc::new(Archive::open(path)?);
+    let plan = restore::prepare(&archive, options)?;
+    plan.execute(archive.clone(), &target(db), Arc::new(NoProgress)).await
+}
+
+/// The pgark binary with `args`.
+pub fn pgark(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_pgark")).args(args).env_remove("PGARK_DATABASE_URL").output().unwrap()
+}
+
+/// Asserts two databases hold the same schema and the same rows.
+pub async fn assert_same(source: &str, copy: &str) {
+    let (a, b) = (fingerprints(source).await, fingerprints(copy).await);
+    assert!(!a.is_empty(), "no tables in {source}");
+    assert_eq!(a, b, "table fingerprints differ between {source} and {copy}");
+    let (sa, sb) = (schema_dump(source), schema_dump(copy));
+    if sa != sb {
+        let diff: Vec<String> = sa
+            .lines()
+            .filter(|l| !sb.lines().any(|m| m == *l))
+            .map(|l| format!("- {l}"))
+            .chain(sb.lines().filter(|l| !sa.lines().any(|m| m == *l)).map(|l| format!("+ {l}")))
+            .collect();
+        panic!("pg_dump --schema-only differs between {source} and {copy}:\n{}", diff.join("\n"));
+    }
+}

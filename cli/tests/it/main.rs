@@ -1,0 +1,6 @@
+//! Integration tests: one throwaway PostgreSQL cluster for the whole binary, one database per test.
+
+mod archive;
+mod cli;
+mod harness;
+mod roundtrip;
