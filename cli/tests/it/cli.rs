@@ -1,1 +1,205 @@
+//! The pgark binary: connection errors, interrupted dumps, refusals that protect data, dry runs.
 
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::harness::*;
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[tokio::test]
+async fn connection_problems_are_one_clear_line_without_secrets() {
+    exec(
+        "postgres",
+        "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pw_user') THEN
+           CREATE ROLE pw_user LOGIN PASSWORD 'right-password'; END IF; END $$",
+    )
+    .await;
+    let hba = data_dir().join("pg_hba.conf");
+    let current = std::fs::read_to_string(&hba).unwrap();
+    if !current.contains("pw_user") {
+        std::fs::write(&hba, format!("host all pw_user 127.0.0.1/32 scram-sha-256\n{current}")).unwrap();
+        exec("postgres", "SELECT pg_reload_conf()").await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let p = port();
+    let cases = [
+        (
+            format!("postgres://pw_user:wrong-secret@127.0.0.1:{p}/postgres?sslmode=disable"),
+            "authentication failed for user \"pw_user\"",
+        ),
+        (
+            format!("postgres://postgres@127.0.0.1:{p}/no_such_db?sslmode=disable"),
+            "database \"no_such_db\" does not exist",
+        ),
+        ("postgres://u:wrong-secret@no-such-host.invalid:5432/db".to_string(), "no-such-host.invalid"),
+        ("postgres://u:wrong-secret@127.0.0.1:99999/db".to_string(), "invalid port"),
+        (format!("postgres://u@127.0.0.1:{p}/db?sslmode=sometimes"), "unknown sslmode 'sometimes'"),
+    ];
+    let dir = tmp();
+    for (url, expected) in cases {
+        let out = pgark(&["dump", "--db", &url, "-o", dir.path().to_str().unwrap()]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{url}: {err}");
+        assert!(err.contains(expected), "{url}: expected {expected:?} in {err}");
+        assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+        assert!(!err.contains("wrong-secret"), "the password leaked: {err}");
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing written on failure");
+    // The right password works, also from PGPASSWORD.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pgark"))
+        .args(["dump", "--dry-run", "--db", &format!("postgres://pw_user@127.0.0.1:{p}/postgres?sslmode=disable")])
+        .env("PGPASSWORD", "right-password")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[tokio::test]
+async fn a_killed_dump_leaves_no_archive_at_the_final_path() {
+    let db = fresh_db("cli_kill").await;
+    exec(
+        &db,
+        "CREATE TABLE t AS SELECT i, md5(i::text) AS a, md5((i * 2)::text) AS b FROM generate_series(1, 300000) i",
+    )
+    .await;
+    let dir = tmp();
+    let db_url = url(&db);
+    for (n, delay) in [0u64, 30, 150].into_iter().enumerate() {
+        let path = dir.path().join(format!("killed{n}.pgark"));
+        let partial = pgark_engine::partial_path(&path);
+        // Slow settings (one job, small chunks, high zstd level) so the dump is surely running.
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pgark"))
+            .args([
+                "dump",
+                "-q",
+                "--db",
+                &db_url,
+                "-o",
+                path.to_str().unwrap(),
+                "--jobs",
+                "1",
+                "--chunk-size",
+                "256KiB",
+                "--level",
+                "19",
+            ])
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        while !partial.exists() && started.elapsed() < Duration::from_secs(20) {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        assert!(partial.exists(), "the dump writes to {}", partial.display());
+        std::thread::sleep(Duration::from_millis(delay));
+        assert!(child.try_wait().unwrap().is_none(), "the dump was still running when killed");
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(!path.exists(), "a killed dump must leave no file at the final path");
+    }
+    // A complete dump to the same name then succeeds, and the leftover partial file is gone.
+    let path = dir.path().join("killed0.pgark");
+    let out = pgark(&["dump", "--db", &db_url, "-o", path.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(path.exists() && !pgark_engine::partial_path(&path).exists());
+}
+
+#[tokio::test]
+async fn existing_backups_and_non_empty_targets_are_protected() {
+    let db = fresh_db("cli_protect").await;
+    exec(
+        &db,
+        "CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t SELECT i, 'v' FROM generate_series(1, 1000) i;",
+    )
+    .await;
+    let dir = tmp();
+    let db_url = url(&db);
+    // A directory gets <db>_<UTC timestamp>.pgark.
+    let out = pgark(&["dump", "--db", &db_url, "-o", dir.path().to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let files: Vec<_> =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    assert_eq!(files.len(), 1);
+    let name = &files[0];
+    assert!(
+        name.starts_with("cli_protect_")
+            && name.ends_with("Z.pgark")
+            && name.len() == "cli_protect_20261128T093000Z.pgark".len(),
+        "{name}"
+    );
+    let archive = dir.path().join(name);
+    let before = std::fs::read(&archive).unwrap();
+    let out = pgark(&["dump", "--db", &db_url, "-o", archive.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("already exists"), "{}", stderr(&out));
+    assert_eq!(std::fs::read(&archive).unwrap(), before, "the existing backup is untouched");
+
+    // Restoring over the source itself is refused; --clean replaces the objects.
+    let out = pgark(&["restore", archive.to_str().unwrap(), "--db", &db_url]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("already has relations") && stderr(&out).contains("public.t"), "{}", stderr(&out));
+    exec(&db, "INSERT INTO t VALUES (1001, 'after the dump')").await;
+    let out = pgark(&["restore", archive.to_str().unwrap(), "--db", &db_url, "--clean"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let n: i64 = client(&db).await.query_one("SELECT count(*) FROM t", &[]).await.unwrap().get(0);
+    assert_eq!(n, 1000);
+
+    // --create makes the database, and refuses one that exists.
+    exec("postgres", "DROP DATABASE IF EXISTS cli_protect_new").await;
+    let new_url = url("cli_protect_new");
+    let out = pgark(&["restore", archive.to_str().unwrap(), "--db", &new_url, "--create", "--jobs", "3"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(fingerprints("cli_protect_new").await, fingerprints(&db).await);
+    let out = pgark(&["restore", archive.to_str().unwrap(), "--db", &new_url, "--create"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("already exists"), "{}", stderr(&out));
+}
+
+#[tokio::test]
+async fn dry_runs_print_plans_and_change_nothing() {
+    let db = fresh_db("cli_dry").await;
+    exec(&db, &fixture("demo.sql")).await;
+    let dir = tmp();
+    let out = pgark(&["dump", "--db", &url(&db), "--dry-run", "--chunk-size", "512KiB", "--table", "shop.order*"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("shop.order_items") && text.contains("shop.orders") && !text.contains("shop.customers"),
+        "{text}"
+    );
+    assert!(text.contains("total: 2 tables"), "{text}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+
+    let archive = dir.path().join("d.pgark");
+    assert!(pgark(&["dump", "-q", "--db", &url(&db), "-o", archive.to_str().unwrap()]).status.success());
+    // A restore plan needs no database.
+    let out =
+        pgark(&["restore", archive.to_str().unwrap(), "--dry-run", "--db", "postgres://nobody@no-such-host.invalid/x"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("table              shop.orders") && text.contains("foreign-key"), "{text}");
+    assert!(text.contains("data: 4 tables"), "{text}");
+
+    // Sections: pre-data only creates empty tables.
+    let copy = fresh_db("cli_dry_pre").await;
+    let out = pgark(&["restore", archive.to_str().unwrap(), "--db", &url(&copy), "--section", "pre-data"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let fp = fingerprints(&copy).await;
+    assert_eq!(fp.len(), 4);
+    assert!(fp.values().all(|f| f.rows == 0));
+    let out = pgark(&[
+        "restore",
+        archive.to_str().unwrap(),
+        "--db",
+        &url(&copy),
+        "--section",
+        "data",
+        "--section",
+        "post-data",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_same(&db, &copy).await;
+    assert!(Path::new(&archive).exists());
+}

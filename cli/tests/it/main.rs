@@ -4,3 +4,4 @@ mod archive;
 mod cli;
 mod harness;
 mod roundtrip;
+mod tls;
