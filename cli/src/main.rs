@@ -201,7 +201,14 @@ async fn run_dump(args: DumpArgs, quiet: bool) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let path = dump::output_path(args.output.as_deref().expect("checked above"), &plan.database, plan.snapshot_time);
-    let summary = plan.execute(&path, Arc::new(Bars::new(quiet))).await?;
+    let summary = tokio::select! {
+        result = plan.execute(&path, Arc::new(Bars::new(quiet))) => result?,
+        _ = tokio::signal::ctrl_c() => {
+            let _ = std::fs::remove_file(pgark_engine::partial_path(&path));
+            eprintln!("interrupted: no archive was written ({} does not exist)", path.display());
+            std::process::exit(130);
+        }
+    };
     println!(
         "wrote {}: {} tables, {} rows, {} chunks, {} of COPY data in {} ({})",
         summary.path.display(),
@@ -283,7 +290,13 @@ async fn run_restore(args: RestoreArgs, quiet: bool) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let target = args.conn.target()?;
-    let summary = plan.execute(archive, &target, Arc::new(Bars::new(quiet))).await?;
+    let summary = tokio::select! {
+        result = plan.execute(archive, &target, Arc::new(Bars::new(quiet))) => result?,
+        _ = tokio::signal::ctrl_c() => {
+            eprintln!("interrupted: {} may be partially restored: drop it, or restore again with --clean", target.describe());
+            std::process::exit(130);
+        }
+    };
     println!(
         "restored {} tables, {} rows ({} chunks, {}) and {} schema statements into {} in {}",
         summary.tables,

@@ -327,7 +327,7 @@ impl Catalog {
 
     async fn read_sequences(&mut self, client: &Client) -> Result<()> {
         let sql = format!(
-            "SELECT NULL, n.nspname, c.relname, pg_catalog.format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, \
+            "SELECT n.nspname, c.relname, pg_catalog.format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, \
              s.seqmax, s.seqmin, s.seqcache, s.seqcycle, d.refobjid, a.attname, d.deptype = 'i' \
              FROM pg_catalog.pg_sequence s JOIN pg_catalog.pg_class c ON c.oid = s.seqrelid \
              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
@@ -338,11 +338,11 @@ impl Catalog {
             not_extension_member("pg_class", "c.oid")
         );
         for r in client.query(&sql, &[]).await.map_err(db("sequences"))? {
-            let schema: String = r.get(1);
-            let name: String = r.get(2);
-            let owner_table: Option<u32> = r.get(10);
-            let owner_col: Option<String> = r.get(11);
-            let identity: Option<bool> = r.get(12);
+            let schema: String = r.get(0);
+            let name: String = r.get(1);
+            let owner_table: Option<u32> = r.get(9);
+            let owner_col: Option<String> = r.get(10);
+            let identity: Option<bool> = r.get(11);
             let value_sql = format!("SELECT last_value, is_called FROM {}", crate::ddl::qualified(&schema, &name));
             let v = client
                 .query_one(&value_sql, &[])
@@ -351,13 +351,13 @@ impl Catalog {
             self.sequences.push(Sequence {
                 schema,
                 name,
-                type_sql: r.get(3),
-                start: r.get(4),
-                increment: r.get(5),
-                max: r.get(6),
-                min: r.get(7),
-                cache: r.get(8),
-                cycle: r.get(9),
+                type_sql: r.get(2),
+                start: r.get(3),
+                increment: r.get(4),
+                max: r.get(5),
+                min: r.get(6),
+                cache: r.get(7),
+                cycle: r.get(8),
                 owner: owner_table.zip(owner_col).map(|(t, c)| (t, c, identity.unwrap_or(false))),
                 last_value: v.get(0),
                 is_called: v.get(1),

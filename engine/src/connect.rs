@@ -7,7 +7,8 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use deadpool_postgres::Hook;
+use deadpool_postgres::{HookError, Manager, ManagerConfig, Pool, PoolError, RecyclingMethod};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
 use rustls::pki_types::pem::PemObject;
@@ -19,6 +20,7 @@ use tokio_postgres::Client;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::error::{describe_pg_error, Error, Result};
+use crate::session::{self, Role};
 
 /// Where to connect: a URL, the PG* environment, or a Supabase project.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -258,23 +260,29 @@ impl Target {
         Ok(client)
     }
 
-    /// A pool of at most `size` connections.
-    pub fn pool(&self, size: usize) -> Result<Pool> {
+    /// A pool of at most `size` connections, each set up for `role` when it is opened.
+    pub(crate) fn pool(&self, size: usize, role: Role) -> Result<Pool> {
         let mgr = Manager::from_config(
             self.config.clone(),
             self.tls.clone(),
             ManagerConfig { recycling_method: RecyclingMethod::Fast },
         );
+        let setup = Arc::new(session::setup_sql(role));
         Pool::builder(mgr)
             .max_size(size.max(1))
+            .post_create(Hook::async_fn(move |client, _| {
+                let setup = setup.clone();
+                Box::pin(async move { client.batch_execute(&setup).await.map_err(HookError::Backend) })
+            }))
             .build()
             .map_err(|e| Error::Config(format!("cannot build the connection pool: {e}")))
     }
 
     /// Takes a connection from a pool, with a clear error on failure.
-    pub async fn pooled(&self, pool: &Pool) -> Result<deadpool_postgres::Object> {
+    pub(crate) async fn pooled(&self, pool: &Pool) -> Result<deadpool_postgres::Object> {
         pool.get().await.map_err(|e| match e {
-            deadpool_postgres::PoolError::Backend(e) => self.connect_error(&e),
+            PoolError::Backend(e) => self.connect_error(&e),
+            PoolError::PostCreateHook(HookError::Backend(e)) => Error::db("preparing the session", &e),
             other => Error::Connect { target: self.describe(), reason: other.to_string() },
         })
     }

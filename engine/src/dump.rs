@@ -24,7 +24,7 @@ use crate::filter::Filter;
 use crate::manifest::{ChunkEntry, Compression, DdlItem, DumpSettings, Manifest, TableEntry};
 use crate::plan::{split, TablePlan};
 use crate::progress::{Event, Progress, Stage};
-use crate::session::{self, Role};
+use crate::session::Role;
 use crate::snapshot::{Snapshot, SnapshotId};
 
 /// What to dump and how.
@@ -271,7 +271,7 @@ impl DumpPlan {
             })
         };
 
-        let pool = self.target.pool(jobs)?;
+        let pool = self.target.pool(jobs, Role::Dump)?;
         let mut workers = JoinSet::new();
         for _ in 0..jobs.min(queue.lock().expect("queue lock").len()) {
             let worker = Worker {
@@ -293,7 +293,7 @@ impl DumpPlan {
             let outcome = match joined {
                 Ok(r) => r,
                 Err(e) if e.is_cancelled() => Ok(()),
-                Err(e) => Err(Error::Refused(format!("a dump worker crashed: {e}"))),
+                Err(e) => Err(Error::Internal(format!("a dump worker crashed: {e}"))),
             };
             if let Err(e) = outcome {
                 if first_error.is_none() {
@@ -306,8 +306,8 @@ impl DumpPlan {
         drop(pool);
         let written = tokio::task::spawn_blocking(move || writer_thread.join())
             .await
-            .map_err(|e| Error::Refused(format!("archive writer failed: {e}")))?
-            .map_err(|_| Error::Refused("archive writer panicked".into()))?;
+            .map_err(|e| Error::Internal(format!("archive writer failed: {e}")))?
+            .map_err(|_| Error::Internal("archive writer panicked".into()))?;
         // A worker's error explains a writer that stopped early; report it first.
         if let Some(e) = first_error {
             return Err(e);
@@ -318,9 +318,10 @@ impl DumpPlan {
         let tables = Arc::try_unwrap(tables).unwrap_or_else(|a| (*a).clone());
         let mut table_entries = Vec::with_capacity(tables.len());
         for (tp, chunks) in tables.into_iter().zip(entries) {
-            let chunks = chunks.into_iter().collect::<Option<Vec<_>>>().ok_or_else(|| {
-                Error::Refused(format!("internal error: a chunk of {} was not written", tp.display_name()))
-            })?;
+            let chunks = chunks
+                .into_iter()
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| Error::Internal(format!("a chunk of {} was not written", tp.display_name())))?;
             table_entries.push(TableEntry {
                 schema: tp.schema,
                 name: tp.name,
@@ -353,7 +354,7 @@ impl DumpPlan {
             (manifest.total_raw_bytes(), manifest.total_rows(), manifest.tables.len(), manifest.total_chunks());
         let file_bytes = tokio::task::spawn_blocking(move || writer.finish(&manifest))
             .await
-            .map_err(|e| Error::Refused(format!("archive writer failed: {e}")))??;
+            .map_err(|e| Error::Internal(format!("archive writer failed: {e}")))??;
         self.snapshot.release().await?;
         Ok(DumpSummary {
             path: path.to_path_buf(),
@@ -383,7 +384,6 @@ struct Worker {
 impl Worker {
     async fn run(self) -> Result<()> {
         let client = self.target.pooled(&self.pool).await?;
-        session::setup(&client, Role::Dump).await?;
         self.snapshot.import(&client).await?;
         loop {
             if self.failed.load(Ordering::SeqCst) {

@@ -70,6 +70,9 @@ pub enum Error {
         /// What failed.
         source: Box<Error>,
     },
+    /// A bug or a crashed worker thread inside pgark.
+    #[error("internal error: {0}")]
+    Internal(String),
     /// A local PostgreSQL cluster (demo, tests) could not be set up.
     #[error("local cluster: {0}")]
     Cluster(String),

@@ -4,8 +4,6 @@
 /// A long-running stage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
-    /// Reading the catalog and planning chunks.
-    Plan,
     /// Copying table data out of the server.
     Dump,
     /// Checking chunk hashes.
@@ -22,7 +20,6 @@ impl Stage {
     /// A short label for display.
     pub fn label(self) -> &'static str {
         match self {
-            Stage::Plan => "planning",
             Stage::Dump => "dumping",
             Stage::Verify => "verifying",
             Stage::PreData => "creating schema",

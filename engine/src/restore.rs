@@ -194,7 +194,7 @@ impl RestorePlan {
             done.push(format!("schema ({} statements)", self.pre_data.len()));
         }
 
-        let pool = target.pool(self.options.jobs)?;
+        let pool = target.pool(self.options.jobs, Role::Restore)?;
         let m = archive.manifest();
         let raw_total: u64 = self.chunks.iter().map(|&(t, c)| m.tables[t].chunks[c].raw_len).sum();
         progress.event(Event::Begin { stage: Stage::Load, total: raw_total, bytes: true });
@@ -246,7 +246,6 @@ impl RestorePlan {
                 (archive.clone(), target.clone(), pool.clone(), queue.clone(), counts.clone(), progress.clone());
             workers.spawn(async move {
                 let client = target.pooled(&pool).await?;
-                session::setup(&client, Role::Restore).await?;
                 loop {
                     let Some((t, c)) = queue.lock().expect("queue lock").pop_front() else { break };
                     let a = archive.clone();
@@ -255,7 +254,7 @@ impl RestorePlan {
                         a.read_chunk(table, &table.chunks[c])
                     })
                     .await
-                    .map_err(|e| Error::Refused(format!("chunk reader failed: {e}")))??;
+                    .map_err(|e| Error::Internal(format!("chunk reader failed: {e}")))??;
                     let table = &archive.manifest().tables[t];
                     let chunk = &table.chunks[c];
                     let sql = TablePlan::copy_in_sql(&table.schema, &table.name, &table.columns, table.format);
@@ -280,7 +279,7 @@ impl RestorePlan {
             let outcome = match joined {
                 Ok(r) => r,
                 Err(e) if e.is_cancelled() => Ok(()),
-                Err(e) => Err(Error::Refused(format!("a restore worker crashed: {e}"))),
+                Err(e) => Err(Error::Internal(format!("a restore worker crashed: {e}"))),
             };
             if let Err(e) = outcome {
                 if first_error.is_none() {
@@ -335,7 +334,7 @@ async fn run_items(
             });
         }
         let Some(joined) = running.join_next().await else { break };
-        let (item, result) = joined.map_err(|e| Error::Refused(format!("a restore worker crashed: {e}")))?;
+        let (item, result) = joined.map_err(|e| Error::Internal(format!("a restore worker crashed: {e}")))?;
         if let Err(e) = result {
             running.abort_all();
             return Err(e);

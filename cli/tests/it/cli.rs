@@ -99,6 +99,38 @@ async fn a_killed_dump_leaves_no_archive_at_the_final_path() {
         child.wait().unwrap();
         assert!(!path.exists(), "a killed dump must leave no file at the final path");
     }
+    // Ctrl-C: the dump stops, says so, and cleans up its partial file too.
+    let path = dir.path().join("interrupted.pgark");
+    let partial = pgark_engine::partial_path(&path);
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_pgark"))
+        .args([
+            "dump",
+            "-q",
+            "--db",
+            &db_url,
+            "-o",
+            path.to_str().unwrap(),
+            "--jobs",
+            "1",
+            "--chunk-size",
+            "256KiB",
+            "--level",
+            "19",
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while !partial.exists() && started.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    // SAFETY: sends a signal to our own child process.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert!(stderr(&out).contains("interrupted"), "{}", stderr(&out));
+    assert!(!path.exists() && !partial.exists());
+
     // A complete dump to the same name then succeeds, and the leftover partial file is gone.
     let path = dir.path().join("killed0.pgark");
     let out = pgark(&["dump", "--db", &db_url, "-o", path.to_str().unwrap()]);
