@@ -235,3 +235,50 @@ async fn dry_runs_print_plans_and_change_nothing() {
     assert_same(&db, &copy).await;
     assert!(Path::new(&archive).exists());
 }
+
+#[tokio::test]
+async fn environment_variables_and_supabase_refs_resolve() {
+    let db = fresh_db("cli_env").await;
+    exec(&db, "CREATE TABLE t (id int); INSERT INTO t VALUES (1);").await;
+    let bin = env!("CARGO_BIN_EXE_pgark");
+    // Only PG* variables.
+    let out = std::process::Command::new(bin)
+        .args(["dump", "--dry-run"])
+        .env_remove("PGARK_DATABASE_URL")
+        .envs([
+            ("PGHOST", "127.0.0.1"),
+            ("PGPORT", &port().to_string()),
+            ("PGUSER", "postgres"),
+            ("PGDATABASE", &db),
+            ("PGSSLMODE", "disable"),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("public.t"));
+    // PGARK_DATABASE_URL.
+    let out = std::process::Command::new(bin)
+        .args(["dump", "--dry-run"])
+        .env("PGARK_DATABASE_URL", url(&db))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    // A Supabase ref: the direct host, user postgres, password from SUPABASE_DB_PASSWORD, never shown.
+    let out = std::process::Command::new(bin)
+        .args(["dump", "--dry-run", "--project-ref", "abcdefghijklmnopqrst"])
+        .env("SUPABASE_DB_PASSWORD", "sb-secret-pw")
+        .env_remove("PGPASSWORD")
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(err.contains("postgres@db.abcdefghijklmnopqrst.supabase.co:5432/postgres"), "{err}");
+    assert!(!err.contains("sb-secret-pw"), "{err}");
+    let out = std::process::Command::new(bin)
+        .args(["dump", "--dry-run", "--project-ref", "abcdefghijklmnopqrst"])
+        .env_remove("SUPABASE_DB_PASSWORD")
+        .env_remove("PGPASSWORD")
+        .output()
+        .unwrap();
+    assert!(stderr(&out).contains("SUPABASE_DB_PASSWORD"), "{}", stderr(&out));
+}
