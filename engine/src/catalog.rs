@@ -36,6 +36,12 @@ pub(crate) struct Table {
     pub table_bytes: u64,
     pub columns: Vec<Column>,
     pub checks: Vec<(String, String)>,
+    /// Inheritance parents (not partition parents), in order.
+    pub inherits: Vec<u32>,
+    /// Storage parameters (`fillfactor=70`).
+    pub options: Vec<String>,
+    /// `FULL`, `NOTHING` or `USING INDEX x` when not the default.
+    pub replica_identity: Option<String>,
 }
 
 /// A column, with what `CREATE TABLE` needs.
@@ -52,11 +58,14 @@ pub(crate) struct Column {
     /// Default or generation expression.
     pub expr: Option<String>,
     pub collation: Option<String>,
+    /// Defined in this table (not only inherited from a parent).
+    pub local: bool,
 }
 
 /// A sequence, with its owner if any.
 #[derive(Debug, Clone)]
 pub(crate) struct Sequence {
+    pub oid: u32,
     pub schema: String,
     pub name: String,
     pub type_sql: String,
@@ -78,11 +87,13 @@ pub(crate) enum UserType {
     Enum { name: String, labels: Vec<String> },
     Domain { name: String, base: String, not_null: bool, default: Option<String>, checks: Vec<(String, String)> },
     Composite { name: String, attrs: Vec<(String, String)> },
+    Range { name: String, body: String },
 }
 
 /// A constraint on a table.
 #[derive(Debug, Clone)]
 pub(crate) struct Constraint {
+    pub oid: u32,
     pub table: u32,
     pub name: String,
     /// `p`, `u`, `x`, `c` or `f`.
@@ -94,6 +105,7 @@ pub(crate) struct Constraint {
 /// An index that no constraint owns.
 #[derive(Debug, Clone)]
 pub(crate) struct Index {
+    pub oid: u32,
     pub table: u32,
     pub name: String,
     pub def: String,
@@ -104,10 +116,16 @@ pub(crate) struct Index {
 pub(crate) struct Catalog {
     pub tables: Vec<Table>,
     pub sequences: Vec<Sequence>,
-    pub types: Vec<(String, UserType)>,
+    pub types: Vec<(u32, String, UserType)>,
     pub constraints: Vec<Constraint>,
     pub indexes: Vec<Index>,
     pub block_size: u64,
+    /// Every user schema, by name.
+    pub schema_oids: std::collections::BTreeMap<String, u32>,
+    /// Views and materialized views: oid → (schema, name).
+    pub view_names: HashMap<u32, (String, String)>,
+    /// Oids of CHECK constraints written inside CREATE TABLE: (table, constraint).
+    pub check_oids: Vec<(u32, u32)>,
 }
 
 fn db(context: &str) -> impl Fn(tokio_postgres::Error) -> Error + '_ {
@@ -191,13 +209,39 @@ impl Catalog {
                 .get::<_, i64>(0) as u64,
             ..Default::default()
         };
+        for r in client
+            .query(
+                &format!(
+                    "SELECT n.oid, n.nspname FROM pg_catalog.pg_namespace n WHERE {USER_SCHEMAS} AND {}",
+                    not_extension_member("pg_namespace", "n.oid")
+                ),
+                &[],
+            )
+            .await
+            .map_err(db("schemas"))?
+        {
+            cat.schema_oids.insert(r.get(1), r.get(0));
+        }
+        for r in client
+            .query(
+                &format!("SELECT c.oid, n.nspname, c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE c.relkind IN ('v', 'm') AND {USER_SCHEMAS} AND {}", not_extension_member("pg_class", "c.oid")),
+                &[],
+            )
+            .await
+            .map_err(db("views"))?
+        {
+            cat.view_names.insert(r.get(0), (r.get(1), r.get(2)));
+        }
         cat.read_tables(client).await?;
         let oids: Vec<u32> = cat.tables.iter().map(|t| t.oid).collect();
         cat.read_columns(client, &oids).await?;
         cat.read_types(client).await?;
         cat.read_sequences(client).await?;
         cat.read_constraints(client, &oids).await?;
-        cat.read_indexes(client, &oids).await?;
+        let mut with_views = oids.clone();
+        with_views.extend(cat.view_names.keys());
+        cat.read_indexes(client, &with_views).await?;
         let types = type_infos(client).await?;
         let portable = |oid| binary_portable(&types, oid);
         let formats = cat.tables.iter().map(|t| (t.oid, Catalog::copy_format(t, &portable))).collect();
@@ -210,7 +254,12 @@ impl Catalog {
              (SELECT i.inhparent FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid AND c.relispartition), \
              CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END, \
              CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END, \
-             pg_catalog.pg_relation_size(c.oid), pg_catalog.pg_table_size(c.oid) \
+             pg_catalog.pg_relation_size(c.oid), pg_catalog.pg_table_size(c.oid), \
+             coalesce(c.reloptions, '{{}}')::text[], \
+             CASE c.relreplident WHEN 'f' THEN 'FULL' WHEN 'n' THEN 'NOTHING' \
+               WHEN 'i' THEN 'USING INDEX ' || pg_catalog.quote_ident((SELECT ic.relname FROM pg_catalog.pg_index i \
+                 JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid WHERE i.indrelid = c.oid AND i.indisreplident)) END, \
+             ARRAY(SELECT i.inhparent FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid AND NOT c.relispartition ORDER BY i.inhseqno) \
              FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
              WHERE c.relkind IN ('r', 'p') AND {USER_SCHEMAS} AND {} ORDER BY n.nspname, c.relname",
             not_extension_member("pg_class", "c.oid")
@@ -230,15 +279,22 @@ impl Catalog {
                 table_bytes: r.get::<_, i64>(9) as u64,
                 columns: Vec::new(),
                 checks: Vec::new(),
+                options: r.get(10),
+                replica_identity: r.get(11),
+                inherits: r.get(12),
             });
         }
         // Parents before their partitions.
         let depth = |t: &Table, all: &[Table]| {
             let mut d = 0;
-            let mut cur = t.partition_of.as_ref().map(|p| p.0);
+            let parent = |t: &Table| t.partition_of.as_ref().map(|p| p.0).or_else(|| t.inherits.first().copied());
+            let mut cur = parent(t);
             while let Some(p) = cur {
                 d += 1;
-                cur = all.iter().find(|x| x.oid == p).and_then(|x| x.partition_of.as_ref().map(|p| p.0));
+                if d > 64 {
+                    break;
+                }
+                cur = all.iter().find(|x| x.oid == p).and_then(parent);
             }
             d
         };
@@ -251,7 +307,7 @@ impl Catalog {
         let rows = client
             .query(
                 "SELECT a.attrelid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.atttypid, \
-                 a.attnotnull, a.attidentity::text, a.attgenerated::text, \
+                 a.attnotnull, a.attidentity::text, a.attgenerated::text, a.attislocal, \
                  pg_catalog.pg_get_expr(d.adbin, d.adrelid), \
                  CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN \
                    pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) END \
@@ -276,8 +332,9 @@ impl Catalog {
                 not_null: r.get(4),
                 identity: identity.chars().next(),
                 generated: generated == "s",
-                expr: r.get(7),
-                collation: r.get(8),
+                local: r.get(7),
+                expr: r.get(8),
+                collation: r.get(9),
             });
         }
         Ok(())
@@ -292,8 +349,17 @@ impl Catalog {
              ARRAY(SELECT pg_catalog.pg_get_constraintdef(co.oid) FROM pg_catalog.pg_constraint co WHERE co.contypid = t.oid ORDER BY co.conname), \
              ARRAY(SELECT a.attname::text FROM pg_catalog.pg_attribute a WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum), \
              ARRAY(SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) \
+             , (SELECT concat_ws(', ', 'SUBTYPE = ' || pg_catalog.format_type(rg.rngsubtype, NULL), \
+                 CASE WHEN NOT oc.opcdefault THEN 'SUBTYPE_OPCLASS = ' || pg_catalog.quote_ident(ocn.nspname) || '.' || pg_catalog.quote_ident(oc.opcname) END, \
+                 CASE WHEN rg.rngcollation <> 0 AND rg.rngcollation <> st.typcollation THEN 'COLLATION = ' || rg.rngcollation::pg_catalog.regcollation::text END, \
+                 CASE WHEN rg.rngcanonical <> 0 THEN 'CANONICAL = ' || rg.rngcanonical::pg_catalog.regproc::text END, \
+                 CASE WHEN rg.rngsubdiff <> 0 THEN 'SUBTYPE_DIFF = ' || rg.rngsubdiff::pg_catalog.regproc::text END, \
+                 'MULTIRANGE_TYPE_NAME = ' || rg.rngmultitypid::pg_catalog.regtype::text) \
+               FROM pg_catalog.pg_range rg JOIN pg_catalog.pg_type st ON st.oid = rg.rngsubtype \
+               JOIN pg_catalog.pg_opclass oc ON oc.oid = rg.rngsubopc JOIN pg_catalog.pg_namespace ocn ON ocn.oid = oc.opcnamespace \
+               WHERE rg.rngtypid = t.oid) \
              FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
-             WHERE {USER_SCHEMAS} AND {} AND (t.typtype IN ('e', 'd') OR (t.typtype = 'c' AND \
+             WHERE {USER_SCHEMAS} AND {} AND (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND \
                (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) = 'c')) \
              ORDER BY t.oid",
             not_extension_member("pg_type", "t.oid")
@@ -303,6 +369,7 @@ impl Catalog {
             let name: String = r.get(2);
             let ty = match ch(r.get(3)) {
                 'e' => UserType::Enum { name, labels: r.get(4) },
+                'r' => UserType::Range { name, body: r.get(12) },
                 'd' => {
                     let names: Vec<String> = r.get(8);
                     let defs: Vec<String> = r.get(9);
@@ -320,14 +387,14 @@ impl Catalog {
                     UserType::Composite { name, attrs: names.into_iter().zip(types).collect() }
                 }
             };
-            self.types.push((schema, ty));
+            self.types.push((r.get(0), schema, ty));
         }
         Ok(())
     }
 
     async fn read_sequences(&mut self, client: &Client) -> Result<()> {
         let sql = format!(
-            "SELECT n.nspname, c.relname, pg_catalog.format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, \
+            "SELECT c.oid, n.nspname, c.relname, pg_catalog.format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, \
              s.seqmax, s.seqmin, s.seqcache, s.seqcycle, d.refobjid, a.attname, d.deptype = 'i' \
              FROM pg_catalog.pg_sequence s JOIN pg_catalog.pg_class c ON c.oid = s.seqrelid \
              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
@@ -338,26 +405,27 @@ impl Catalog {
             not_extension_member("pg_class", "c.oid")
         );
         for r in client.query(&sql, &[]).await.map_err(db("sequences"))? {
-            let schema: String = r.get(0);
-            let name: String = r.get(1);
-            let owner_table: Option<u32> = r.get(9);
-            let owner_col: Option<String> = r.get(10);
-            let identity: Option<bool> = r.get(11);
+            let schema: String = r.get(1);
+            let name: String = r.get(2);
+            let owner_table: Option<u32> = r.get(10);
+            let owner_col: Option<String> = r.get(11);
+            let identity: Option<bool> = r.get(12);
             let value_sql = format!("SELECT last_value, is_called FROM {}", crate::ddl::qualified(&schema, &name));
             let v = client
                 .query_one(&value_sql, &[])
                 .await
                 .map_err(|e| Error::db(format!("reading sequence {schema}.{name}"), &e))?;
             self.sequences.push(Sequence {
+                oid: r.get(0),
                 schema,
                 name,
-                type_sql: r.get(2),
-                start: r.get(3),
-                increment: r.get(4),
-                max: r.get(5),
-                min: r.get(6),
-                cache: r.get(7),
-                cycle: r.get(8),
+                type_sql: r.get(3),
+                start: r.get(4),
+                increment: r.get(5),
+                max: r.get(6),
+                min: r.get(7),
+                cache: r.get(8),
+                cycle: r.get(9),
                 owner: owner_table.zip(owner_col).map(|(t, c)| (t, c, identity.unwrap_or(false))),
                 last_value: v.get(0),
                 is_called: v.get(1),
@@ -370,7 +438,7 @@ impl Catalog {
         let rows = client
             .query(
                 "SELECT co.conrelid, co.conname, co.contype::text, pg_catalog.pg_get_constraintdef(co.oid), \
-                 co.convalidated, co.conislocal, co.conparentid <> 0, co.confrelid \
+                 co.convalidated, co.conislocal, co.conparentid <> 0, co.confrelid, co.oid \
                  FROM pg_catalog.pg_constraint co \
                  WHERE co.conrelid = ANY($1) AND co.contype IN ('p', 'u', 'x', 'c', 'f') \
                  ORDER BY co.conrelid, co.conname",
@@ -392,10 +460,12 @@ impl Catalog {
             let def: String = r.get(3);
             if kind == 'c' && validated {
                 self.tables[index[&table]].checks.push((name, def));
+                self.check_oids.push((table, r.get(8)));
                 continue;
             }
             let referenced: u32 = r.get(7);
             self.constraints.push(Constraint {
+                oid: r.get(8),
                 table,
                 name,
                 kind,
@@ -409,7 +479,7 @@ impl Catalog {
     async fn read_indexes(&mut self, client: &Client, oids: &[u32]) -> Result<()> {
         let rows = client
             .query(
-                "SELECT i.indrelid, ic.relname, pg_catalog.pg_get_indexdef(i.indexrelid) \
+                "SELECT i.indrelid, ic.relname, pg_catalog.pg_get_indexdef(i.indexrelid), i.indexrelid \
                  FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid \
                  WHERE i.indrelid = ANY($1) \
                  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint co WHERE co.conindid = i.indexrelid \
@@ -421,7 +491,7 @@ impl Catalog {
             .await
             .map_err(db("indexes"))?;
         for r in rows {
-            self.indexes.push(Index { table: r.get(0), name: r.get(1), def: r.get(2) });
+            self.indexes.push(Index { oid: r.get(3), table: r.get(0), name: r.get(1), def: r.get(2) });
         }
         Ok(())
     }

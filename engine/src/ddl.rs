@@ -5,8 +5,10 @@
 use std::collections::{BTreeSet, HashMap};
 
 use crate::catalog::{Catalog, Table, UserType};
+use crate::depsort::{Depends, Node};
 use crate::filter::Filter;
 use crate::manifest::{DdlItem, Kind, Section};
+use crate::objects::{class, AclEntry, Decorations, ObjKey, Objects};
 
 /// Quotes an identifier (always, so any character is safe).
 pub fn ident(name: &str) -> String {
@@ -52,11 +54,115 @@ pub(crate) fn selected_tables(cat: &Catalog, filter: &Filter) -> BTreeSet<u32> {
         .collect()
 }
 
-/// Builds the schema items for the selected tables and the schemas they live in.
-pub(crate) fn build(cat: &Catalog, filter: &Filter, selected: &BTreeSet<u32>) -> Vec<DdlItem> {
+/// Everything `build` turns into statements.
+pub(crate) struct Sources<'a> {
+    pub cat: &'a Catalog,
+    pub objects: &'a Objects,
+    pub decorations: &'a Decorations,
+    pub depends: &'a Depends,
+}
+
+/// The objects (by catalog key) a dump covers, for reading their decorations.
+pub(crate) fn covered_keys(cat: &Catalog, objects: &Objects, filter: &Filter, selected: &BTreeSet<u32>) -> Vec<ObjKey> {
+    let scope = Scope::new(cat, filter, selected);
+    let mut keys: Vec<ObjKey> = scope
+        .schemas
+        .iter()
+        .filter_map(|s| cat.schema_oids.get(s))
+        .map(|&o| ObjKey::new(class::NAMESPACE, o))
+        .collect();
+    keys.extend(
+        cat.types.iter().filter(|(_, s, _)| scope.schemas.contains(s)).map(|(o, _, _)| ObjKey::new(class::TYPE, *o)),
+    );
+    keys.extend(cat.sequences.iter().filter(|s| scope.sequence(s)).map(|s| ObjKey::new(class::REL, s.oid)));
+    keys.extend(selected.iter().map(|&o| ObjKey::new(class::REL, o)));
+    keys.extend(
+        cat.constraints.iter().filter(|c| selected.contains(&c.table)).map(|c| ObjKey::new(class::CONSTRAINT, c.oid)),
+    );
+    keys.extend(
+        cat.check_oids.iter().filter(|(t, _)| selected.contains(t)).map(|(_, o)| ObjKey::new(class::CONSTRAINT, *o)),
+    );
+    keys.extend(
+        cat.indexes
+            .iter()
+            .filter(|i| selected.contains(&i.table) || scope.view_oids.contains(&i.table))
+            .map(|i| ObjKey::new(class::REL, i.oid)),
+    );
+    keys.extend(objects.routines.iter().filter(|r| scope.routines(&r.schema)).map(|r| ObjKey::new(class::PROC, r.oid)));
+    keys.extend(
+        objects.views.iter().filter(|v| scope.view_oids.contains(&v.oid)).map(|v| ObjKey::new(class::REL, v.oid)),
+    );
+    keys.extend(
+        objects
+            .attached
+            .iter()
+            .filter(|a| selected.contains(&a.table) || scope.view_oids.contains(&a.table))
+            .filter_map(|a| a.key),
+    );
+    if scope.extensions {
+        keys.extend(objects.extensions.iter().map(|e| ObjKey::new(class::EXTENSION, e.oid)));
+    }
+    keys
+}
+
+/// What a filter lets into a dump besides the selected tables.
+struct Scope {
+    schemas: BTreeSet<String>,
+    view_oids: BTreeSet<u32>,
+    table_filter: bool,
+    extensions: bool,
+    selected: BTreeSet<u32>,
+    filter: Filter,
+}
+
+impl Scope {
+    fn new(cat: &Catalog, filter: &Filter, selected: &BTreeSet<u32>) -> Scope {
+        let by_oid: HashMap<u32, &Table> = cat.tables.iter().map(|t| (t.oid, t)).collect();
+        let table_filter = !filter.tables.is_empty();
+        let mut schemas: BTreeSet<String> = selected.iter().map(|o| by_oid[o].schema.clone()).collect();
+        for s in cat.schema_oids.keys() {
+            if !table_filter && filter.schema(s) {
+                schemas.insert(s.clone());
+            }
+        }
+        let view_oids = cat
+            .view_names
+            .iter()
+            .filter(|(_, (s, n))| filter.table(s, n) && (table_filter || schemas.contains(s)))
+            .map(|(o, _)| *o)
+            .collect();
+        Scope {
+            schemas,
+            view_oids,
+            table_filter,
+            extensions: filter.schemas.is_empty() && !table_filter,
+            selected: selected.clone(),
+            filter: filter.clone(),
+        }
+    }
+
+    fn sequence(&self, s: &crate::catalog::Sequence) -> bool {
+        match &s.owner {
+            Some((t, _, _)) => self.selected.contains(t),
+            None => self.schemas.contains(&s.schema) && (!self.table_filter || self.filter.table(&s.schema, &s.name)),
+        }
+    }
+
+    fn routines(&self, schema: &str) -> bool {
+        !self.table_filter && self.schemas.contains(schema)
+    }
+}
+
+fn node(item: DdlItem, key: Option<ObjKey>, deps: Vec<ObjKey>, priority: u8) -> Node {
+    Node { item, key, deps, priority }
+}
+
+/// Builds every statement for the selected tables and the objects in scope, in restore order.
+pub(crate) fn build(src: &Sources<'_>, filter: &Filter, selected: &BTreeSet<u32>) -> Vec<DdlItem> {
+    let cat = src.cat;
+    let scope = Scope::new(cat, filter, selected);
     let by_oid: HashMap<u32, &Table> = cat.tables.iter().map(|t| (t.oid, t)).collect();
     let display = |t: &Table| format!("{}.{}", t.schema, t.name);
-    // Ancestors lock along with a partition: a partition's items touch its whole tree.
     let lineage = |t: &Table| {
         let mut v = vec![display(t)];
         let mut cur = t;
@@ -66,41 +172,62 @@ pub(crate) fn build(cat: &Catalog, filter: &Filter, selected: &BTreeSet<u32>) ->
         }
         v
     };
-    // Schemas: those of the selected tables, plus every covered schema when no table filter is set.
-    let mut schemas: BTreeSet<String> = selected.iter().map(|o| by_oid[o].schema.clone()).collect();
-    let schema_wanted = |s: &str| schemas.contains(s) || (filter.tables.is_empty() && filter.schema(s));
-    let mut items = Vec::new();
+    // Names of relations (tables and views) for `touches`.
+    let rel_name = |oid: u32| -> Option<String> {
+        by_oid.get(&oid).map(|t| display(t)).or_else(|| cat.view_names.get(&oid).map(|(s, n)| format!("{s}.{n}")))
+    };
+    let rel_deps = src.depends.relation_deps();
+    let touches_for = |key: ObjKey, own: Vec<String>| {
+        let mut v = own;
+        for oid in rel_deps.get(&key).into_iter().flatten() {
+            if let Some(n) = rel_name(*oid) {
+                if !v.contains(&n) {
+                    v.push(n);
+                }
+            }
+        }
+        v
+    };
+    let mut nodes: Vec<Node> = Vec::new();
 
-    let mut type_schemas = BTreeSet::new();
-    for (schema, _) in &cat.types {
-        if schema_wanted(schema) {
-            type_schemas.insert(schema.clone());
-        }
-    }
-    for s in &cat.sequences {
-        if schema_wanted(&s.schema) && s.owner.as_ref().is_none_or(|(t, _, _)| selected.contains(t)) {
-            type_schemas.insert(s.schema.clone());
-        }
-    }
-    schemas.extend(type_schemas);
-    for s in &schemas {
-        if s != "public" {
-            items.push(item(
+    if scope.extensions {
+        for e in &src.objects.extensions {
+            let mut it = item(
                 Section::PreData,
-                Kind::Schema,
+                Kind::Extension,
                 None,
-                s,
-                format!("CREATE SCHEMA IF NOT EXISTS {};", ident(s)),
-            ));
+                &e.name,
+                format!(
+                    "CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA {} VERSION {};",
+                    ident(&e.name),
+                    ident(&e.schema),
+                    literal(&e.version)
+                ),
+            );
+            it.drop = Some(format!("DROP EXTENSION IF EXISTS {} CASCADE;", ident(&e.name)));
+            let deps =
+                cat.schema_oids.get(&e.schema).map(|&o| vec![ObjKey::new(class::NAMESPACE, o)]).unwrap_or_default();
+            nodes.push(node(it, Some(ObjKey::new(class::EXTENSION, e.oid)), deps, 1));
+        }
+    }
+    for s in &scope.schemas {
+        let key = cat.schema_oids.get(s).map(|&o| ObjKey::new(class::NAMESPACE, o));
+        let sql = if s == "public" { String::new() } else { format!("CREATE SCHEMA IF NOT EXISTS {};", ident(s)) };
+        if !sql.is_empty() {
+            nodes.push(node(item(Section::PreData, Kind::Schema, None, s, sql), key, vec![], 0));
+        } else if let Some(k) = key {
+            // public exists in every database: nothing to create, but its owner, grants and
+            // comment are still restored (as decorations of this key).
+            nodes.push(node(item(Section::PreData, Kind::Schema, None, s, "SELECT 1;".into()), Some(k), vec![], 0));
         }
     }
 
-    for (schema, ty) in &cat.types {
-        if !schemas.contains(schema) {
+    for (oid, schema, ty) in &cat.types {
+        if !scope.schemas.contains(schema) {
             continue;
         }
         let (name, sql, drop) = match ty {
-            UserType::Enum { name, labels, .. } => {
+            UserType::Enum { name, labels } => {
                 let labels: Vec<String> = labels.iter().map(|l| literal(l)).collect();
                 let q = qualified(schema, name);
                 (
@@ -109,7 +236,7 @@ pub(crate) fn build(cat: &Catalog, filter: &Filter, selected: &BTreeSet<u32>) ->
                     format!("DROP TYPE IF EXISTS {q} CASCADE;"),
                 )
             }
-            UserType::Domain { name, base, not_null, default, checks, .. } => {
+            UserType::Domain { name, base, not_null, default, checks } => {
                 let q = qualified(schema, name);
                 let mut sql = format!("CREATE DOMAIN {q} AS {base}");
                 if let Some(d) = default {
@@ -124,7 +251,7 @@ pub(crate) fn build(cat: &Catalog, filter: &Filter, selected: &BTreeSet<u32>) ->
                 sql.push(';');
                 (name, sql, format!("DROP DOMAIN IF EXISTS {q} CASCADE;"))
             }
-            UserType::Composite { name, attrs, .. } => {
+            UserType::Composite { name, attrs } => {
                 let q = qualified(schema, name);
                 let attrs: Vec<String> = attrs.iter().map(|(n, t)| format!("{} {t}", ident(n))).collect();
                 (
@@ -133,19 +260,29 @@ pub(crate) fn build(cat: &Catalog, filter: &Filter, selected: &BTreeSet<u32>) ->
                     format!("DROP TYPE IF EXISTS {q} CASCADE;"),
                 )
             }
+            UserType::Range { name, body } => {
+                let q = qualified(schema, name);
+                (name, format!("CREATE TYPE {q} AS RANGE ({body});"), format!("DROP TYPE IF EXISTS {q} CASCADE;"))
+            }
         };
         let mut it = item(Section::PreData, Kind::Type, Some(schema), name, sql);
         it.drop = Some(drop);
-        items.push(it);
+        nodes.push(node(it, Some(ObjKey::new(class::TYPE, *oid)), vec![], 2));
+    }
+
+    for r in src.objects.routines.iter().filter(|r| scope.routines(&r.schema)) {
+        let (kind, word, prio) = match r.kind {
+            'a' => (Kind::Aggregate, "AGGREGATE", 4),
+            'p' => (Kind::Function, "PROCEDURE", 3),
+            _ => (Kind::Function, "FUNCTION", 3),
+        };
+        let mut it = item(Section::PreData, kind, Some(&r.schema), &r.name, r.sql.clone());
+        it.drop = Some(format!("DROP {word} IF EXISTS {} CASCADE;", r.identity));
+        nodes.push(node(it, Some(ObjKey::new(class::PROC, r.oid)), vec![], prio));
     }
 
     // Free-standing and serial-owned sequences (identity sequences come with their column).
-    let sequences: Vec<_> = cat
-        .sequences
-        .iter()
-        .filter(|s| schemas.contains(&s.schema))
-        .filter(|s| s.owner.as_ref().is_none_or(|(t, _, _)| selected.contains(t)))
-        .collect();
+    let sequences: Vec<_> = cat.sequences.iter().filter(|s| scope.sequence(s)).collect();
     let seq_options = |s: &crate::catalog::Sequence| {
         format!(
             "START WITH {} INCREMENT BY {} MINVALUE {} MAXVALUE {} CACHE {}{}",
@@ -170,7 +307,7 @@ pub(crate) fn build(cat: &Catalog, filter: &Filter, selected: &BTreeSet<u32>) ->
             format!("CREATE SEQUENCE {q} AS {} {};", s.type_sql, seq_options(s)),
         );
         it.drop = Some(format!("DROP SEQUENCE IF EXISTS {q} CASCADE;"));
-        items.push(it);
+        nodes.push(node(it, Some(ObjKey::new(class::REL, s.oid)), vec![], 5));
     }
 
     let identity_seq: HashMap<(u32, &str), &crate::catalog::Sequence> = sequences
@@ -183,8 +320,9 @@ pub(crate) fn build(cat: &Catalog, filter: &Filter, selected: &BTreeSet<u32>) ->
     for t in cat.tables.iter().filter(|t| selected.contains(&t.oid)) {
         let q = qualified(&t.schema, &t.name);
         let mut parts = Vec::new();
-        // A partition's columns come from its parent.
-        for c in t.columns.iter().filter(|_| t.partition_of.is_none()) {
+        // A partition's columns come from its parent; an inheritance child's inherited columns
+        // come from its parents.
+        for c in t.columns.iter().filter(|c| t.partition_of.is_none() && c.local) {
             let mut col = format!("{} {}", ident(&c.name), c.type_sql);
             if let Some(coll) = &c.collation {
                 col.push_str(&format!(" COLLATE {coll}"));
@@ -219,21 +357,73 @@ pub(crate) fn build(cat: &Catalog, filter: &Filter, selected: &BTreeSet<u32>) ->
             format!(" (\n    {}\n)", parts.join(",\n    "))
         };
         let unlogged = if t.unlogged { "UNLOGGED " } else { "" };
-        let sql = match &t.partition_of {
+        let mut sql = match &t.partition_of {
             Some((parent, bound)) => {
                 let p = by_oid[parent];
                 format!("CREATE {unlogged}TABLE {q} PARTITION OF {}{body} {bound}", qualified(&p.schema, &p.name))
             }
             None => format!("CREATE {unlogged}TABLE {q}{body}"),
         };
-        let sql = match &t.partition_key {
-            Some(key) => format!("{sql} PARTITION BY {key};"),
-            None => format!("{sql};"),
-        };
+        if !t.inherits.is_empty() {
+            let parents: Vec<String> =
+                t.inherits.iter().filter_map(|p| by_oid.get(p)).map(|p| qualified(&p.schema, &p.name)).collect();
+            sql.push_str(&format!(" INHERITS ({})", parents.join(", ")));
+        }
+        if let Some(key) = &t.partition_key {
+            sql.push_str(&format!(" PARTITION BY {key}"));
+        }
+        if !t.options.is_empty() {
+            sql.push_str(&format!(" WITH ({})", t.options.join(", ")));
+        }
+        sql.push(';');
+        // Columns whose local definition differs from the inherited one.
+        for c in t.columns.iter().filter(|c| t.partition_of.is_none() && !c.local) {
+            if let (Some(e), false) = (&c.expr, c.generated) {
+                sql.push_str(&format!("\nALTER TABLE ONLY {q} ALTER COLUMN {} SET DEFAULT {e};", ident(&c.name)));
+            }
+        }
+        if let Some(ri) = &t.replica_identity {
+            sql.push_str(&format!("\nALTER TABLE ONLY {q} REPLICA IDENTITY {ri};"));
+        }
         let mut it = item(Section::PreData, Kind::Table, Some(&t.schema), &t.name, sql);
         it.drop = Some(format!("DROP TABLE IF EXISTS {q} CASCADE;"));
         it.touches = lineage(t);
-        items.push(it);
+        let mut deps: Vec<ObjKey> = t.inherits.iter().map(|p| ObjKey::new(class::REL, *p)).collect();
+        if let Some((p, _)) = &t.partition_of {
+            deps.push(ObjKey::new(class::REL, *p));
+        }
+        nodes.push(node(it, Some(ObjKey::new(class::REL, t.oid)), deps, 6));
+    }
+
+    for v in src.objects.views.iter().filter(|v| scope.view_oids.contains(&v.oid)) {
+        let q = qualified(&v.schema, &v.name);
+        let with = if v.options.is_empty() { String::new() } else { format!(" WITH ({})", v.options.join(", ")) };
+        let key = ObjKey::new(class::REL, v.oid);
+        let query = v.query.trim_end().trim_end_matches(';');
+        let (kind, sql, drop) = if v.materialized {
+            (
+                Kind::MaterializedView,
+                format!("CREATE MATERIALIZED VIEW {q}{with} AS\n{query}\n  WITH NO DATA;"),
+                format!("DROP MATERIALIZED VIEW IF EXISTS {q} CASCADE;"),
+            )
+        } else {
+            (Kind::View, format!("CREATE VIEW {q}{with} AS\n{query};"), format!("DROP VIEW IF EXISTS {q} CASCADE;"))
+        };
+        let mut it = item(Section::PreData, kind, Some(&v.schema), &v.name, sql);
+        it.drop = Some(drop);
+        nodes.push(node(it, Some(key), vec![], 7));
+        if v.materialized && v.populated {
+            let mut it = item(
+                Section::PostData,
+                Kind::Refresh,
+                Some(&v.schema),
+                &v.name,
+                format!("REFRESH MATERIALIZED VIEW {q};"),
+            );
+            it.table = Some(v.name.clone());
+            it.touches = touches_for(key, vec![format!("{}.{}", v.schema, v.name)]);
+            nodes.push(node(it, None, vec![key], 7));
+        }
     }
 
     for s in &sequences {
@@ -252,11 +442,11 @@ pub(crate) fn build(cat: &Catalog, filter: &Filter, selected: &BTreeSet<u32>) ->
                 ),
             );
             it.table = Some(t.name.clone());
-            items.push(it);
+            nodes.push(node(it, None, vec![ObjKey::new(class::REL, s.oid), ObjKey::new(class::REL, *table)], 8));
         }
     }
     for s in &sequences {
-        items.push(item(
+        let it = item(
             Section::Data,
             Kind::SequenceSet,
             Some(&s.schema),
@@ -267,10 +457,11 @@ pub(crate) fn build(cat: &Catalog, filter: &Filter, selected: &BTreeSet<u32>) ->
                 s.last_value,
                 s.is_called
             ),
-        ));
+        );
+        nodes.push(node(it, None, vec![ObjKey::new(class::REL, s.oid)], 0));
     }
 
-    // Post-data: unique-like constraints and indexes, then foreign keys.
+    // Post-data: unique-like constraints and indexes, foreign keys, then what hangs off tables.
     for c in cat.constraints.iter().filter(|c| c.kind != 'f' && selected.contains(&c.table)) {
         let t = by_oid[&c.table];
         let only = if t.kind == 'p' { "" } else { "ONLY " };
@@ -283,16 +474,24 @@ pub(crate) fn build(cat: &Catalog, filter: &Filter, selected: &BTreeSet<u32>) ->
         );
         it.table = Some(t.name.clone());
         it.touches = lineage(t);
-        items.push(it);
+        nodes.push(node(it, Some(ObjKey::new(class::CONSTRAINT, c.oid)), vec![], 0));
     }
-    for i in cat.indexes.iter().filter(|i| selected.contains(&i.table)) {
-        let t = by_oid[&i.table];
+    let view_by_oid: HashMap<u32, &crate::objects::View> = src.objects.views.iter().map(|v| (v.oid, v)).collect();
+    for i in &cat.indexes {
+        let (schema, name, own, partitioned) =
+            if let Some(t) = by_oid.get(&i.table).filter(|t| selected.contains(&t.oid)) {
+                (&t.schema, &t.name, lineage(t), t.kind == 'p')
+            } else if let Some(v) = view_by_oid.get(&i.table).filter(|v| scope.view_oids.contains(&v.oid)) {
+                (&v.schema, &v.name, vec![format!("{}.{}", v.schema, v.name)], false)
+            } else {
+                continue;
+            };
         // A partitioned table's index is created on every partition at once.
-        let sql = if t.kind == 'p' { i.def.replacen(" ON ONLY ", " ON ", 1) } else { i.def.clone() };
-        let mut it = item(Section::PostData, Kind::Index, Some(&t.schema), &i.name, format!("{sql};"));
-        it.table = Some(t.name.clone());
-        it.touches = lineage(t);
-        items.push(it);
+        let sql = if partitioned { i.def.replacen(" ON ONLY ", " ON ", 1) } else { i.def.clone() };
+        let mut it = item(Section::PostData, Kind::Index, Some(schema), &i.name, format!("{sql};"));
+        it.table = Some(name.clone());
+        it.touches = own;
+        nodes.push(node(it, Some(ObjKey::new(class::REL, i.oid)), vec![], 1));
     }
     for c in cat.constraints.iter().filter(|c| c.kind == 'f' && selected.contains(&c.table)) {
         let t = by_oid[&c.table];
@@ -311,9 +510,173 @@ pub(crate) fn build(cat: &Catalog, filter: &Filter, selected: &BTreeSet<u32>) ->
         it.table = Some(t.name.clone());
         it.touches = lineage(t);
         it.touches.extend(lineage(r));
-        items.push(it);
+        nodes.push(node(it, Some(ObjKey::new(class::CONSTRAINT, c.oid)), vec![], 2));
     }
-    items
+    for a in &src.objects.attached {
+        let (schema, name, own) = if let Some(t) = by_oid.get(&a.table).filter(|t| selected.contains(&t.oid)) {
+            (&t.schema, &t.name, lineage(t))
+        } else if let Some(v) = view_by_oid.get(&a.table).filter(|v| scope.view_oids.contains(&v.oid)) {
+            (&v.schema, &v.name, vec![format!("{}.{}", v.schema, v.name)])
+        } else {
+            continue;
+        };
+        let prio = match a.kind {
+            Kind::Trigger => 3,
+            Kind::Rule => 4,
+            Kind::RowSecurity => 5,
+            _ => 6,
+        };
+        let mut it = item(Section::PostData, a.kind, Some(schema), &a.name, a.sql.clone());
+        it.table = Some(name.clone());
+        it.touches = match a.key {
+            Some(k) => touches_for(k, own),
+            None => own,
+        };
+        nodes.push(node(it, a.key, vec![], prio));
+    }
+
+    decorate(&mut nodes, src.decorations);
+    src.depends.sort(nodes).into_iter().map(|n| n.item).collect()
+}
+
+/// Adds owner, privilege and comment items after the items that create their objects.
+fn decorate(nodes: &mut Vec<Node>, d: &Decorations) {
+    let mut extra = Vec::new();
+    for n in nodes.iter() {
+        let Some(key) = n.key else { continue };
+        let Some((ty, identity)) = d.identity.get(&key) else { continue };
+        let base = |kind: Kind, sql: String| {
+            let mut it = n.item.clone();
+            it.kind = kind;
+            it.name = identity.clone();
+            it.sql = sql;
+            it.drop = None;
+            node(it, None, vec![key], 20)
+        };
+        let word = object_word(ty);
+        if let (Some(owner), Some(word)) = (d.owner.get(&key), owner_word(ty)) {
+            extra.push(base(Kind::Owner, format!("ALTER {word} {identity} OWNER TO {};", ident(owner))));
+        }
+        if let (Some(acl), Some(word)) = (d.acl.get(&key), grant_word(ty)) {
+            let owner = d.owner.get(&key).map(|o| ident(o)).unwrap_or_else(|| "CURRENT_USER".into());
+            let mut sql =
+                format!("REVOKE ALL ON {word} {identity} FROM PUBLIC;\nREVOKE ALL ON {word} {identity} FROM {owner};");
+            sql.push_str(&grant_sql(acl, &format!("{word} {identity}"), "", &owner));
+            let mut g = base(Kind::Grant, sql);
+            g.priority = 21;
+            extra.push(g);
+        }
+        for ((k, col), acl) in d.column_acl.range((key, String::new())..) {
+            if *k != key {
+                break;
+            }
+            let owner = d.owner.get(&key).map(|o| ident(o)).unwrap_or_else(|| "CURRENT_USER".into());
+            let mut g = base(
+                Kind::Grant,
+                grant_sql(acl, &format!("TABLE {identity}"), &format!(" ({})", ident(col)), &owner)
+                    .trim_start()
+                    .to_string(),
+            );
+            g.priority = 22;
+            extra.push(g);
+        }
+        for ((k, sub), text) in d.comments.range((key, i32::MIN)..) {
+            if *k != key {
+                break;
+            }
+            let target = match (*sub, word) {
+                (0, Some(w)) => comment_target(ty, w, identity),
+                (sub, _) if sub > 0 => match d.column_names.get(&(key, sub)) {
+                    Some(col) => format!("COLUMN {identity}.{}", ident(col)),
+                    None => continue,
+                },
+                _ => continue,
+            };
+            let mut c = base(Kind::Comment, format!("COMMENT ON {target} IS {};", literal(text)));
+            c.priority = 19;
+            extra.push(c);
+        }
+    }
+    nodes.extend(extra);
+}
+
+/// `GRANT` statements for ACL rows, switching role when the grantor is not the owner.
+fn grant_sql(rows: &[AclEntry], on: &str, columns: &str, owner: &str) -> String {
+    let mut sql = String::new();
+    let mut i = 0;
+    while i < rows.len() {
+        let AclEntry { grantee, grantable, grantor, .. } = &rows[i];
+        let mut privs = Vec::new();
+        while i < rows.len()
+            && rows[i].grantee == *grantee
+            && rows[i].grantable == *grantable
+            && rows[i].grantor == *grantor
+        {
+            privs.push(format!("{}{columns}", rows[i].privilege));
+            i += 1;
+        }
+        let option = if *grantable { " WITH GRANT OPTION" } else { "" };
+        let grant = format!("GRANT {} ON {on} TO {grantee}{option};", privs.join(", "));
+        if grantor != owner {
+            sql.push_str(&format!("\nSET ROLE {grantor};\n{grant}\nRESET ROLE;"));
+        } else {
+            sql.push_str(&format!("\n{grant}"));
+        }
+    }
+    sql
+}
+
+/// The SQL keyword for an object type as `pg_identify_object` names it.
+fn object_word(ty: &str) -> Option<&'static str> {
+    Some(match ty {
+        "table" => "TABLE",
+        "view" => "VIEW",
+        "materialized view" => "MATERIALIZED VIEW",
+        "sequence" => "SEQUENCE",
+        "index" => "INDEX",
+        "foreign table" => "FOREIGN TABLE",
+        "type" | "composite type" => "TYPE",
+        "domain" => "DOMAIN",
+        "function" => "FUNCTION",
+        "procedure" => "PROCEDURE",
+        "aggregate" => "AGGREGATE",
+        "schema" => "SCHEMA",
+        "extension" => "EXTENSION",
+        "trigger" => "TRIGGER",
+        "rule" => "RULE",
+        "policy" => "POLICY",
+        "table constraint" | "domain constraint" => "CONSTRAINT",
+        _ => return None,
+    })
+}
+
+fn owner_word(ty: &str) -> Option<&'static str> {
+    match ty {
+        "index" | "extension" | "trigger" | "rule" | "policy" | "table constraint" | "domain constraint" => None,
+        other => object_word(other),
+    }
+}
+
+fn grant_word(ty: &str) -> Option<&'static str> {
+    Some(match ty {
+        "table" | "view" | "materialized view" | "foreign table" => "TABLE",
+        "sequence" => "SEQUENCE",
+        "function" | "aggregate" => "FUNCTION",
+        "procedure" => "PROCEDURE",
+        "schema" => "SCHEMA",
+        "type" | "composite type" | "domain" => "TYPE",
+        _ => return None,
+    })
+}
+
+/// `COMMENT ON` target: domain constraints need `ON DOMAIN`.
+fn comment_target(ty: &str, word: &str, identity: &str) -> String {
+    if ty == "domain constraint" {
+        if let Some((c, d)) = identity.split_once(" on ") {
+            return format!("CONSTRAINT {c} ON DOMAIN {d}");
+        }
+    }
+    format!("{word} {identity}")
 }
 
 #[cfg(test)]

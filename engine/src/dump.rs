@@ -19,9 +19,11 @@ use crate::compress::{seal, Sealed};
 use crate::connect::Target;
 use crate::copy_out::copy_out;
 use crate::ddl::{self, qualified};
+use crate::depsort::Depends;
 use crate::error::{Error, Result};
 use crate::filter::Filter;
 use crate::manifest::{ChunkEntry, Compression, DdlItem, DumpSettings, Manifest, TableEntry};
+use crate::objects::{read_decorations, Objects};
 use crate::plan::{split, TablePlan};
 use crate::progress::{Event, Progress, Stage};
 use crate::session::Role;
@@ -140,7 +142,13 @@ pub async fn prepare(target: &Target, options: &DumpOptions) -> Result<DumpPlan>
     if selected.is_empty() && !options.filter.is_empty() {
         return Err(Error::Refused("no table matches the --schema/--table filters".into()));
     }
-    let items = ddl::build(&catalog, &options.filter, &selected);
+    let table_oids: Vec<u32> = catalog.tables.iter().map(|t| t.oid).collect();
+    let objects = Objects::read(client, &table_oids).await?;
+    let depends = Depends::read(client).await?;
+    let keys = ddl::covered_keys(&catalog, &objects, &options.filter, &selected);
+    let decorations = read_decorations(client, &keys).await?;
+    let sources = ddl::Sources { cat: &catalog, objects: &objects, decorations: &decorations, depends: &depends };
+    let items = ddl::build(&sources, &options.filter, &selected);
 
     // Hold ACCESS SHARE locks so no table is dropped or altered while it is being copied.
     let names: Vec<String> =

@@ -52,6 +52,30 @@ pub enum Kind {
     ForeignKey,
     /// `CREATE INDEX`.
     Index,
+    /// `CREATE FUNCTION` / `CREATE PROCEDURE`.
+    Function,
+    /// `CREATE AGGREGATE`.
+    Aggregate,
+    /// `CREATE VIEW`.
+    View,
+    /// `CREATE MATERIALIZED VIEW … WITH NO DATA`.
+    MaterializedView,
+    /// `REFRESH MATERIALIZED VIEW` (only for views that were populated).
+    Refresh,
+    /// `CREATE TRIGGER` (and its enabled state).
+    Trigger,
+    /// `CREATE RULE`.
+    Rule,
+    /// `ALTER TABLE … ENABLE / FORCE ROW LEVEL SECURITY`.
+    RowSecurity,
+    /// `CREATE POLICY`.
+    Policy,
+    /// `COMMENT ON`.
+    Comment,
+    /// `ALTER … OWNER TO`.
+    Owner,
+    /// `GRANT` / `REVOKE`.
+    Grant,
 }
 
 impl Kind {
@@ -68,6 +92,18 @@ impl Kind {
             Kind::Constraint => "constraint",
             Kind::ForeignKey => "foreign-key",
             Kind::Index => "index",
+            Kind::Function => "function",
+            Kind::Aggregate => "aggregate",
+            Kind::View => "view",
+            Kind::MaterializedView => "materialized-view",
+            Kind::Refresh => "refresh",
+            Kind::Trigger => "trigger",
+            Kind::Rule => "rule",
+            Kind::RowSecurity => "row-security",
+            Kind::Policy => "policy",
+            Kind::Comment => "comment",
+            Kind::Owner => "owner",
+            Kind::Grant => "grant",
         }
     }
 }

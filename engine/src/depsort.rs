@@ -1,0 +1,218 @@
+//! Restore order from the catalog's own dependency records (`pg_depend`): edges are mapped onto
+//! the objects pgark emits (an array type onto its element type, a row type onto its table, a
+//! column default or inline check onto its table, a view's rewrite rule onto the view), then
+//! items are sorted topologically, taking the lowest (section, kind priority, position) among the
+//! items that are ready, so unrelated objects keep a stable, conventional order.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap, HashMap, HashSet};
+
+use tokio_postgres::Client;
+
+use crate::error::{Error, Result};
+use crate::manifest::DdlItem;
+use crate::objects::{class, ObjKey};
+
+/// An item with its identity and what it needs.
+#[derive(Debug, Clone)]
+pub(crate) struct Node {
+    pub item: DdlItem,
+    /// The object this item creates, if it creates one others can depend on.
+    pub key: Option<ObjKey>,
+    /// Objects that must exist first (besides those found in `pg_depend`).
+    pub deps: Vec<ObjKey>,
+    /// Tie-break among ready items: lower first.
+    pub priority: u8,
+}
+
+/// Dependency edges between user objects, mapped onto emitted objects.
+#[derive(Debug, Default)]
+pub(crate) struct Depends {
+    redirect: HashMap<ObjKey, ObjKey>,
+    edges: Vec<(ObjKey, ObjKey)>,
+}
+
+impl Depends {
+    /// Reads `pg_depend` and the facts needed to map sub-objects onto their owners.
+    pub async fn read(client: &Client) -> Result<Depends> {
+        let err = |e: tokio_postgres::Error| Error::db("reading the catalog (dependencies)", &e);
+        let mut redirect = HashMap::new();
+        let queries: [(&str, u32, u32); 6] = [
+            // Array types stand for their element type.
+            ("SELECT t.oid, t.typelem FROM pg_catalog.pg_type t WHERE t.typcategory = 'A' AND t.typelem <> 0 AND t.oid >= 16384", class::TYPE, class::TYPE),
+            // A relation's row type stands for the relation (except free-standing composite types).
+            ("SELECT t.oid, t.typrelid FROM pg_catalog.pg_type t JOIN pg_catalog.pg_class c ON c.oid = t.typrelid WHERE c.relkind <> 'c' AND t.oid >= 16384", class::TYPE, class::REL),
+            // Column defaults belong to their table.
+            ("SELECT d.oid, d.adrelid FROM pg_catalog.pg_attrdef d", class::ATTRDEF, class::REL),
+            // A view's _RETURN rule is the view.
+            ("SELECT r.oid, r.ev_class FROM pg_catalog.pg_rewrite r WHERE r.rulename = '_RETURN' AND r.oid >= 16384", class::REWRITE, class::REL),
+            // Validated local CHECK constraints are written inside CREATE TABLE.
+            ("SELECT co.oid, co.conrelid FROM pg_catalog.pg_constraint co WHERE co.contype = 'c' AND co.conrelid <> 0 AND co.convalidated AND co.conislocal", class::CONSTRAINT, class::REL),
+            // Domain constraints are written inside CREATE DOMAIN.
+            ("SELECT co.oid, co.contypid FROM pg_catalog.pg_constraint co WHERE co.contypid <> 0", class::CONSTRAINT, class::TYPE),
+        ];
+        for (sql, from, to) in queries {
+            for r in client.query(sql, &[]).await.map_err(err)? {
+                redirect.insert(ObjKey::new(from, r.get(0)), ObjKey::new(to, r.get(1)));
+            }
+        }
+        // A free-standing composite type's pg_class row stands for the type.
+        for r in client
+            .query("SELECT c.oid, c.reltype FROM pg_catalog.pg_class c WHERE c.relkind = 'c' AND c.oid >= 16384", &[])
+            .await
+            .map_err(err)?
+        {
+            redirect.insert(ObjKey::new(class::REL, r.get(0)), ObjKey::new(class::TYPE, r.get(1)));
+        }
+        // An index that backs a constraint is the constraint.
+        for r in client
+            .query(
+                "SELECT co.conindid, co.oid FROM pg_catalog.pg_constraint co \
+                 WHERE co.contype IN ('p', 'u', 'x') AND co.conindid <> 0",
+                &[],
+            )
+            .await
+            .map_err(err)?
+        {
+            redirect.insert(ObjKey::new(class::REL, r.get(0)), ObjKey::new(class::CONSTRAINT, r.get(1)));
+        }
+        let mut edges = Vec::new();
+        for r in client
+            .query(
+                "SELECT classid, objid, refclassid, refobjid FROM pg_catalog.pg_depend \
+                 WHERE deptype IN ('n', 'a') AND objid >= 16384 AND refobjid >= 16384",
+                &[],
+            )
+            .await
+            .map_err(err)?
+        {
+            edges.push((ObjKey::new(r.get(0), r.get(1)), ObjKey::new(r.get(2), r.get(3))));
+        }
+        Ok(Depends { redirect, edges })
+    }
+
+    /// Follows redirects to the object that is emitted.
+    pub fn resolve(&self, mut key: ObjKey) -> ObjKey {
+        for _ in 0..8 {
+            match self.redirect.get(&key) {
+                Some(next) => key = *next,
+                None => break,
+            }
+        }
+        key
+    }
+
+    /// Orders nodes: dependencies first, otherwise by (section, priority, position).
+    pub fn sort(&self, nodes: Vec<Node>) -> Vec<Node> {
+        let index: HashMap<ObjKey, usize> =
+            nodes.iter().enumerate().filter_map(|(i, n)| n.key.map(|k| (k, i))).collect();
+        let mut needs: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); nodes.len()];
+        let mut add = |i: usize, dep: ObjKey| {
+            if let Some(&j) = index.get(&self.resolve(dep)) {
+                // An item never waits for one of a later section (a view using a unique index
+                // for GROUP BY is created before that index exists, as pg_dump does).
+                if j != i && nodes[j].item.section <= nodes[i].item.section {
+                    needs[i].insert(j);
+                }
+            }
+        };
+        for (i, n) in nodes.iter().enumerate() {
+            for d in &n.deps {
+                add(i, *d);
+            }
+        }
+        for (from, to) in &self.edges {
+            if let Some(&i) = index.get(&self.resolve(*from)) {
+                add(i, *to);
+            }
+        }
+        let mut blocking: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
+        let mut waiting: Vec<usize> = vec![0; nodes.len()];
+        for (i, deps) in needs.iter().enumerate() {
+            waiting[i] = deps.len();
+            for &j in deps {
+                blocking[j].push(i);
+            }
+        }
+        let rank = |i: usize| Reverse((nodes[i].item.section, nodes[i].priority, i));
+        let mut ready: BinaryHeap<_> = (0..nodes.len()).filter(|&i| waiting[i] == 0).map(rank).collect();
+        let mut done: HashSet<usize> = HashSet::new();
+        let mut order = Vec::with_capacity(nodes.len());
+        while order.len() < nodes.len() {
+            let next = match ready.pop() {
+                Some(Reverse((_, _, i))) => i,
+                // A cycle: release the lowest-ranked waiting item.
+                None => {
+                    (0..nodes.len()).filter(|i| !done.contains(i)).min_by_key(|&i| rank(i).0).expect("items remain")
+                }
+            };
+            if !done.insert(next) {
+                continue;
+            }
+            order.push(next);
+            for &k in &blocking[next] {
+                waiting[k] = waiting[k].saturating_sub(1);
+                if waiting[k] == 0 && !done.contains(&k) {
+                    ready.push(rank(k));
+                }
+            }
+        }
+        let mut slots: Vec<Option<Node>> = nodes.into_iter().map(Some).collect();
+        order.into_iter().map(|i| slots[i].take().expect("each node once")).collect()
+    }
+
+    /// For every object, the relations (by oid) it depends on directly.
+    pub fn relation_deps(&self) -> HashMap<ObjKey, Vec<u32>> {
+        let mut out: HashMap<ObjKey, Vec<u32>> = HashMap::new();
+        for (from, to) in &self.edges {
+            let (from, to) = (self.resolve(*from), self.resolve(*to));
+            if to.class == class::REL && from != to {
+                let v = out.entry(from).or_default();
+                if !v.contains(&to.oid) {
+                    v.push(to.oid);
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::{Kind, Section};
+
+    fn node(name: &str, key: u32, deps: &[u32], priority: u8) -> Node {
+        Node {
+            item: DdlItem {
+                section: Section::PreData,
+                kind: Kind::Table,
+                schema: None,
+                name: name.into(),
+                table: None,
+                sql: String::new(),
+                drop: None,
+                touches: vec![],
+            },
+            key: Some(ObjKey::new(class::REL, key)),
+            deps: deps.iter().map(|&d| ObjKey::new(class::REL, d)).collect(),
+            priority,
+        }
+    }
+
+    #[test]
+    fn dependencies_first_then_priority_and_cycles_are_broken() {
+        let d = Depends::default();
+        let sorted = d.sort(vec![
+            node("view2", 1, &[2], 5),
+            node("view1", 2, &[3], 5),
+            node("table", 3, &[], 9),
+            node("fn", 4, &[], 1),
+        ]);
+        let names: Vec<_> = sorted.iter().map(|n| n.item.name.as_str()).collect();
+        assert_eq!(names, ["fn", "table", "view1", "view2"]);
+        let sorted = d.sort(vec![node("a", 1, &[2], 1), node("b", 2, &[1], 1), node("c", 3, &[], 0)]);
+        assert_eq!(sorted.len(), 3);
+        assert_eq!(sorted[0].item.name, "c");
+    }
+}
