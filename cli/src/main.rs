@@ -265,11 +265,7 @@ async fn run_restore(args: RestoreArgs, quiet: bool) -> Result<ExitCode> {
         println!("restore plan for {} (database {}, {})", args.archive.display(), m.database, m.snapshot_time);
         println!("pre-data: {} statements", plan.pre_data.len());
         for i in &plan.pre_data {
-            println!(
-                "  {:<18} {}",
-                i.kind.name(),
-                i.schema.as_ref().map_or(i.name.clone(), |s| format!("{s}.{}", i.name))
-            );
+            println!("  {}", i.label());
         }
         let raw: u64 = plan.chunks.iter().map(|&(t, c)| m.tables[t].chunks[c].raw_len).sum();
         println!(
@@ -281,11 +277,7 @@ async fn run_restore(args: RestoreArgs, quiet: bool) -> Result<ExitCode> {
         );
         println!("post-data: {} statements", plan.post_data.len());
         for i in &plan.post_data {
-            println!(
-                "  {:<18} {}",
-                i.kind.name(),
-                i.schema.as_ref().map_or(i.name.clone(), |s| format!("{s}.{}", i.name))
-            );
+            println!("  {}", i.label());
         }
         return Ok(ExitCode::SUCCESS);
     }

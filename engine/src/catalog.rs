@@ -32,6 +32,8 @@ pub(crate) struct Table {
     pub partition_of: Option<(u32, String)>,
     /// For a partitioned table: `RANGE (…)`, `LIST (…)`, `HASH (…)`.
     pub partition_key: Option<String>,
+    /// For a foreign table: `SERVER x OPTIONS (…)`.
+    pub foreign: Option<String>,
     pub heap_bytes: u64,
     pub table_bytes: u64,
     pub columns: Vec<Column>,
@@ -60,6 +62,8 @@ pub(crate) struct Column {
     pub collation: Option<String>,
     /// Defined in this table (not only inherited from a parent).
     pub local: bool,
+    /// A foreign table column's `OPTIONS (…)` contents.
+    pub fdw_options: Option<String>,
 }
 
 /// A sequence, with its owner if any.
@@ -259,9 +263,13 @@ impl Catalog {
              CASE c.relreplident WHEN 'f' THEN 'FULL' WHEN 'n' THEN 'NOTHING' \
                WHEN 'i' THEN 'USING INDEX ' || pg_catalog.quote_ident((SELECT ic.relname FROM pg_catalog.pg_index i \
                  JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid WHERE i.indrelid = c.oid AND i.indisreplident)) END, \
-             ARRAY(SELECT i.inhparent FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid AND NOT c.relispartition ORDER BY i.inhseqno) \
+             ARRAY(SELECT i.inhparent FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid AND NOT c.relispartition ORDER BY i.inhseqno), \
+             (SELECT 'SERVER ' || pg_catalog.quote_ident(fs.srvname) || coalesce(' OPTIONS (' || (SELECT pg_catalog.string_agg( \
+                 pg_catalog.quote_ident(o.option_name) || ' ' || pg_catalog.quote_literal(o.option_value), ', ') \
+                 FROM pg_catalog.pg_options_to_table(ft.ftoptions) o) || ')', '') \
+              FROM pg_catalog.pg_foreign_table ft JOIN pg_catalog.pg_foreign_server fs ON fs.oid = ft.ftserver WHERE ft.ftrelid = c.oid) \
              FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-             WHERE c.relkind IN ('r', 'p') AND {USER_SCHEMAS} AND {} ORDER BY n.nspname, c.relname",
+             WHERE c.relkind IN ('r', 'p', 'f') AND {USER_SCHEMAS} AND {} ORDER BY n.nspname, c.relname",
             not_extension_member("pg_class", "c.oid")
         );
         for r in client.query(&sql, &[]).await.map_err(db("tables"))? {
@@ -282,6 +290,7 @@ impl Catalog {
                 options: r.get(10),
                 replica_identity: r.get(11),
                 inherits: r.get(12),
+                foreign: r.get(13),
             });
         }
         // Parents before their partitions.
@@ -310,7 +319,9 @@ impl Catalog {
                  a.attnotnull, a.attidentity::text, a.attgenerated::text, a.attislocal, \
                  pg_catalog.pg_get_expr(d.adbin, d.adrelid), \
                  CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN \
-                   pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) END \
+                   pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) END, \
+                 (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(o.option_name) || ' ' || pg_catalog.quote_literal(o.option_value), ', ') \
+                  FROM pg_catalog.pg_options_to_table(a.attfdwoptions) o) \
                  FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid \
                  LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
                  LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation \
@@ -335,6 +346,7 @@ impl Catalog {
                 local: r.get(7),
                 expr: r.get(8),
                 collation: r.get(9),
+                fdw_options: r.get(10),
             });
         }
         Ok(())

@@ -101,6 +101,7 @@ pub(crate) fn covered_keys(cat: &Catalog, objects: &Objects, filter: &Filter, se
     );
     if scope.extensions {
         keys.extend(objects.extensions.iter().map(|e| ObjKey::new(class::EXTENSION, e.oid)));
+        keys.extend(objects.foreign.iter().filter_map(|f| f.key));
     }
     keys
 }
@@ -208,6 +209,17 @@ pub(crate) fn build(src: &Sources<'_>, filter: &Filter, selected: &BTreeSet<u32>
             let deps =
                 cat.schema_oids.get(&e.schema).map(|&o| vec![ObjKey::new(class::NAMESPACE, o)]).unwrap_or_default();
             nodes.push(node(it, Some(ObjKey::new(class::EXTENSION, e.oid)), deps, 1));
+        }
+    }
+    if scope.extensions {
+        for (i, sql) in src.objects.database_settings.iter().enumerate() {
+            let it = item(Section::PreData, Kind::DatabaseSetting, None, &format!("setting {}", i + 1), sql.clone());
+            nodes.push(node(it, None, vec![], 0));
+        }
+        for f in &src.objects.foreign {
+            let mut it = item(Section::PreData, f.kind, None, &f.name, f.sql.clone());
+            it.drop = f.drop.clone();
+            nodes.push(node(it, f.key, f.deps.clone(), 2));
         }
     }
     for s in &scope.schemas {
@@ -324,6 +336,9 @@ pub(crate) fn build(src: &Sources<'_>, filter: &Filter, selected: &BTreeSet<u32>
         // come from its parents.
         for c in t.columns.iter().filter(|c| t.partition_of.is_none() && c.local) {
             let mut col = format!("{} {}", ident(&c.name), c.type_sql);
+            if let Some(opts) = &c.fdw_options {
+                col.push_str(&format!(" OPTIONS ({opts})"));
+            }
             if let Some(coll) = &c.collation {
                 col.push_str(&format!(" COLLATE {coll}"));
             }
@@ -356,7 +371,11 @@ pub(crate) fn build(src: &Sources<'_>, filter: &Filter, selected: &BTreeSet<u32>
         } else {
             format!(" (\n    {}\n)", parts.join(",\n    "))
         };
-        let unlogged = if t.unlogged { "UNLOGGED " } else { "" };
+        let unlogged = match (t.unlogged, t.foreign.is_some()) {
+            (_, true) => "FOREIGN ",
+            (true, _) => "UNLOGGED ",
+            _ => "",
+        };
         let mut sql = match &t.partition_of {
             Some((parent, bound)) => {
                 let p = by_oid[parent];
@@ -372,6 +391,9 @@ pub(crate) fn build(src: &Sources<'_>, filter: &Filter, selected: &BTreeSet<u32>
         if let Some(key) = &t.partition_key {
             sql.push_str(&format!(" PARTITION BY {key}"));
         }
+        if let Some(server) = &t.foreign {
+            sql.push_str(&format!(" {server}"));
+        }
         if !t.options.is_empty() {
             sql.push_str(&format!(" WITH ({})", t.options.join(", ")));
         }
@@ -382,11 +404,12 @@ pub(crate) fn build(src: &Sources<'_>, filter: &Filter, selected: &BTreeSet<u32>
                 sql.push_str(&format!("\nALTER TABLE ONLY {q} ALTER COLUMN {} SET DEFAULT {e};", ident(&c.name)));
             }
         }
-        if let Some(ri) = &t.replica_identity {
+        if let Some(ri) = t.replica_identity.as_ref().filter(|_| t.foreign.is_none()) {
             sql.push_str(&format!("\nALTER TABLE ONLY {q} REPLICA IDENTITY {ri};"));
         }
         let mut it = item(Section::PreData, Kind::Table, Some(&t.schema), &t.name, sql);
-        it.drop = Some(format!("DROP TABLE IF EXISTS {q} CASCADE;"));
+        let word = if t.foreign.is_some() { "FOREIGN TABLE" } else { "TABLE" };
+        it.drop = Some(format!("DROP {word} IF EXISTS {q} CASCADE;"));
         it.touches = lineage(t);
         let mut deps: Vec<ObjKey> = t.inherits.iter().map(|p| ObjKey::new(class::REL, *p)).collect();
         if let Some((p, _)) = &t.partition_of {
@@ -535,8 +558,58 @@ pub(crate) fn build(src: &Sources<'_>, filter: &Filter, selected: &BTreeSet<u32>
         nodes.push(node(it, a.key, vec![], prio));
     }
 
+    postpone_early_views(&mut nodes, src);
     decorate(&mut nodes, src.decorations);
     src.depends.sort(nodes).into_iter().map(|n| n.item).collect()
+}
+
+/// A view whose query needs a post-data object (a primary key making GROUP BY columns
+/// functionally dependent) is created as a placeholder with the same columns in pre-data and
+/// replaced by its real definition once that object exists; a materialized view moves to
+/// post-data whole.
+fn postpone_early_views(nodes: &mut Vec<Node>, src: &Sources<'_>) {
+    let views: HashMap<u32, &crate::objects::View> = src.objects.views.iter().map(|v| (v.oid, v)).collect();
+    let mut extra = Vec::new();
+    for (i, needs) in src.depends.early_dependents(nodes) {
+        let Some(key) = nodes[i].key.filter(|k| k.class == class::REL) else { continue };
+        let Some(v) = views.get(&key.oid) else { continue };
+        let q = qualified(&v.schema, &v.name);
+        let touches: Vec<String> = needs
+            .iter()
+            .flat_map(|k| nodes.iter().filter(|n| n.key == Some(*k)))
+            .flat_map(|n| n.item.touches.clone())
+            .collect();
+        if v.materialized {
+            let n = &mut nodes[i];
+            n.item.section = Section::PostData;
+            n.item.touches = touches;
+            n.item.touches.push(format!("{}.{}", v.schema, v.name));
+            n.deps.extend(needs);
+            continue;
+        }
+        let placeholder: Vec<String> = v
+            .columns
+            .iter()
+            .map(|c| match c.split_once(' ') {
+                Some((name, rest)) => format!("NULL::{rest} AS {name}"),
+                None => c.clone(),
+            })
+            .collect();
+        let real = std::mem::replace(
+            &mut nodes[i].item.sql,
+            format!("CREATE VIEW {q} AS\n SELECT {};", placeholder.join(",\n    ")),
+        );
+        let mut it = nodes[i].item.clone();
+        it.section = Section::PostData;
+        it.sql = real.replacen("CREATE VIEW", "CREATE OR REPLACE VIEW", 1);
+        it.drop = None;
+        it.touches = touches;
+        it.touches.push(format!("{}.{}", v.schema, v.name));
+        let mut deps = needs;
+        deps.push(key);
+        extra.push(node(it, None, deps, 5));
+    }
+    nodes.extend(extra);
 }
 
 /// Adds owner, privilege and comment items after the items that create their objects.
@@ -545,6 +618,14 @@ fn decorate(nodes: &mut Vec<Node>, d: &Decorations) {
     for n in nodes.iter() {
         let Some(key) = n.key else { continue };
         let Some((ty, identity)) = d.identity.get(&key) else { continue };
+        // SQL names an aggregate without arguments `agg(*)`.
+        let star;
+        let identity = if ty == "aggregate" && identity.ends_with("()") {
+            star = format!("{}(*)", &identity[..identity.len() - 2]);
+            &star
+        } else {
+            identity
+        };
         let base = |kind: Kind, sql: String| {
             let mut it = n.item.clone();
             it.kind = kind;
@@ -579,6 +660,12 @@ fn decorate(nodes: &mut Vec<Node>, d: &Decorations) {
             );
             g.priority = 22;
             extra.push(g);
+        }
+        // `public` exists before the restore, with a default comment: restore its absence too.
+        if ty == "schema" && identity == "public" && !d.comments.contains_key(&(key, 0)) {
+            let mut c = base(Kind::Comment, "COMMENT ON SCHEMA public IS NULL;".into());
+            c.priority = 19;
+            extra.push(c);
         }
         for ((k, sub), text) in d.comments.range((key, i32::MIN)..) {
             if *k != key {
@@ -646,6 +733,8 @@ fn object_word(ty: &str) -> Option<&'static str> {
         "rule" => "RULE",
         "policy" => "POLICY",
         "table constraint" | "domain constraint" => "CONSTRAINT",
+        "server" => "SERVER",
+        "foreign-data wrapper" => "FOREIGN DATA WRAPPER",
         _ => return None,
     })
 }
@@ -665,6 +754,8 @@ fn grant_word(ty: &str) -> Option<&'static str> {
         "procedure" => "PROCEDURE",
         "schema" => "SCHEMA",
         "type" | "composite type" | "domain" => "TYPE",
+        "server" => "FOREIGN SERVER",
+        "foreign-data wrapper" => "FOREIGN DATA WRAPPER",
         _ => return None,
     })
 }

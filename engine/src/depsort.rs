@@ -79,8 +79,11 @@ impl Depends {
         let mut edges = Vec::new();
         for r in client
             .query(
-                "SELECT classid, objid, refclassid, refobjid FROM pg_catalog.pg_depend \
-                 WHERE deptype IN ('n', 'a') AND objid >= 16384 AND refobjid >= 16384",
+                // A serial sequence's dependency on its column is the separate OWNED BY item.
+                "SELECT d.classid, d.objid, d.refclassid, d.refobjid FROM pg_catalog.pg_depend d \
+                 WHERE d.deptype IN ('n', 'a') AND d.objid >= 16384 AND d.refobjid >= 16384 \
+                 AND NOT (d.deptype = 'a' AND d.classid = 'pg_class'::pg_catalog.regclass \
+                          AND EXISTS (SELECT 1 FROM pg_catalog.pg_sequence s WHERE s.seqrelid = d.objid))",
                 &[],
             )
             .await
@@ -159,6 +162,28 @@ impl Depends {
         }
         let mut slots: Vec<Option<Node>> = nodes.into_iter().map(Some).collect();
         order.into_iter().map(|i| slots[i].take().expect("each node once")).collect()
+    }
+
+    /// Pre-data nodes that depend on objects created in a later section, with those objects.
+    pub fn early_dependents(&self, nodes: &[Node]) -> Vec<(usize, Vec<ObjKey>)> {
+        let index: HashMap<ObjKey, usize> =
+            nodes.iter().enumerate().filter_map(|(i, n)| n.key.map(|k| (k, i))).collect();
+        let mut out: HashMap<usize, Vec<ObjKey>> = HashMap::new();
+        for (from, to) in &self.edges {
+            let (Some(&i), Some(&j)) = (index.get(&self.resolve(*from)), index.get(&self.resolve(*to))) else {
+                continue;
+            };
+            if nodes[j].item.section > nodes[i].item.section {
+                let v = out.entry(i).or_default();
+                let k = self.resolve(*to);
+                if !v.contains(&k) {
+                    v.push(k);
+                }
+            }
+        }
+        let mut v: Vec<_> = out.into_iter().collect();
+        v.sort();
+        v
     }
 
     /// For every object, the relations (by oid) it depends on directly.

@@ -151,8 +151,12 @@ pub async fn prepare(target: &Target, options: &DumpOptions) -> Result<DumpPlan>
     let items = ddl::build(&sources, &options.filter, &selected);
 
     // Hold ACCESS SHARE locks so no table is dropped or altered while it is being copied.
-    let names: Vec<String> =
-        catalog.tables.iter().filter(|t| selected.contains(&t.oid)).map(|t| qualified(&t.schema, &t.name)).collect();
+    let names: Vec<String> = catalog
+        .tables
+        .iter()
+        .filter(|t| selected.contains(&t.oid) && t.kind != 'f')
+        .map(|t| qualified(&t.schema, &t.name))
+        .collect();
     for batch in names.chunks(500) {
         client
             .batch_execute(&format!("LOCK TABLE {} IN ACCESS SHARE MODE", batch.join(", ")))

@@ -76,6 +76,12 @@ pub enum Kind {
     Owner,
     /// `GRANT` / `REVOKE`.
     Grant,
+    /// `CREATE FOREIGN DATA WRAPPER` / `CREATE SERVER`.
+    ForeignServer,
+    /// `CREATE USER MAPPING` (never with a password).
+    UserMapping,
+    /// `ALTER DATABASE … SET` (applied to the database restored into).
+    DatabaseSetting,
 }
 
 impl Kind {
@@ -104,6 +110,9 @@ impl Kind {
             Kind::Comment => "comment",
             Kind::Owner => "owner",
             Kind::Grant => "grant",
+            Kind::ForeignServer => "foreign-server",
+            Kind::UserMapping => "user-mapping",
+            Kind::DatabaseSetting => "database-setting",
         }
     }
 }
@@ -129,6 +138,17 @@ pub struct DdlItem {
     /// Tables (`schema.table`) the statement locks; items that share one never run at once.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub touches: Vec<String>,
+}
+
+impl DdlItem {
+    /// `kind schema.name` (or `kind of identity` for owners, grants and comments), for messages.
+    pub fn label(&self) -> String {
+        match (&self.schema, self.kind) {
+            (_, Kind::Owner | Kind::Grant | Kind::Comment) => format!("{} of {}", self.kind.name(), self.name),
+            (Some(s), _) => format!("{} {s}.{}", self.kind.name(), self.name),
+            (None, _) => format!("{} {}", self.kind.name(), self.name),
+        }
+    }
 }
 
 /// How chunks are stored.

@@ -20,6 +20,8 @@ pub(crate) mod class {
     pub const EXTENSION: u32 = 3079;
     pub const POLICY: u32 = 3256;
     pub const ATTRDEF: u32 = 2604;
+    pub const FDW: u32 = 2328;
+    pub const SERVER: u32 = 1417;
 }
 
 /// An object's identity in the catalog: the catalog it lives in and its oid.
@@ -80,6 +82,8 @@ pub(crate) struct View {
     pub populated: bool,
     pub options: Vec<String>,
     pub query: String,
+    /// `"name" type [COLLATE x]` per column, for a placeholder with the same shape.
+    pub columns: Vec<String>,
 }
 
 /// Something attached to a table and created after its data: a trigger, rule, policy or the
@@ -120,6 +124,25 @@ pub(crate) struct Decorations {
     pub column_names: HashMap<(ObjKey, i32), String>,
 }
 
+/// A foreign-data wrapper, server or user mapping, with its statement.
+#[derive(Debug, Clone)]
+pub(crate) struct Foreign {
+    pub key: Option<ObjKey>,
+    pub kind: crate::manifest::Kind,
+    pub name: String,
+    pub sql: String,
+    pub drop: Option<String>,
+    pub deps: Vec<ObjKey>,
+}
+
+/// Option lists (`key 'value', …`) as SQL, from a `text[]` of `key=value`.
+const OPTIONS: &str = "(SELECT pg_catalog.string_agg(pg_catalog.quote_ident(o.option_name) || ' ' || \
+    pg_catalog.quote_literal(o.option_value), ', ') FROM pg_catalog.pg_options_to_table({}) o {})";
+
+fn options_sql(column: &str, filter: &str) -> String {
+    OPTIONS.replacen("{}", column, 1).replacen("{}", filter, 1)
+}
+
 /// Everything this module reads.
 #[derive(Debug, Default)]
 pub(crate) struct Objects {
@@ -127,6 +150,10 @@ pub(crate) struct Objects {
     pub routines: Vec<Routine>,
     pub views: Vec<View>,
     pub attached: Vec<Attached>,
+    pub foreign: Vec<Foreign>,
+    /// `ALTER DATABASE … SET` / `ALTER ROLE … IN DATABASE … SET` statements, as DO blocks that
+    /// name whatever database they run in.
+    pub database_settings: Vec<String>,
 }
 
 impl Objects {
@@ -145,9 +172,15 @@ impl Objects {
             o.extensions.push(Extension { oid: r.get(0), name: r.get(1), schema: r.get(2), version: r.get(3) });
         }
         o.read_routines(client).await?;
+        o.read_foreign(client).await?;
+        o.read_database_settings(client).await?;
         let sql = format!(
             "SELECT c.oid, n.nspname, c.relname, c.relkind = 'm', c.relispopulated, \
-             coalesce(c.reloptions, '{{}}')::text[], pg_catalog.pg_get_viewdef(c.oid) \
+             coalesce(c.reloptions, '{{}}')::text[], pg_catalog.pg_get_viewdef(c.oid), \
+             ARRAY(SELECT pg_catalog.quote_ident(a.attname) || ' ' || pg_catalog.format_type(a.atttypid, a.atttypmod) \
+                   || CASE WHEN a.attcollation <> t.typcollation THEN ' COLLATE ' || a.attcollation::pg_catalog.regcollation::text ELSE '' END \
+                   FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid \
+                   WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) \
              FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
              WHERE c.relkind IN ('v', 'm') AND {USER_NS} AND {} ORDER BY c.oid",
             not_member("pg_class", "c.oid")
@@ -161,6 +194,7 @@ impl Objects {
                 populated: r.get(4),
                 options: r.get(5),
                 query: r.get(6),
+                columns: r.get(7),
             });
         }
         let mut rels: Vec<u32> = tables.to_vec();
@@ -221,6 +255,116 @@ impl Objects {
                 format!("{};", def.trim_end())
             };
             self.routines.push(Routine { oid: r.get(0), identity: format!("{q}({args})"), schema, name, kind, sql });
+        }
+        Ok(())
+    }
+
+    async fn read_database_settings(&mut self, client: &Client) -> Result<()> {
+        let rows = client
+            .query(
+                "SELECT CASE WHEN s.setrole = 0 THEN NULL ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(s.setrole)) END, \
+                 s.setconfig FROM pg_catalog.pg_db_role_setting s \
+                 WHERE s.setdatabase = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()) \
+                 ORDER BY s.setrole",
+                &[],
+            )
+            .await
+            .map_err(db("database settings"))?;
+        for r in rows {
+            let role: Option<String> = r.get(0);
+            for setting in r.get::<_, Vec<String>>(1) {
+                let Some((name, value)) = setting.split_once('=') else { continue };
+                self.database_settings.push(database_setting_sql(role.as_deref(), name, value));
+            }
+        }
+        Ok(())
+    }
+
+    async fn read_foreign(&mut self, client: &Client) -> Result<()> {
+        use crate::ddl::{ident, literal};
+        use crate::manifest::Kind;
+        let sql = format!(
+            "SELECT w.oid, w.fdwname, CASE WHEN w.fdwhandler <> 0 THEN w.fdwhandler::pg_catalog.regproc::text END, \
+             CASE WHEN w.fdwvalidator <> 0 THEN w.fdwvalidator::pg_catalog.regproc::text END, {} \
+             FROM pg_catalog.pg_foreign_data_wrapper w WHERE {} ORDER BY w.oid",
+            options_sql("w.fdwoptions", ""),
+            not_member("pg_foreign_data_wrapper", "w.oid")
+        );
+        for r in client.query(&sql, &[]).await.map_err(db("foreign-data wrappers"))? {
+            let name: String = r.get(1);
+            let mut sql = format!("CREATE FOREIGN DATA WRAPPER {}", ident(&name));
+            if let Some(h) = r.get::<_, Option<String>>(2) {
+                sql.push_str(&format!(" HANDLER {h}"));
+            }
+            if let Some(v) = r.get::<_, Option<String>>(3) {
+                sql.push_str(&format!(" VALIDATOR {v}"));
+            }
+            if let Some(o) = r.get::<_, Option<String>>(4) {
+                sql.push_str(&format!(" OPTIONS ({o})"));
+            }
+            sql.push(';');
+            let drop = Some(format!("DROP FOREIGN DATA WRAPPER IF EXISTS {} CASCADE;", ident(&name)));
+            self.foreign.push(Foreign {
+                key: Some(ObjKey::new(class::FDW, r.get(0))),
+                kind: Kind::ForeignServer,
+                name,
+                sql,
+                drop,
+                deps: vec![],
+            });
+        }
+        let sql = format!(
+            "SELECT s.oid, s.srvname, w.fdwname, s.srvtype, s.srvversion, {} \
+             FROM pg_catalog.pg_foreign_server s JOIN pg_catalog.pg_foreign_data_wrapper w ON w.oid = s.srvfdw \
+             WHERE {} ORDER BY s.oid",
+            options_sql("s.srvoptions", ""),
+            not_member("pg_foreign_server", "s.oid")
+        );
+        for r in client.query(&sql, &[]).await.map_err(db("foreign servers"))? {
+            let name: String = r.get(1);
+            let mut sql = format!("CREATE SERVER {}", ident(&name));
+            if let Some(t) = r.get::<_, Option<String>>(3) {
+                sql.push_str(&format!(" TYPE {}", literal(&t)));
+            }
+            if let Some(v) = r.get::<_, Option<String>>(4) {
+                sql.push_str(&format!(" VERSION {}", literal(&v)));
+            }
+            sql.push_str(&format!(" FOREIGN DATA WRAPPER {}", ident(&r.get::<_, String>(2))));
+            if let Some(o) = r.get::<_, Option<String>>(5) {
+                sql.push_str(&format!(" OPTIONS ({o})"));
+            }
+            sql.push(';');
+            let drop = Some(format!("DROP SERVER IF EXISTS {} CASCADE;", ident(&name)));
+            self.foreign.push(Foreign {
+                key: Some(ObjKey::new(class::SERVER, r.get(0))),
+                kind: Kind::ForeignServer,
+                name,
+                sql,
+                drop,
+                deps: vec![],
+            });
+        }
+        // Passwords in user mappings are secrets: they never go into an archive.
+        let sql = format!(
+            "SELECT u.srvid, u.srvname, CASE WHEN u.umuser = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(u.usename) END, {} \
+             FROM pg_catalog.pg_user_mappings u ORDER BY u.srvname, u.usename",
+            options_sql("u.umoptions", "WHERE o.option_name <> 'password'")
+        );
+        for r in client.query(&sql, &[]).await.map_err(db("user mappings"))? {
+            let (server, user): (String, String) = (r.get(1), r.get(2));
+            let mut sql = format!("CREATE USER MAPPING FOR {user} SERVER {}", ident(&server));
+            if let Some(o) = r.get::<_, Option<String>>(3) {
+                sql.push_str(&format!(" OPTIONS ({o})"));
+            }
+            sql.push(';');
+            self.foreign.push(Foreign {
+                key: None,
+                kind: Kind::UserMapping,
+                name: format!("{user} on {server}"),
+                sql,
+                drop: Some(format!("DROP USER MAPPING IF EXISTS FOR {user} SERVER {};", ident(&server))),
+                deps: vec![ObjKey::new(class::SERVER, r.get(0))],
+            });
         }
         Ok(())
     }
@@ -384,6 +528,8 @@ pub(crate) async fn read_decorations(client: &Client, keys: &[ObjKey]) -> Result
         (class::TYPE, "pg_type", "typowner", "typacl"),
         (class::PROC, "pg_proc", "proowner", "proacl"),
         (class::NAMESPACE, "pg_namespace", "nspowner", "nspacl"),
+        (class::SERVER, "pg_foreign_server", "srvowner", "srvacl"),
+        (class::FDW, "pg_foreign_data_wrapper", "fdwowner", "fdwacl"),
     ];
     for (cls, table, owner, acl) in owner_acl {
         let these: Vec<u32> = keys.iter().filter(|k| k.class == cls).map(|k| k.oid).collect();
@@ -459,4 +605,28 @@ fn parse_acl_rows(rows: Vec<String>) -> Vec<AclEntry> {
             Some(AclEntry { grantee, privilege, grantable, grantor })
         })
         .collect()
+}
+
+/// Settings whose value is a list written without quotes around the whole (as pg_dump does).
+const LIST_SETTINGS: &[&str] = &[
+    "search_path",
+    "temp_tablespaces",
+    "session_preload_libraries",
+    "local_preload_libraries",
+    "shared_preload_libraries",
+];
+
+/// A DO block that applies one database (or role-in-database) setting to the current database.
+pub(crate) fn database_setting_sql(role: Option<&str>, name: &str, value: &str) -> String {
+    use crate::ddl::{ident, literal};
+    let value_sql = if LIST_SETTINGS.contains(&name) { value.to_string() } else { literal(value) };
+    let target = match role {
+        Some(r) => format!("ROLE {r} IN DATABASE %I"),
+        None => "DATABASE %I".to_string(),
+    };
+    let stmt = format!("ALTER {target} SET {} TO {value_sql}", ident(name));
+    format!(
+        "DO $pgark$ BEGIN EXECUTE pg_catalog.format({}, pg_catalog.current_database()); END $pgark$;",
+        literal(&stmt)
+    )
 }

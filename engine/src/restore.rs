@@ -16,7 +16,7 @@ use crate::copy_in::copy_in;
 use crate::ddl::{ident, literal};
 use crate::error::{Error, Result};
 use crate::filter::Filter;
-use crate::manifest::{DdlItem, Section};
+use crate::manifest::{DdlItem, Kind, Section};
 use crate::plan::TablePlan;
 use crate::progress::{Event, Progress, Stage};
 use crate::session::{self, Role};
@@ -82,7 +82,7 @@ fn item_schema(item: &DdlItem) -> &str {
 fn item_wanted(item: &DdlItem, filter: &Filter) -> bool {
     match &item.table {
         Some(t) => filter.table(item_schema(item), t),
-        None if item.kind == crate::manifest::Kind::Table => filter.table(item_schema(item), &item.name),
+        None if item.kind == Kind::Table => filter.table(item_schema(item), &item.name),
         None => filter.schema(item_schema(item)),
     }
 }
@@ -185,9 +185,11 @@ impl RestorePlan {
         }
         .await;
         if let Err(e) = schema_result {
-            // Nothing was changed: the transaction rolls back.
             let _ = client.batch_execute("ROLLBACK").await;
-            return Err(e);
+            return Err(Error::Refused(format!(
+                "{e}\nthe schema is created in one transaction, which was rolled back: {} is unchanged",
+                target.describe()
+            )));
         }
         progress.event(Event::End);
         if !self.pre_data.is_empty() {
@@ -297,10 +299,7 @@ impl RestorePlan {
 }
 
 fn describe(item: &DdlItem) -> String {
-    match &item.schema {
-        Some(s) => format!("{} {s}.{}", item.kind.name(), item.name),
-        None => format!("{} {}", item.kind.name(), item.name),
-    }
+    item.label()
 }
 
 /// Runs statements over the pool, at most `jobs` at once, never two that touch the same table.

@@ -211,7 +211,7 @@ async fn dry_runs_print_plans_and_change_nothing() {
         pgark(&["restore", archive.to_str().unwrap(), "--dry-run", "--db", "postgres://nobody@no-such-host.invalid/x"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("table              shop.orders") && text.contains("foreign-key"), "{text}");
+    assert!(text.contains("  table shop.orders") && text.contains("  foreign-key shop."), "{text}");
     assert!(text.contains("data: 4 tables"), "{text}");
 
     // Sections: pre-data only creates empty tables.
