@@ -46,6 +46,11 @@ pub fn url(db: &str) -> String {
     format!("postgres://postgres@127.0.0.1:{}/{db}?sslmode=disable", shared().port)
 }
 
+/// The server binaries' directory.
+pub fn bin_dir() -> PathBuf {
+    shared().bin.clone()
+}
+
 /// The test cluster's port.
 pub fn port() -> u16 {
     shared().port
@@ -131,6 +136,24 @@ pub async fn assert_same(source: &str, copy: &str) {
     let (a, b) = (fingerprints(source).await, fingerprints(copy).await);
     assert!(!a.is_empty(), "no tables in {source}");
     assert_eq!(a, b, "table fingerprints differ between {source} and {copy}");
+    let settings = |db: &str| {
+        let db = db.to_string();
+        async move {
+            client(&db)
+                .await
+                .query(
+                    "SELECT coalesce(r.rolname, ''), s.setconfig::text FROM pg_db_role_setting s LEFT JOIN pg_roles r ON r.oid = s.setrole \
+                     WHERE s.setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY 1",
+                    &[],
+                )
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| (r.get::<_, String>(0), r.get::<_, String>(1)))
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(settings(source).await, settings(copy).await, "database settings differ");
     let (sa, sb) = (schema_dump(source), schema_dump(copy));
     if sa != sb {
         let diff: Vec<String> = sa

@@ -2,6 +2,7 @@
 
 mod archive;
 mod cli;
+mod datasets;
 mod harness;
 mod roundtrip;
 mod tls;
