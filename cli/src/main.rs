@@ -1,5 +1,6 @@
 //! `pgark`: fast, verifiable PostgreSQL backups in one archive file.
 
+mod config;
 mod demo;
 mod inspect;
 mod progress;
@@ -12,7 +13,7 @@ use std::sync::Arc;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use pgark_engine::{
-    dump, restore, Archive, Compression, ConnectOptions, DumpOptions, Filter, RestoreOptions, Section, Target,
+    dump, restore, Archive, Compression, ConnectOptions, DumpOptions, Filter, Kind, RestoreOptions, Section, Target,
 };
 
 use crate::progress::Bars;
@@ -102,10 +103,65 @@ impl From<FilterArgs> for Filter {
     }
 }
 
+/// Kinds of objects to leave out.
+#[derive(Args, Clone, Default)]
+struct KindToggles {
+    /// Leave out functions, procedures and aggregates.
+    #[arg(long)]
+    no_functions: bool,
+    /// Leave out row-level security switches and policies.
+    #[arg(long)]
+    no_rls: bool,
+    /// Leave out triggers and event triggers.
+    #[arg(long)]
+    no_triggers: bool,
+    /// Leave out indexes.
+    #[arg(long)]
+    no_indexes: bool,
+    /// Leave out constraints and foreign keys.
+    #[arg(long)]
+    no_constraints: bool,
+}
+
+impl KindToggles {
+    fn kinds(&self) -> Vec<Kind> {
+        let mut kinds = Vec::new();
+        for (on, name) in [
+            (self.no_functions, "functions"),
+            (self.no_rls, "rls"),
+            (self.no_triggers, "triggers"),
+            (self.no_indexes, "indexes"),
+            (self.no_constraints, "constraints"),
+        ] {
+            if on {
+                config::add_kinds(&mut kinds, name);
+            }
+        }
+        kinds
+    }
+}
+
 #[derive(Args)]
 struct DumpArgs {
     #[command(flatten)]
     conn: ConnArgs,
+    /// Profile: full, structure-only, data-only, minimal, or one named in pgark.toml.
+    #[arg(long)]
+    profile: Option<String>,
+    /// Config file with named profiles (default: $PGARK_CONFIG, else ./pgark.toml if present).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Schema only: leave out table data and sequence values.
+    #[arg(long)]
+    no_data: bool,
+    /// Data only: leave out the schema.
+    #[arg(long, conflicts_with = "no_data")]
+    no_structure: bool,
+    #[command(flatten)]
+    toggles: KindToggles,
+    /// Also record the definitions of the roles the schema names (attributes, memberships; never passwords).
+    #[arg(long)]
+    globals: bool,
     /// Archive file, or a directory to create `<db>_<UTC time>.pgark` in.
     #[arg(long, short)]
     output: Option<PathBuf>,
@@ -148,9 +204,26 @@ struct RestoreArgs {
     sections: Vec<Section>,
     #[command(flatten)]
     filter: FilterArgs,
+    #[command(flatten)]
+    toggles: KindToggles,
+    /// Leave ownership out: objects belong to the restoring user.
+    #[arg(long)]
+    no_owner: bool,
+    /// Leave grants out.
+    #[arg(long)]
+    no_privileges: bool,
+    /// Create roles the target cluster lacks (from the archive's --globals, else NOLOGIN).
+    #[arg(long)]
+    create_roles: bool,
+    /// Load data with triggers and foreign keys off (superuser), for data-only restores into an existing schema.
+    #[arg(long)]
+    disable_triggers: bool,
     /// Print what would be restored and change nothing.
     #[arg(long)]
     dry_run: bool,
+    /// List the archive's statements (section, kind, name) that this restore would run.
+    #[arg(long, conflicts_with = "dry_run")]
+    list: bool,
 }
 
 fn parse_section(s: &str) -> Result<Section, String> {
@@ -186,15 +259,30 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 
 async fn run_dump(args: DumpArgs, quiet: bool) -> Result<ExitCode> {
     let target = args.conn.target()?;
-    let options = DumpOptions {
+    let mut options = DumpOptions {
         chunk_size: args.chunk_size,
         jobs: args.jobs,
         compression: if args.no_compress { Compression::None } else { Compression::Zstd { level: args.level } },
         filter: args.filter.into(),
+        globals: args.globals,
+        ..Default::default()
     };
+    if let Some(profile) = &args.profile {
+        let config = config::Config::load(args.config.as_deref())?;
+        config::apply_profile(profile, &config, &mut options)?;
+    }
+    options.data &= !args.no_data;
+    options.structure &= !args.no_structure;
+    for k in args.toggles.kinds() {
+        if !options.exclude_kinds.contains(&k) {
+            options.exclude_kinds.push(k);
+        }
+    }
     if !args.dry_run && args.output.is_none() {
         bail!("--output is required: an archive file or a directory to create it in");
     }
+    // Registered before any file exists, so Ctrl-C always finds a handler.
+    let mut interrupt = interrupt_signal()?;
     let plan = dump::prepare(&target, &options).await?;
     if args.dry_run {
         print_dump_plan(&plan);
@@ -203,7 +291,7 @@ async fn run_dump(args: DumpArgs, quiet: bool) -> Result<ExitCode> {
     let path = dump::output_path(args.output.as_deref().expect("checked above"), &plan.database, plan.snapshot_time);
     let summary = tokio::select! {
         result = plan.execute(&path, Arc::new(Bars::new(quiet))) => result?,
-        _ = tokio::signal::ctrl_c() => {
+        _ = interrupt.recv() => {
             let _ = std::fs::remove_file(pgark_engine::partial_path(&path));
             eprintln!("interrupted: no archive was written ({} does not exist)", path.display());
             std::process::exit(130);
@@ -220,6 +308,11 @@ async fn run_dump(args: DumpArgs, quiet: bool) -> Result<ExitCode> {
         secs(summary.elapsed)
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// A SIGINT listener, registered at once.
+fn interrupt_signal() -> Result<tokio::signal::unix::Signal> {
+    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).context("installing the Ctrl-C handler")
 }
 
 fn print_dump_plan(plan: &dump::DumpPlan) {
@@ -258,8 +351,24 @@ async fn run_restore(args: RestoreArgs, quiet: bool) -> Result<ExitCode> {
         create: args.create,
         sections: args.sections,
         filter: args.filter.into(),
+        exclude_kinds: args.toggles.kinds(),
+        no_owner: args.no_owner,
+        no_privileges: args.no_privileges,
+        create_roles: args.create_roles,
+        disable_triggers: args.disable_triggers,
     };
     let plan = restore::prepare(&archive, &options)?;
+    if args.list {
+        for i in plan.pre_data.iter().chain(&plan.data_items).chain(&plan.post_data) {
+            println!("{:<9} {}", i.section.name(), i.label());
+        }
+        let m = archive.manifest();
+        for &(t, c) in &plan.chunks {
+            let table = &m.tables[t];
+            println!("data      chunk {} of {} ({} rows)", c, table.display_name(), table.chunks[c].rows);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     if args.dry_run {
         let m = archive.manifest();
         println!("restore plan for {} (database {}, {})", args.archive.display(), m.database, m.snapshot_time);
@@ -282,9 +391,10 @@ async fn run_restore(args: RestoreArgs, quiet: bool) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let target = args.conn.target()?;
+    let mut interrupt = interrupt_signal()?;
     let summary = tokio::select! {
         result = plan.execute(archive, &target, Arc::new(Bars::new(quiet))) => result?,
-        _ = tokio::signal::ctrl_c() => {
+        _ = interrupt.recv() => {
             eprintln!("interrupted: {} may be partially restored: drop it, or restore again with --clean", target.describe());
             std::process::exit(130);
         }

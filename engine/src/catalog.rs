@@ -356,7 +356,10 @@ impl Catalog {
         let sql = format!(
             "SELECT t.oid, n.nspname, t.typname, t.typtype::text, \
              ARRAY(SELECT e.enumlabel::text FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder), \
-             pg_catalog.format_type(t.typbasetype, t.typtypmod), t.typnotnull, pg_catalog.pg_get_expr(t.typdefaultbin, 0), \
+             pg_catalog.format_type(t.typbasetype, t.typtypmod) \
+               || CASE WHEN t.typcollation <> 0 AND t.typcollation <> (SELECT b.typcollation FROM pg_catalog.pg_type b WHERE b.oid = t.typbasetype) \
+                  THEN ' COLLATE ' || t.typcollation::pg_catalog.regcollation::text ELSE '' END, \
+             t.typnotnull, pg_catalog.pg_get_expr(t.typdefaultbin, 0), \
              ARRAY(SELECT co.conname::text FROM pg_catalog.pg_constraint co WHERE co.contypid = t.oid ORDER BY co.conname), \
              ARRAY(SELECT pg_catalog.pg_get_constraintdef(co.oid) FROM pg_catalog.pg_constraint co WHERE co.contypid = t.oid ORDER BY co.conname), \
              ARRAY(SELECT a.attname::text FROM pg_catalog.pg_attribute a WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum), \

@@ -35,6 +35,8 @@ fn item(section: Section, kind: Kind, schema: Option<&str>, name: &str, sql: Str
         sql,
         drop: None,
         touches: Vec::new(),
+        of_kind: None,
+        roles: Vec::new(),
     }
 }
 
@@ -101,8 +103,8 @@ pub(crate) fn covered_keys(cat: &Catalog, objects: &Objects, filter: &Filter, se
     );
     if scope.extensions {
         keys.extend(objects.extensions.iter().map(|e| ObjKey::new(class::EXTENSION, e.oid)));
-        keys.extend(objects.foreign.iter().filter_map(|f| f.key));
     }
+    keys.extend(objects.extras.iter().filter(|e| scope.extra(e)).filter_map(|e| e.key));
     keys
 }
 
@@ -149,6 +151,13 @@ impl Scope {
         }
     }
 
+    fn extra(&self, e: &crate::objects::Extra) -> bool {
+        match &e.schema {
+            Some(s) if e.kind != Kind::DefaultPrivileges => self.schemas.contains(s) && !self.table_filter,
+            _ => self.extensions,
+        }
+    }
+
     fn routines(&self, schema: &str) -> bool {
         !self.table_filter && self.schemas.contains(schema)
     }
@@ -158,8 +167,22 @@ fn node(item: DdlItem, key: Option<ObjKey>, deps: Vec<ObjKey>, priority: u8) -> 
     Node { item, key, deps, priority }
 }
 
+/// What the dump leaves out (profiles and `--no-*` toggles).
+pub(crate) struct Leave<'a> {
+    pub options: &'a crate::dump_impl::DumpOptions,
+}
+
+impl Leave<'_> {
+    /// Whether items of this kind are kept.
+    fn keeps(&self, kind: Kind) -> bool {
+        let o = self.options;
+        let structural = kind != Kind::SequenceSet;
+        !o.exclude_kinds.contains(&kind) && (if structural { o.structure } else { o.data })
+    }
+}
+
 /// Builds every statement for the selected tables and the objects in scope, in restore order.
-pub(crate) fn build(src: &Sources<'_>, filter: &Filter, selected: &BTreeSet<u32>) -> Vec<DdlItem> {
+pub(crate) fn build(src: &Sources<'_>, filter: &Filter, selected: &BTreeSet<u32>, leave: &Leave<'_>) -> Vec<DdlItem> {
     let cat = src.cat;
     let scope = Scope::new(cat, filter, selected);
     let by_oid: HashMap<u32, &Table> = cat.tables.iter().map(|t| (t.oid, t)).collect();
@@ -212,15 +235,24 @@ pub(crate) fn build(src: &Sources<'_>, filter: &Filter, selected: &BTreeSet<u32>
         }
     }
     if scope.extensions {
-        for (i, sql) in src.objects.database_settings.iter().enumerate() {
-            let it = item(Section::PreData, Kind::DatabaseSetting, None, &format!("setting {}", i + 1), sql.clone());
+        for (i, (role, sql)) in src.objects.database_settings.iter().enumerate() {
+            let mut it =
+                item(Section::PreData, Kind::DatabaseSetting, None, &format!("setting {}", i + 1), sql.clone());
+            it.roles = role.iter().cloned().collect();
             nodes.push(node(it, None, vec![], 0));
         }
-        for f in &src.objects.foreign {
-            let mut it = item(Section::PreData, f.kind, None, &f.name, f.sql.clone());
-            it.drop = f.drop.clone();
-            nodes.push(node(it, f.key, f.deps.clone(), 2));
-        }
+    }
+    for e in src.objects.extras.iter().filter(|e| scope.extra(e)) {
+        let mut it = item(e.section, e.kind, e.schema.as_deref(), &e.name, e.sql.clone());
+        it.drop = e.drop.clone();
+        it.roles = e.roles.clone();
+        let priority = match e.kind {
+            Kind::Cast => 6,
+            Kind::EventTrigger | Kind::Publication => 8,
+            Kind::DefaultPrivileges => 9,
+            _ => 2,
+        };
+        nodes.push(node(it, e.key, e.deps.clone(), priority));
     }
     for s in &scope.schemas {
         let key = cat.schema_oids.get(s).map(|&o| ObjKey::new(class::NAMESPACE, o));
@@ -363,8 +395,10 @@ pub(crate) fn build(src: &Sources<'_>, filter: &Filter, selected: &BTreeSet<u32>
             }
             parts.push(col);
         }
-        for (name, def) in &t.checks {
-            parts.push(format!("CONSTRAINT {} {def}", ident(name)));
+        if leave.keeps(Kind::Constraint) {
+            for (name, def) in &t.checks {
+                parts.push(format!("CONSTRAINT {} {def}", ident(name)));
+            }
         }
         let body = if parts.is_empty() && t.partition_of.is_some() {
             String::new()
@@ -551,6 +585,7 @@ pub(crate) fn build(src: &Sources<'_>, filter: &Filter, selected: &BTreeSet<u32>
         };
         let mut it = item(Section::PostData, a.kind, Some(schema), &a.name, a.sql.clone());
         it.table = Some(name.clone());
+        it.roles = a.roles.clone();
         it.touches = match a.key {
             Some(k) => touches_for(k, own),
             None => own,
@@ -558,8 +593,19 @@ pub(crate) fn build(src: &Sources<'_>, filter: &Filter, selected: &BTreeSet<u32>
         nodes.push(node(it, a.key, vec![], prio));
     }
 
+    nodes.retain(|n| leave.keeps(n.item.kind));
+    // Post-data statements run in parallel and keep their order only where they touch the same
+    // thing: an object without a table (publication, event trigger) touches itself.
+    for n in nodes.iter_mut().filter(|n| n.item.section == Section::PostData && n.item.touches.is_empty()) {
+        n.item.touches = vec![n.item.label()];
+    }
     postpone_early_views(&mut nodes, src);
-    decorate(&mut nodes, src.decorations);
+    // CHECK constraints written inside CREATE TABLE still carry their own comments.
+    let mut inner: HashMap<ObjKey, Vec<ObjKey>> = HashMap::new();
+    for (table, check) in cat.check_oids.iter().filter(|_| leave.keeps(Kind::Constraint)) {
+        inner.entry(ObjKey::new(class::REL, *table)).or_default().push(ObjKey::new(class::CONSTRAINT, *check));
+    }
+    decorate(&mut nodes, src.decorations, &inner);
     src.depends.sort(nodes).into_iter().map(|n| n.item).collect()
 }
 
@@ -613,78 +659,107 @@ fn postpone_early_views(nodes: &mut Vec<Node>, src: &Sources<'_>) {
 }
 
 /// Adds owner, privilege and comment items after the items that create their objects.
-fn decorate(nodes: &mut Vec<Node>, d: &Decorations) {
+fn decorate(nodes: &mut Vec<Node>, d: &Decorations, inner: &HashMap<ObjKey, Vec<ObjKey>>) {
     let mut extra = Vec::new();
     for n in nodes.iter() {
-        let Some(key) = n.key else { continue };
-        let Some((ty, identity)) = d.identity.get(&key) else { continue };
-        // SQL names an aggregate without arguments `agg(*)`.
-        let star;
-        let identity = if ty == "aggregate" && identity.ends_with("()") {
-            star = format!("{}(*)", &identity[..identity.len() - 2]);
-            &star
-        } else {
-            identity
-        };
-        let base = |kind: Kind, sql: String| {
-            let mut it = n.item.clone();
-            it.kind = kind;
-            it.name = identity.clone();
-            it.sql = sql;
-            it.drop = None;
-            node(it, None, vec![key], 20)
-        };
-        let word = object_word(ty);
-        if let (Some(owner), Some(word)) = (d.owner.get(&key), owner_word(ty)) {
-            extra.push(base(Kind::Owner, format!("ALTER {word} {identity} OWNER TO {};", ident(owner))));
-        }
-        if let (Some(acl), Some(word)) = (d.acl.get(&key), grant_word(ty)) {
-            let owner = d.owner.get(&key).map(|o| ident(o)).unwrap_or_else(|| "CURRENT_USER".into());
-            let mut sql =
-                format!("REVOKE ALL ON {word} {identity} FROM PUBLIC;\nREVOKE ALL ON {word} {identity} FROM {owner};");
-            sql.push_str(&grant_sql(acl, &format!("{word} {identity}"), "", &owner));
-            let mut g = base(Kind::Grant, sql);
-            g.priority = 21;
-            extra.push(g);
-        }
-        for ((k, col), acl) in d.column_acl.range((key, String::new())..) {
-            if *k != key {
-                break;
-            }
-            let owner = d.owner.get(&key).map(|o| ident(o)).unwrap_or_else(|| "CURRENT_USER".into());
-            let mut g = base(
-                Kind::Grant,
-                grant_sql(acl, &format!("TABLE {identity}"), &format!(" ({})", ident(col)), &owner)
-                    .trim_start()
-                    .to_string(),
-            );
-            g.priority = 22;
-            extra.push(g);
-        }
-        // `public` exists before the restore, with a default comment: restore its absence too.
-        if ty == "schema" && identity == "public" && !d.comments.contains_key(&(key, 0)) {
-            let mut c = base(Kind::Comment, "COMMENT ON SCHEMA public IS NULL;".into());
-            c.priority = 19;
-            extra.push(c);
-        }
-        for ((k, sub), text) in d.comments.range((key, i32::MIN)..) {
-            if *k != key {
-                break;
-            }
-            let target = match (*sub, word) {
-                (0, Some(w)) => comment_target(ty, w, identity),
-                (sub, _) if sub > 0 => match d.column_names.get(&(key, sub)) {
-                    Some(col) => format!("COLUMN {identity}.{}", ident(col)),
-                    None => continue,
-                },
-                _ => continue,
+        let Some(own) = n.key else { continue };
+        for key in std::iter::once(own).chain(inner.get(&own).into_iter().flatten().copied()) {
+            let Some((ty, identity)) = d.identity.get(&key) else { continue };
+            // SQL names an aggregate without arguments `agg(*)`.
+            let star;
+            let identity = if ty == "aggregate" && identity.ends_with("()") {
+                star = format!("{}(*)", &identity[..identity.len() - 2]);
+                &star
+            } else {
+                identity
             };
-            let mut c = base(Kind::Comment, format!("COMMENT ON {target} IS {};", literal(text)));
-            c.priority = 19;
-            extra.push(c);
+            let base = |kind: Kind, sql: String| {
+                let mut it = n.item.clone();
+                it.of_kind = Some(if key == own { n.item.kind } else { Kind::Constraint });
+                it.kind = kind;
+                it.name = identity.clone();
+                it.sql = sql;
+                it.drop = None;
+                node(it, None, vec![key], 20)
+            };
+            let word = object_word(ty);
+            if let (Some(owner), Some(word)) = (d.owner.get(&key), owner_word(ty)) {
+                let mut o = base(Kind::Owner, format!("ALTER {word} {identity} OWNER TO {};", ident(owner)));
+                o.item.roles = vec![owner.clone()];
+                extra.push(o);
+            }
+            if let (Some(acl), Some(word)) = (d.acl.get(&key), grant_word(ty)) {
+                let owner = d.owner.get(&key).map(|o| ident(o)).unwrap_or_else(|| "CURRENT_USER".into());
+                let mut sql = format!(
+                    "REVOKE ALL ON {word} {identity} FROM PUBLIC;\nREVOKE ALL ON {word} {identity} FROM {owner};"
+                );
+                sql.push_str(&grant_sql(acl, &format!("{word} {identity}"), "", &owner));
+                let mut g = base(Kind::Grant, sql);
+                g.item.roles = acl_roles(acl, d.owner.get(&key));
+                g.priority = 21;
+                extra.push(g);
+            }
+            for ((k, col), acl) in d.column_acl.range((key, String::new())..) {
+                if *k != key {
+                    break;
+                }
+                let owner = d.owner.get(&key).map(|o| ident(o)).unwrap_or_else(|| "CURRENT_USER".into());
+                let mut g = base(
+                    Kind::Grant,
+                    grant_sql(acl, &format!("TABLE {identity}"), &format!(" ({})", ident(col)), &owner)
+                        .trim_start()
+                        .to_string(),
+                );
+                g.priority = 22;
+                extra.push(g);
+            }
+            // `public` exists before the restore, with a default comment: restore its absence too.
+            if ty == "schema" && identity == "public" && !d.comments.contains_key(&(key, 0)) {
+                let mut c = base(Kind::Comment, "COMMENT ON SCHEMA public IS NULL;".into());
+                c.priority = 19;
+                extra.push(c);
+            }
+            for ((k, sub), text) in d.comments.range((key, i32::MIN)..) {
+                if *k != key {
+                    break;
+                }
+                let target = match (*sub, word) {
+                    (0, Some(w)) => comment_target(ty, w, identity),
+                    (sub, _) if sub > 0 => match d.column_names.get(&(key, sub)) {
+                        Some(col) => format!("COLUMN {identity}.{}", ident(col)),
+                        None => continue,
+                    },
+                    _ => continue,
+                };
+                let mut c = base(Kind::Comment, format!("COMMENT ON {target} IS {};", literal(text)));
+                c.priority = 19;
+                extra.push(c);
+            }
         }
     }
     nodes.extend(extra);
+}
+
+/// Roles an ACL names (grantees and grantors, and the owner its REVOKE names), unquoted.
+fn acl_roles(acl: &[AclEntry], owner: Option<&String>) -> Vec<String> {
+    let mut roles: Vec<String> = owner.into_iter().cloned().collect();
+    for e in acl {
+        for r in [&e.grantee, &e.grantor] {
+            let r = unquote(r);
+            if r != "PUBLIC" && !roles.contains(&r) {
+                roles.push(r);
+            }
+        }
+    }
+    roles
+}
+
+/// The name a quoted identifier stands for.
+fn unquote(s: &str) -> String {
+    match s.strip_prefix('"').and_then(|x| x.strip_suffix('"')) {
+        Some(inner) => inner.replace("\"\"", "\""),
+        None => s.to_string(),
+    }
 }
 
 /// `GRANT` statements for ACL rows, switching role when the grantor is not the owner.
@@ -735,13 +810,21 @@ fn object_word(ty: &str) -> Option<&'static str> {
         "table constraint" | "domain constraint" => "CONSTRAINT",
         "server" => "SERVER",
         "foreign-data wrapper" => "FOREIGN DATA WRAPPER",
+        "collation" => "COLLATION",
+        "event trigger" => "EVENT TRIGGER",
+        "publication" => "PUBLICATION",
+        "text search configuration" => "TEXT SEARCH CONFIGURATION",
+        "text search dictionary" => "TEXT SEARCH DICTIONARY",
+        "cast" => "CAST",
         _ => return None,
     })
 }
 
 fn owner_word(ty: &str) -> Option<&'static str> {
     match ty {
-        "index" | "extension" | "trigger" | "rule" | "policy" | "table constraint" | "domain constraint" => None,
+        "index" | "extension" | "trigger" | "rule" | "policy" | "table constraint" | "domain constraint" | "cast" => {
+            None
+        }
         other => object_word(other),
     }
 }

@@ -218,6 +218,8 @@ mod tests {
                 sql: String::new(),
                 drop: None,
                 touches: vec![],
+                of_kind: None,
+                roles: vec![],
             },
             key: Some(ObjKey::new(class::REL, key)),
             deps: deps.iter().map(|&d| ObjKey::new(class::REL, d)).collect(),

@@ -22,7 +22,7 @@ use crate::ddl::{self, qualified};
 use crate::depsort::Depends;
 use crate::error::{Error, Result};
 use crate::filter::Filter;
-use crate::manifest::{ChunkEntry, Compression, DdlItem, DumpSettings, Manifest, TableEntry};
+use crate::manifest::{ChunkEntry, Compression, DdlItem, DumpSettings, Kind, Manifest, TableEntry};
 use crate::objects::{read_decorations, Objects};
 use crate::plan::{split, TablePlan};
 use crate::progress::{Event, Progress, Stage};
@@ -40,6 +40,16 @@ pub struct DumpOptions {
     pub compression: Compression,
     /// Schemas and tables to cover.
     pub filter: Filter,
+    /// Dump table data (false: `--no-data`, profile structure-only).
+    pub data: bool,
+    /// Dump the schema (false: `--no-structure`, profile data-only).
+    pub structure: bool,
+    /// Kinds of objects to leave out (`--no-functions`, `--no-rls`, …).
+    pub exclude_kinds: Vec<Kind>,
+    /// The profile these options came from, recorded in the archive.
+    pub profile: Option<String>,
+    /// Also record the definitions of the roles the schema names (`--globals`).
+    pub globals: bool,
 }
 
 impl Default for DumpOptions {
@@ -49,6 +59,11 @@ impl Default for DumpOptions {
             jobs: 2,
             compression: Compression::Zstd { level: 1 },
             filter: Filter::default(),
+            data: true,
+            structure: true,
+            exclude_kinds: Vec::new(),
+            profile: None,
+            globals: false,
         }
     }
 }
@@ -72,6 +87,10 @@ pub struct DumpPlan {
     pub tables: Vec<TablePlan>,
     /// Schema items in restore order.
     pub items: Vec<DdlItem>,
+    /// Roles the items name.
+    pub roles: Vec<String>,
+    /// Role definitions (`--globals`).
+    pub globals: Vec<crate::roles::RoleDef>,
 }
 
 /// What a finished dump wrote.
@@ -114,6 +133,9 @@ pub async fn prepare(target: &Target, options: &DumpOptions) -> Result<DumpPlan>
     if options.jobs == 0 {
         return Err(Error::Refused("--jobs must be at least 1".into()));
     }
+    if !options.data && !options.structure {
+        return Err(Error::Refused("--no-data and --no-structure together leave nothing to dump".into()));
+    }
     if options.chunk_size == 0 {
         return Err(Error::Refused("--chunk-size must be more than 0".into()));
     }
@@ -148,7 +170,9 @@ pub async fn prepare(target: &Target, options: &DumpOptions) -> Result<DumpPlan>
     let keys = ddl::covered_keys(&catalog, &objects, &options.filter, &selected);
     let decorations = read_decorations(client, &keys).await?;
     let sources = ddl::Sources { cat: &catalog, objects: &objects, decorations: &decorations, depends: &depends };
-    let items = ddl::build(&sources, &options.filter, &selected);
+    let items = ddl::build(&sources, &options.filter, &selected, &ddl::Leave { options });
+    let roles = crate::roles::roles_named(&items);
+    let globals = if options.globals { crate::roles::read_roles(client, &roles).await? } else { Vec::new() };
 
     // Hold ACCESS SHARE locks so no table is dropped or altered while it is being copied.
     let names: Vec<String> = catalog
@@ -168,7 +192,7 @@ pub async fn prepare(target: &Target, options: &DumpOptions) -> Result<DumpPlan>
     let tables = catalog
         .tables
         .iter()
-        .filter(|t| selected.contains(&t.oid) && t.kind == 'r')
+        .filter(|t| options.data && selected.contains(&t.oid) && t.kind == 'r')
         .map(|t| {
             let blocks = t.heap_bytes / catalog.block_size.max(1);
             TablePlan {
@@ -192,6 +216,8 @@ pub async fn prepare(target: &Target, options: &DumpOptions) -> Result<DumpPlan>
         snapshot_time: snapshot.time,
         tables,
         items,
+        roles,
+        globals,
         snapshot,
     })
 }
@@ -358,9 +384,15 @@ impl DumpPlan {
                 exclude_schemas: self.options.filter.exclude_schemas.clone(),
                 tables: self.options.filter.tables.clone(),
                 exclude_tables: self.options.filter.exclude_tables.clone(),
+                profile: self.options.profile.clone(),
+                data: self.options.data,
+                structure: self.options.structure,
+                exclude_kinds: self.options.exclude_kinds.clone(),
             },
             items: self.items,
             tables: table_entries,
+            roles: self.roles,
+            globals: self.globals,
         };
         let summary_base =
             (manifest.total_raw_bytes(), manifest.total_rows(), manifest.tables.len(), manifest.total_chunks());

@@ -45,6 +45,7 @@ mod manifest;
 mod objects;
 mod plan;
 mod progress;
+mod roles;
 mod session;
 mod snapshot;
 mod verify;
@@ -58,7 +59,7 @@ pub mod restore {
     pub use crate::restore_impl::*;
 }
 #[path = "dump.rs"]
-mod dump_impl;
+pub(crate) mod dump_impl;
 #[path = "restore.rs"]
 mod restore_impl;
 
@@ -77,4 +78,5 @@ pub use manifest::{ChunkEntry, Compression, DdlItem, DumpSettings, Kind, Manifes
 pub use plan::{ChunkRange, TablePlan};
 pub use progress::{Event, NoProgress, Progress, Stage};
 pub use restore_impl::{RestoreOptions, RestorePlan, RestoreSummary};
+pub use roles::{roles_named, RoleDef};
 pub use verify::{verify, VerifyReport};

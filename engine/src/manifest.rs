@@ -82,9 +82,74 @@ pub enum Kind {
     UserMapping,
     /// `ALTER DATABASE … SET` (applied to the database restored into).
     DatabaseSetting,
+    /// `CREATE EVENT TRIGGER`.
+    EventTrigger,
+    /// `CREATE COLLATION`.
+    Collation,
+    /// `ALTER DEFAULT PRIVILEGES`.
+    DefaultPrivileges,
+    /// `CREATE PUBLICATION` and its tables.
+    Publication,
+    /// `CREATE CAST`.
+    Cast,
+    /// `CREATE TEXT SEARCH CONFIGURATION / DICTIONARY`.
+    TextSearch,
 }
 
 impl Kind {
+    /// Every kind, in a stable order.
+    pub const ALL: [Kind; 31] = [
+        Kind::Schema,
+        Kind::Extension,
+        Kind::Type,
+        Kind::Sequence,
+        Kind::SequenceOwnedBy,
+        Kind::SequenceSet,
+        Kind::Table,
+        Kind::Constraint,
+        Kind::ForeignKey,
+        Kind::Index,
+        Kind::Function,
+        Kind::Aggregate,
+        Kind::View,
+        Kind::MaterializedView,
+        Kind::Refresh,
+        Kind::Trigger,
+        Kind::Rule,
+        Kind::RowSecurity,
+        Kind::Policy,
+        Kind::Comment,
+        Kind::Owner,
+        Kind::Grant,
+        Kind::ForeignServer,
+        Kind::UserMapping,
+        Kind::DatabaseSetting,
+        Kind::EventTrigger,
+        Kind::Collation,
+        Kind::DefaultPrivileges,
+        Kind::Publication,
+        Kind::Cast,
+        Kind::TextSearch,
+    ];
+
+    /// The kind named `name` (as `name()` prints it).
+    pub fn from_name(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// The kinds a `--no-X` toggle leaves out: functions, rls, triggers, indexes, constraints.
+    pub fn toggle(name: &str) -> Option<&'static [Kind]> {
+        Some(match name {
+            "functions" => &[Kind::Function, Kind::Aggregate],
+            "rls" => &[Kind::RowSecurity, Kind::Policy],
+            "triggers" => &[Kind::Trigger, Kind::EventTrigger],
+            "indexes" => &[Kind::Index],
+            "constraints" => &[Kind::Constraint, Kind::ForeignKey],
+            "privileges" => &[Kind::Grant, Kind::DefaultPrivileges],
+            _ => return None,
+        })
+    }
+
     /// The kind's name as shown by `restore --list`.
     pub fn name(self) -> &'static str {
         match self {
@@ -113,6 +178,12 @@ impl Kind {
             Kind::ForeignServer => "foreign-server",
             Kind::UserMapping => "user-mapping",
             Kind::DatabaseSetting => "database-setting",
+            Kind::EventTrigger => "event-trigger",
+            Kind::Collation => "collation",
+            Kind::DefaultPrivileges => "default-privileges",
+            Kind::Publication => "publication",
+            Kind::Cast => "cast",
+            Kind::TextSearch => "text-search",
         }
     }
 }
@@ -138,13 +209,25 @@ pub struct DdlItem {
     /// Tables (`schema.table`) the statement locks; items that share one never run at once.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub touches: Vec<String>,
+    /// For owners, grants and comments: the kind of the object they belong to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub of_kind: Option<Kind>,
+    /// Roles the statement names (owners, grantees, policy roles), unquoted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<String>,
 }
 
 impl DdlItem {
+    /// Whether the item is, or belongs to, an object of one of `kinds`.
+    pub fn is_of(&self, kinds: &[Kind]) -> bool {
+        kinds.contains(&self.kind) || self.of_kind.is_some_and(|k| kinds.contains(&k))
+    }
+
     /// `kind schema.name` (or `kind of identity` for owners, grants and comments), for messages.
     pub fn label(&self) -> String {
         match (&self.schema, self.kind) {
             (_, Kind::Owner | Kind::Grant | Kind::Comment) => format!("{} of {}", self.kind.name(), self.name),
+            (_, Kind::DefaultPrivileges) => format!("{} {}", self.kind.name(), self.name),
             (Some(s), _) => format!("{} {s}.{}", self.kind.name(), self.name),
             (None, _) => format!("{} {}", self.kind.name(), self.name),
         }
@@ -181,6 +264,22 @@ pub struct DumpSettings {
     pub tables: Vec<String>,
     /// `--exclude-table` filters.
     pub exclude_tables: Vec<String>,
+    /// The profile used, if any.
+    #[serde(default)]
+    pub profile: Option<String>,
+    /// Whether table data was dumped.
+    #[serde(default = "yes")]
+    pub data: bool,
+    /// Whether the schema was dumped.
+    #[serde(default = "yes")]
+    pub structure: bool,
+    /// Kinds of objects left out.
+    #[serde(default)]
+    pub exclude_kinds: Vec<Kind>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// One piece of a table's data: a COPY stream of a block range, compressed and hashed.
@@ -263,6 +362,12 @@ pub struct Manifest {
     pub items: Vec<DdlItem>,
     /// Table data.
     pub tables: Vec<TableEntry>,
+    /// Every role the schema statements name (owners, grantees, policy roles).
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// Definitions of those roles, when dumped with `--globals` (never passwords).
+    #[serde(default)]
+    pub globals: Vec<crate::roles::RoleDef>,
 }
 
 impl Manifest {

@@ -22,6 +22,12 @@ pub(crate) mod class {
     pub const ATTRDEF: u32 = 2604;
     pub const FDW: u32 = 2328;
     pub const SERVER: u32 = 1417;
+    pub const EVENT_TRIGGER: u32 = 3466;
+    pub const COLLATION: u32 = 3456;
+    pub const PUBLICATION: u32 = 6104;
+    pub const CAST: u32 = 2605;
+    pub const TS_CONFIG: u32 = 3602;
+    pub const TS_DICT: u32 = 3600;
 }
 
 /// An object's identity in the catalog: the catalog it lives in and its oid.
@@ -43,10 +49,12 @@ fn db(context: &str) -> impl Fn(tokio_postgres::Error) -> Error + '_ {
 
 const USER_NS: &str = "n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'";
 
+/// Leaves out objects that belong to an extension (`e`) or are an internal part of another
+/// object (`i`, e.g. a range type's multirange constructors and casts).
 fn not_member(class: &str, oid: &str) -> String {
     format!(
         "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = '{class}'::pg_catalog.regclass \
-         AND d.objid = {oid} AND d.deptype = 'e')"
+         AND d.objid = {oid} AND d.deptype IN ('e', 'i'))"
     )
 }
 
@@ -90,6 +98,8 @@ pub(crate) struct View {
 /// table's row-level-security switches.
 #[derive(Debug, Clone)]
 pub(crate) struct Attached {
+    /// Roles named by the statement (policies), unquoted.
+    pub roles: Vec<String>,
     pub key: Option<ObjKey>,
     pub table: u32,
     pub kind: crate::manifest::Kind,
@@ -124,15 +134,44 @@ pub(crate) struct Decorations {
     pub column_names: HashMap<(ObjKey, i32), String>,
 }
 
-/// A foreign-data wrapper, server or user mapping, with its statement.
+/// An object pgark writes the statement for itself: foreign-data wrappers, servers, user
+/// mappings, collations, text search objects, casts, event triggers, publications, default
+/// privileges.
 #[derive(Debug, Clone)]
-pub(crate) struct Foreign {
+pub(crate) struct Extra {
     pub key: Option<ObjKey>,
     pub kind: crate::manifest::Kind,
+    pub section: crate::manifest::Section,
+    /// The schema for schema-qualified objects; `None` for database-wide ones.
+    pub schema: Option<String>,
     pub name: String,
     pub sql: String,
     pub drop: Option<String>,
     pub deps: Vec<ObjKey>,
+    /// Roles the statement names, unquoted.
+    pub roles: Vec<String>,
+}
+
+impl Extra {
+    fn global(
+        key: Option<ObjKey>,
+        kind: crate::manifest::Kind,
+        name: String,
+        sql: String,
+        drop: Option<String>,
+    ) -> Extra {
+        Extra {
+            key,
+            kind,
+            section: crate::manifest::Section::PreData,
+            schema: None,
+            name,
+            sql,
+            drop,
+            deps: vec![],
+            roles: vec![],
+        }
+    }
 }
 
 /// Option lists (`key 'value', …`) as SQL, from a `text[]` of `key=value`.
@@ -150,10 +189,10 @@ pub(crate) struct Objects {
     pub routines: Vec<Routine>,
     pub views: Vec<View>,
     pub attached: Vec<Attached>,
-    pub foreign: Vec<Foreign>,
+    pub extras: Vec<Extra>,
     /// `ALTER DATABASE … SET` / `ALTER ROLE … IN DATABASE … SET` statements, as DO blocks that
     /// name whatever database they run in.
-    pub database_settings: Vec<String>,
+    pub database_settings: Vec<(Option<String>, String)>,
 }
 
 impl Objects {
@@ -174,6 +213,7 @@ impl Objects {
         o.read_routines(client).await?;
         o.read_foreign(client).await?;
         o.read_database_settings(client).await?;
+        o.read_more(client).await?;
         let sql = format!(
             "SELECT c.oid, n.nspname, c.relname, c.relkind = 'm', c.relispopulated, \
              coalesce(c.reloptions, '{{}}')::text[], pg_catalog.pg_get_viewdef(c.oid), \
@@ -259,10 +299,306 @@ impl Objects {
         Ok(())
     }
 
+    /// Collations, text search dictionaries and configurations, casts, event triggers,
+    /// publications and default privileges.
+    async fn read_more(&mut self, client: &Client) -> Result<()> {
+        use crate::ddl::{ident, literal, qualified};
+        use crate::manifest::{Kind, Section};
+        let schema_obj = |key: ObjKey, kind: Kind, schema: String, name: String, sql: String, drop: String| Extra {
+            key: Some(key),
+            kind,
+            section: Section::PreData,
+            schema: Some(schema),
+            name,
+            sql,
+            drop: Some(drop),
+            deps: vec![],
+            roles: vec![],
+        };
+        // Collations. The ICU locale column moved between versions: read it by name from the row.
+        let sql = format!(
+            "SELECT c.oid, n.nspname, c.collname, c.collprovider::text, c.collisdeterministic, \
+             c.collcollate, c.collctype, pg_catalog.to_jsonb(c) ->> 'colliculocale', pg_catalog.to_jsonb(c) ->> 'colllocale' \
+             FROM pg_catalog.pg_collation c JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace \
+             WHERE {USER_NS} AND {} ORDER BY c.oid",
+            not_member("pg_collation", "c.oid")
+        );
+        for r in client.query(&sql, &[]).await.map_err(db("collations"))? {
+            let (schema, name): (String, String) = (r.get(1), r.get(2));
+            let provider = match r.get::<_, String>(3).as_str() {
+                "i" => "icu",
+                "b" => "builtin",
+                "d" => "default",
+                _ => "libc",
+            };
+            let (collate, ctype): (Option<String>, Option<String>) = (r.get(5), r.get(6));
+            let locale: Option<String> = r.get::<_, Option<String>>(8).or(r.get(7));
+            let mut opts = vec![format!("provider = {provider}")];
+            match (provider, locale) {
+                ("libc", _) | (_, None) => {
+                    opts.push(format!("lc_collate = {}", literal(&collate.unwrap_or_default())));
+                    opts.push(format!("lc_ctype = {}", literal(&ctype.unwrap_or_default())));
+                }
+                (_, Some(l)) => opts.push(format!("locale = {}", literal(&l))),
+            }
+            if !r.get::<_, bool>(4) {
+                opts.push("deterministic = false".into());
+            }
+            let q = qualified(&schema, &name);
+            let sql = format!("CREATE COLLATION {q} ({});", opts.join(", "));
+            let drop = format!("DROP COLLATION IF EXISTS {q} CASCADE;");
+            self.extras.push(schema_obj(
+                ObjKey::new(class::COLLATION, r.get(0)),
+                Kind::Collation,
+                schema,
+                name,
+                sql,
+                drop,
+            ));
+        }
+        // Text search dictionaries and configurations.
+        let sql = format!(
+            "SELECT td.oid, n.nspname, td.dictname, \
+             (SELECT pg_catalog.quote_ident(tn.nspname) || '.' || pg_catalog.quote_ident(t.tmplname) FROM pg_catalog.pg_ts_template t \
+              JOIN pg_catalog.pg_namespace tn ON tn.oid = t.tmplnamespace WHERE t.oid = td.dicttemplate), td.dictinitoption \
+             FROM pg_catalog.pg_ts_dict td JOIN pg_catalog.pg_namespace n ON n.oid = td.dictnamespace \
+             WHERE {USER_NS} AND {} ORDER BY td.oid",
+            not_member("pg_ts_dict", "td.oid")
+        );
+        for r in client.query(&sql, &[]).await.map_err(db("text search dictionaries"))? {
+            let (schema, name): (String, String) = (r.get(1), r.get(2));
+            let q = qualified(&schema, &name);
+            let mut sql = format!("CREATE TEXT SEARCH DICTIONARY {q} (TEMPLATE = {}", r.get::<_, String>(3));
+            if let Some(o) = r.get::<_, Option<String>>(4) {
+                sql.push_str(&format!(", {o}"));
+            }
+            sql.push_str(");");
+            let drop = format!("DROP TEXT SEARCH DICTIONARY IF EXISTS {q} CASCADE;");
+            self.extras.push(schema_obj(
+                ObjKey::new(class::TS_DICT, r.get(0)),
+                Kind::TextSearch,
+                schema,
+                name,
+                sql,
+                drop,
+            ));
+        }
+        let sql = format!(
+            "SELECT c.oid, n.nspname, c.cfgname, \
+             (SELECT pg_catalog.quote_ident(pn.nspname) || '.' || pg_catalog.quote_ident(p.prsname) FROM pg_catalog.pg_ts_parser p \
+              JOIN pg_catalog.pg_namespace pn ON pn.oid = p.prsnamespace WHERE p.oid = c.cfgparser), \
+             ARRAY(SELECT 'ADD MAPPING FOR ' || t.alias || ' WITH ' || pg_catalog.string_agg(m.mapdict::pg_catalog.regdictionary::text, ', ' ORDER BY m.mapseqno) \
+                   FROM pg_catalog.pg_ts_config_map m JOIN pg_catalog.ts_token_type(c.cfgparser) t ON t.tokid = m.maptokentype \
+                   WHERE m.mapcfg = c.oid GROUP BY t.alias, t.tokid ORDER BY t.tokid) \
+             FROM pg_catalog.pg_ts_config c JOIN pg_catalog.pg_namespace n ON n.oid = c.cfgnamespace \
+             WHERE {USER_NS} AND {} ORDER BY c.oid",
+            not_member("pg_ts_config", "c.oid")
+        );
+        for r in client.query(&sql, &[]).await.map_err(db("text search configurations"))? {
+            let (schema, name): (String, String) = (r.get(1), r.get(2));
+            let q = qualified(&schema, &name);
+            let mut sql = format!("CREATE TEXT SEARCH CONFIGURATION {q} (PARSER = {});", r.get::<_, String>(3));
+            for m in r.get::<_, Vec<String>>(4) {
+                sql.push_str(&format!("\nALTER TEXT SEARCH CONFIGURATION {q} {m};"));
+            }
+            let drop = format!("DROP TEXT SEARCH CONFIGURATION IF EXISTS {q} CASCADE;");
+            self.extras.push(schema_obj(
+                ObjKey::new(class::TS_CONFIG, r.get(0)),
+                Kind::TextSearch,
+                schema,
+                name,
+                sql,
+                drop,
+            ));
+        }
+        // Casts involving a user-defined type or function.
+        let rows = client
+            .query(
+                "SELECT c.oid, pg_catalog.format_type(c.castsource, NULL), pg_catalog.format_type(c.casttarget, NULL), \
+                 CASE WHEN c.castfunc <> 0 THEN c.castfunc::pg_catalog.regprocedure::text END, c.castmethod::text, c.castcontext::text \
+                 FROM pg_catalog.pg_cast c WHERE c.oid >= 16384 \
+                 AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_cast'::pg_catalog.regclass \
+                   AND d.objid = c.oid AND d.deptype IN ('e', 'i')) ORDER BY c.oid",
+                &[],
+            )
+            .await
+            .map_err(db("casts"))?;
+        for r in rows {
+            let (source, target): (String, String) = (r.get(1), r.get(2));
+            let how = match (r.get::<_, String>(4).as_str(), r.get::<_, Option<String>>(3)) {
+                ("f", Some(f)) => format!("WITH FUNCTION {f}"),
+                ("i", _) => "WITH INOUT".into(),
+                _ => "WITHOUT FUNCTION".into(),
+            };
+            let context = match r.get::<_, String>(5).as_str() {
+                "a" => " AS ASSIGNMENT",
+                "i" => " AS IMPLICIT",
+                _ => "",
+            };
+            let sig = format!("({source} AS {target})");
+            let sql = format!("CREATE CAST {sig} {how}{context};");
+            let drop = Some(format!("DROP CAST IF EXISTS {sig} CASCADE;"));
+            self.extras.push(Extra::global(Some(ObjKey::new(class::CAST, r.get(0))), Kind::Cast, sig, sql, drop));
+        }
+        // Event triggers (after everything else: they could fire on the restore's own DDL).
+        let rows = client
+            .query(
+                "SELECT e.oid, e.evtname, e.evtevent, e.evtfoid::pg_catalog.regproc::text, e.evtenabled::text, \
+                 ARRAY(SELECT pg_catalog.quote_literal(t) FROM pg_catalog.unnest(e.evttags) AS t) \
+                 FROM pg_catalog.pg_event_trigger e ORDER BY e.evtname",
+                &[],
+            )
+            .await
+            .map_err(db("event triggers"))?;
+        for r in rows {
+            let name: String = r.get(1);
+            let tags: Vec<String> = r.get(5);
+            let mut sql = format!("CREATE EVENT TRIGGER {} ON {}", ident(&name), r.get::<_, String>(2));
+            if !tags.is_empty() {
+                sql.push_str(&format!(" WHEN TAG IN ({})", tags.join(", ")));
+            }
+            sql.push_str(&format!(" EXECUTE FUNCTION {}();", r.get::<_, String>(3)));
+            match r.get::<_, String>(4).as_str() {
+                "D" => sql.push_str(&format!("\nALTER EVENT TRIGGER {} DISABLE;", ident(&name))),
+                "R" => sql.push_str(&format!("\nALTER EVENT TRIGGER {} ENABLE REPLICA;", ident(&name))),
+                "A" => sql.push_str(&format!("\nALTER EVENT TRIGGER {} ENABLE ALWAYS;", ident(&name))),
+                _ => {}
+            }
+            let drop = Some(format!("DROP EVENT TRIGGER IF EXISTS {};", ident(&name)));
+            let mut e =
+                Extra::global(Some(ObjKey::new(class::EVENT_TRIGGER, r.get(0))), Kind::EventTrigger, name, sql, drop);
+            e.section = Section::PostData;
+            self.extras.push(e);
+        }
+        // Publications: the publication, then its tables and schemas (row filters and column
+        // lists read by name, as they exist from PostgreSQL 15 on).
+        let rows = client
+            .query(
+                "SELECT p.oid, p.pubname, p.puballtables, \
+                 concat_ws(', ', CASE WHEN p.pubinsert THEN 'insert' END, CASE WHEN p.pubupdate THEN 'update' END, \
+                   CASE WHEN p.pubdelete THEN 'delete' END, CASE WHEN p.pubtruncate THEN 'truncate' END), p.pubviaroot, \
+                 ARRAY(SELECT 'TABLE ONLY ' || pr.prrelid::pg_catalog.regclass::text \
+                   || coalesce(' (' || (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', ' ORDER BY a.attnum) \
+                        FROM pg_catalog.pg_attribute a WHERE a.attrelid = pr.prrelid \
+                        AND a.attnum::text = ANY(pg_catalog.string_to_array(pg_catalog.to_jsonb(pr) ->> 'prattrs', ' '))) || ')', '') \
+                   || coalesce(' WHERE (' || pg_catalog.pg_get_expr((SELECT x.prqual FROM pg_catalog.pg_publication_rel x \
+                        WHERE x.oid = pr.oid AND pg_catalog.to_jsonb(pr) ? 'prqual'), pr.prrelid) || ')', '') \
+                   FROM pg_catalog.pg_publication_rel pr WHERE pr.prpubid = p.oid ORDER BY 1) \
+                 FROM pg_catalog.pg_publication p ORDER BY p.pubname",
+                &[],
+            )
+            .await
+            .map_err(db("publications"))?;
+        let in_schema: Vec<(u32, String)> = if client
+            .query_opt("SELECT 1 FROM pg_catalog.pg_class WHERE relname = 'pg_publication_namespace' AND relnamespace = 'pg_catalog'::pg_catalog.regnamespace", &[])
+            .await
+            .map_err(db("publication schemas"))?
+            .is_some()
+        {
+            client
+                .query(
+                    "SELECT pn.pnpubid, 'TABLES IN SCHEMA ' || pg_catalog.quote_ident(n.nspname) \
+                     FROM pg_catalog.pg_publication_namespace pn JOIN pg_catalog.pg_namespace n ON n.oid = pn.pnnspid ORDER BY 2",
+                    &[],
+                )
+                .await
+                .map_err(db("publication schemas"))?
+                .iter()
+                .map(|r| (r.get(0), r.get(1)))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        for r in rows {
+            let oid: u32 = r.get(0);
+            let name: String = r.get(1);
+            let q = ident(&name);
+            let all = if r.get::<_, bool>(2) { " FOR ALL TABLES" } else { "" };
+            let mut sql = format!(
+                "CREATE PUBLICATION {q}{all} WITH (publish = {}, publish_via_partition_root = {});",
+                literal(&r.get::<_, String>(3)),
+                r.get::<_, bool>(4)
+            );
+            let members: Vec<String> = r.get(5);
+            for m in members.iter().chain(in_schema.iter().filter(|(p, _)| *p == oid).map(|(_, s)| s)) {
+                sql.push_str(&format!("\nALTER PUBLICATION {q} ADD {m};"));
+            }
+            let drop = Some(format!("DROP PUBLICATION IF EXISTS {q};"));
+            let mut e = Extra::global(Some(ObjKey::new(class::PUBLICATION, oid)), Kind::Publication, name, sql, drop);
+            e.section = Section::PostData;
+            self.extras.push(e);
+        }
+        // Default privileges: the owner's and PUBLIC's defaults revoked where the source did,
+        // then every granted entry.
+        let rows = client
+            .query(
+                "SELECT d.oid, pg_catalog.pg_get_userbyid(d.defaclrole), \
+                 CASE WHEN d.defaclnamespace <> 0 THEN (SELECT nspname FROM pg_catalog.pg_namespace WHERE oid = d.defaclnamespace) END, \
+                 d.defaclobjtype::text, \
+                 ARRAY(SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) END \
+                       || '|' || a.privilege_type || '|' || a.is_grantable || '|' || pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantor)) \
+                       FROM pg_catalog.aclexplode(d.defaclacl) AS a), \
+                 ARRAY(SELECT pg_catalog.pg_get_userbyid(a.grantee) FROM pg_catalog.aclexplode(d.defaclacl) AS a WHERE a.grantee <> 0) \
+                 FROM pg_catalog.pg_default_acl d ORDER BY 2, 3, 4",
+                &[],
+            )
+            .await
+            .map_err(db("default privileges"))?;
+        for r in rows {
+            let role: String = r.get(1);
+            let schema: Option<String> = r.get(2);
+            let on = match r.get::<_, String>(3).as_str() {
+                "r" => "TABLES",
+                "S" => "SEQUENCES",
+                "f" => "FUNCTIONS",
+                "T" => "TYPES",
+                _ => "SCHEMAS",
+            };
+            let prefix = match &schema {
+                Some(s) => format!("ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA {}", ident(&role), ident(s)),
+                None => format!("ALTER DEFAULT PRIVILEGES FOR ROLE {}", ident(&role)),
+            };
+            let mut sql = String::new();
+            if schema.is_none() {
+                // A global entry replaces the built-in defaults: start from nothing.
+                sql.push_str(&format!(
+                    "{prefix} REVOKE ALL ON {on} FROM PUBLIC;\n{prefix} REVOKE ALL ON {on} FROM {};",
+                    ident(&role)
+                ));
+            }
+            let entries = parse_acl_rows(r.get(4));
+            let mut i = 0;
+            while i < entries.len() {
+                let (grantee, grantable) = (&entries[i].grantee, entries[i].grantable);
+                let mut privs = Vec::new();
+                while i < entries.len() && &entries[i].grantee == grantee && entries[i].grantable == grantable {
+                    privs.push(entries[i].privilege.clone());
+                    i += 1;
+                }
+                let option = if grantable { " WITH GRANT OPTION" } else { "" };
+                sql.push_str(&format!("\n{prefix} GRANT {} ON {on} TO {grantee}{option};", privs.join(", ")));
+            }
+            let mut roles: Vec<String> = r.get(5);
+            roles.push(role.clone());
+            let name = format!(
+                "for {role}{} on {}",
+                schema.as_ref().map(|s| format!(" in {s}")).unwrap_or_default(),
+                on.to_lowercase()
+            );
+            let mut e = Extra::global(None, Kind::DefaultPrivileges, name, sql.trim_start().to_string(), None);
+            e.schema = schema;
+            e.roles = roles;
+            e.section = Section::PostData;
+            let _: u32 = r.get(0);
+            self.extras.push(e);
+        }
+        Ok(())
+    }
+
     async fn read_database_settings(&mut self, client: &Client) -> Result<()> {
         let rows = client
             .query(
-                "SELECT CASE WHEN s.setrole = 0 THEN NULL ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(s.setrole)) END, \
+                "SELECT CASE WHEN s.setrole = 0 THEN NULL ELSE pg_catalog.pg_get_userbyid(s.setrole) END, \
                  s.setconfig FROM pg_catalog.pg_db_role_setting s \
                  WHERE s.setdatabase = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()) \
                  ORDER BY s.setrole",
@@ -274,7 +610,8 @@ impl Objects {
             let role: Option<String> = r.get(0);
             for setting in r.get::<_, Vec<String>>(1) {
                 let Some((name, value)) = setting.split_once('=') else { continue };
-                self.database_settings.push(database_setting_sql(role.as_deref(), name, value));
+                let quoted = role.as_deref().map(crate::ddl::ident);
+                self.database_settings.push((role.clone(), database_setting_sql(quoted.as_deref(), name, value)));
             }
         }
         Ok(())
@@ -304,14 +641,13 @@ impl Objects {
             }
             sql.push(';');
             let drop = Some(format!("DROP FOREIGN DATA WRAPPER IF EXISTS {} CASCADE;", ident(&name)));
-            self.foreign.push(Foreign {
-                key: Some(ObjKey::new(class::FDW, r.get(0))),
-                kind: Kind::ForeignServer,
+            self.extras.push(Extra::global(
+                Some(ObjKey::new(class::FDW, r.get(0))),
+                Kind::ForeignServer,
                 name,
                 sql,
                 drop,
-                deps: vec![],
-            });
+            ));
         }
         let sql = format!(
             "SELECT s.oid, s.srvname, w.fdwname, s.srvtype, s.srvversion, {} \
@@ -335,18 +671,18 @@ impl Objects {
             }
             sql.push(';');
             let drop = Some(format!("DROP SERVER IF EXISTS {} CASCADE;", ident(&name)));
-            self.foreign.push(Foreign {
-                key: Some(ObjKey::new(class::SERVER, r.get(0))),
-                kind: Kind::ForeignServer,
+            self.extras.push(Extra::global(
+                Some(ObjKey::new(class::SERVER, r.get(0))),
+                Kind::ForeignServer,
                 name,
                 sql,
                 drop,
-                deps: vec![],
-            });
+            ));
         }
         // Passwords in user mappings are secrets: they never go into an archive.
         let sql = format!(
-            "SELECT u.srvid, u.srvname, CASE WHEN u.umuser = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(u.usename) END, {} \
+            "SELECT u.srvid, u.srvname, CASE WHEN u.umuser = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(u.usename) END, {}, \
+             CASE WHEN u.umuser <> 0 THEN u.usename::text END \
              FROM pg_catalog.pg_user_mappings u ORDER BY u.srvname, u.usename",
             options_sql("u.umoptions", "WHERE o.option_name <> 'password'")
         );
@@ -357,14 +693,16 @@ impl Objects {
                 sql.push_str(&format!(" OPTIONS ({o})"));
             }
             sql.push(';');
-            self.foreign.push(Foreign {
-                key: None,
-                kind: Kind::UserMapping,
-                name: format!("{user} on {server}"),
+            let mut e = Extra::global(
+                None,
+                Kind::UserMapping,
+                format!("{user} on {server}"),
                 sql,
-                drop: Some(format!("DROP USER MAPPING IF EXISTS FOR {user} SERVER {};", ident(&server))),
-                deps: vec![ObjKey::new(class::SERVER, r.get(0))],
-            });
+                Some(format!("DROP USER MAPPING IF EXISTS FOR {user} SERVER {};", ident(&server))),
+            );
+            e.deps = vec![ObjKey::new(class::SERVER, r.get(0))];
+            e.roles = r.get::<_, Option<String>>(4).into_iter().collect();
+            self.extras.push(e);
         }
         Ok(())
     }
@@ -395,6 +733,7 @@ impl Objects {
                 sql.push_str(&format!("\nALTER TABLE {rel} {state} {};", crate::ddl::ident(&name)));
             }
             self.attached.push(Attached {
+                roles: Vec::new(),
                 key: Some(ObjKey::new(class::TRIGGER, r.get(0))),
                 table,
                 kind: Kind::Trigger,
@@ -423,6 +762,7 @@ impl Objects {
                 sql.push_str(&format!("\nALTER TABLE {rel} DISABLE RULE {};", crate::ddl::ident(&name)));
             }
             self.attached.push(Attached {
+                roles: Vec::new(),
                 key: Some(ObjKey::new(class::REWRITE, r.get(0))),
                 table,
                 kind: Kind::Rule,
@@ -448,6 +788,7 @@ impl Objects {
                 sql.push_str(&format!("\nALTER TABLE {rel} FORCE ROW LEVEL SECURITY;"));
             }
             self.attached.push(Attached {
+                roles: Vec::new(),
                 key: None,
                 table: r.get(0),
                 kind: Kind::RowSecurity,
@@ -461,7 +802,8 @@ impl Objects {
                  ARRAY(SELECT CASE WHEN r = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(r)) END \
                        FROM pg_catalog.unnest(p.polroles) AS r), \
                  pg_catalog.pg_get_expr(p.polqual, p.polrelid), pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid), \
-                 p.polrelid::pg_catalog.regclass::text \
+                 p.polrelid::pg_catalog.regclass::text, \
+                 ARRAY(SELECT pg_catalog.pg_get_userbyid(r) FROM pg_catalog.unnest(p.polroles) AS r WHERE r <> 0) \
                  FROM pg_catalog.pg_policy p WHERE p.polrelid = ANY($1) ORDER BY p.polrelid, p.polname",
                 &[&rels],
             )
@@ -492,6 +834,7 @@ impl Objects {
             }
             sql.push(';');
             self.attached.push(Attached {
+                roles: Vec::new(),
                 key: Some(ObjKey::new(class::POLICY, r.get(0))),
                 table: r.get(1),
                 kind: Kind::Policy,
@@ -524,12 +867,17 @@ pub(crate) async fn read_decorations(client: &Client, keys: &[ObjKey]) -> Result
     }
     // Owners and ACLs live in each catalog's own columns.
     let owner_acl = [
-        (class::REL, "pg_class", "relowner", "relacl"),
-        (class::TYPE, "pg_type", "typowner", "typacl"),
-        (class::PROC, "pg_proc", "proowner", "proacl"),
-        (class::NAMESPACE, "pg_namespace", "nspowner", "nspacl"),
-        (class::SERVER, "pg_foreign_server", "srvowner", "srvacl"),
-        (class::FDW, "pg_foreign_data_wrapper", "fdwowner", "fdwacl"),
+        (class::REL, "pg_class", "relowner", "x.relacl"),
+        (class::TYPE, "pg_type", "typowner", "x.typacl"),
+        (class::PROC, "pg_proc", "proowner", "x.proacl"),
+        (class::NAMESPACE, "pg_namespace", "nspowner", "x.nspacl"),
+        (class::SERVER, "pg_foreign_server", "srvowner", "x.srvacl"),
+        (class::FDW, "pg_foreign_data_wrapper", "fdwowner", "x.fdwacl"),
+        (class::COLLATION, "pg_collation", "collowner", "NULL::pg_catalog.aclitem[]"),
+        (class::EVENT_TRIGGER, "pg_event_trigger", "evtowner", "NULL::pg_catalog.aclitem[]"),
+        (class::PUBLICATION, "pg_publication", "pubowner", "NULL::pg_catalog.aclitem[]"),
+        (class::TS_CONFIG, "pg_ts_config", "cfgowner", "NULL::pg_catalog.aclitem[]"),
+        (class::TS_DICT, "pg_ts_dict", "dictowner", "NULL::pg_catalog.aclitem[]"),
     ];
     for (cls, table, owner, acl) in owner_acl {
         let these: Vec<u32> = keys.iter().filter(|k| k.class == cls).map(|k| k.oid).collect();
@@ -537,10 +885,10 @@ pub(crate) async fn read_decorations(client: &Client, keys: &[ObjKey]) -> Result
             continue;
         }
         let sql = format!(
-            "SELECT x.oid, pg_catalog.pg_get_userbyid(x.{owner}), x.{acl} IS NOT NULL, \
+            "SELECT x.oid, pg_catalog.pg_get_userbyid(x.{owner}), {acl} IS NOT NULL, \
              ARRAY(SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) END \
                    || '|' || a.privilege_type || '|' || a.is_grantable || '|' || pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantor)) \
-                   FROM pg_catalog.aclexplode(x.{acl}) AS a) \
+                   FROM pg_catalog.aclexplode({acl}) AS a) \
              FROM pg_catalog.{table} x WHERE x.oid = ANY($1)"
         );
         for r in client.query(&sql, &[&these]).await.map_err(db("owners and privileges"))? {

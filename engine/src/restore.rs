@@ -34,11 +34,33 @@ pub struct RestoreOptions {
     pub sections: Vec<Section>,
     /// Schemas and tables to restore.
     pub filter: Filter,
+    /// Kinds of objects to leave out (`--no-functions`, …).
+    pub exclude_kinds: Vec<Kind>,
+    /// Leave out `ALTER … OWNER TO`: objects belong to the restoring user.
+    pub no_owner: bool,
+    /// Leave out grants.
+    pub no_privileges: bool,
+    /// Create missing roles (as recorded by `dump --globals`, else NOLOGIN) instead of failing.
+    pub create_roles: bool,
+    /// Load data with triggers and foreign keys off (`session_replication_role = replica`;
+    /// needs a superuser), for data-only restores into an existing schema.
+    pub disable_triggers: bool,
 }
 
 impl Default for RestoreOptions {
     fn default() -> Self {
-        RestoreOptions { jobs: 2, clean: false, create: false, sections: Vec::new(), filter: Filter::default() }
+        RestoreOptions {
+            jobs: 2,
+            clean: false,
+            create: false,
+            sections: Vec::new(),
+            filter: Filter::default(),
+            exclude_kinds: Vec::new(),
+            no_owner: false,
+            no_privileges: false,
+            create_roles: false,
+            disable_triggers: false,
+        }
     }
 }
 
@@ -79,7 +101,18 @@ fn item_schema(item: &DdlItem) -> &str {
     item.schema.as_deref().unwrap_or(&item.name)
 }
 
-fn item_wanted(item: &DdlItem, filter: &Filter) -> bool {
+fn item_wanted(item: &DdlItem, options: &RestoreOptions) -> bool {
+    let mut excluded = options.exclude_kinds.clone();
+    if options.no_owner {
+        excluded.push(Kind::Owner);
+    }
+    if options.no_privileges {
+        excluded.extend([Kind::Grant, Kind::DefaultPrivileges]);
+    }
+    if item.is_of(&excluded) {
+        return false;
+    }
+    let filter = &options.filter;
     match &item.table {
         Some(t) => filter.table(item_schema(item), t),
         None if item.kind == Kind::Table => filter.table(item_schema(item), &item.name),
@@ -98,7 +131,7 @@ pub fn prepare(archive: &Archive, options: &RestoreOptions) -> Result<RestorePla
         if !section(s) {
             return Vec::new();
         }
-        m.items.iter().filter(|i| i.section == s && item_wanted(i, &options.filter)).cloned().collect()
+        m.items.iter().filter(|i| i.section == s && item_wanted(i, options)).cloned().collect()
     };
     let mut chunks = Vec::new();
     if section(Section::Data) {
@@ -145,14 +178,21 @@ impl RestorePlan {
         progress: Arc<dyn Progress>,
     ) -> Result<RestoreSummary> {
         let started = Instant::now();
+        // Roles are cluster-wide: check them (on any database of the cluster) before changing anything.
+        let all: Vec<DdlItem> = self.pre_data.iter().chain(&self.data_items).chain(&self.post_data).cloned().collect();
+        let cluster = if self.options.create { target.with_dbname(admin_db(target.dbname())) } else { target.clone() };
+        let roles_client = cluster.connect().await?;
+        crate::roles::ensure_roles(&roles_client, &all, &archive.manifest().globals, self.options.create_roles).await?;
+        drop(roles_client);
         if self.options.create {
             create_database(target, &archive.manifest().encoding).await?;
         }
         let client = target.connect().await?;
         session::setup(&client, Role::Restore).await?;
-        if !self.options.clean && (!self.pre_data.is_empty() || self.options.sections.is_empty()) {
+        if !self.options.clean && !self.pre_data.is_empty() {
             refuse_non_empty(&client, &self.schemas, target).await?;
         }
+
         let mut done: Vec<String> = Vec::new();
         let partial = |e: Error, done: &[String]| Error::PartialRestore {
             target: target.describe(),
@@ -246,8 +286,17 @@ impl RestorePlan {
         for _ in 0..self.options.jobs.min(self.chunks.len()) {
             let (archive, target, pool, queue, counts, progress) =
                 (archive.clone(), target.clone(), pool.clone(), queue.clone(), counts.clone(), progress.clone());
+            let disable_triggers = self.options.disable_triggers;
+            let data_only = self.pre_data.is_empty();
             workers.spawn(async move {
                 let client = target.pooled(&pool).await?;
+                if disable_triggers {
+                    client
+                        .batch_execute("SET session_replication_role = replica")
+                        .await
+                        .map_err(|e| Error::db("--disable-triggers (needs a superuser)", &e))?;
+                }
+                let result = async {
                 loop {
                     let Some((t, c)) = queue.lock().expect("queue lock").pop_front() else { break };
                     let a = archive.clone();
@@ -261,7 +310,15 @@ impl RestorePlan {
                     let chunk = &table.chunks[c];
                     let sql = TablePlan::copy_in_sql(&table.schema, &table.name, &table.columns, table.format);
                     let context = || format!("loading table {}, chunk {c}", table.display_name());
-                    let rows = copy_in(&client, &sql, raw).await.map_err(|e| Error::db(context(), &e))?;
+                    let rows = copy_in(&client, &sql, raw).await.map_err(|e| {
+                        let mut err = Error::db(context(), &e);
+                        if data_only && !disable_triggers && e.code() == Some(&tokio_postgres::error::SqlState::FOREIGN_KEY_VIOLATION) {
+                            if let Error::Db { reason, .. } = &mut err {
+                                reason.push_str("; loading data into tables whose foreign keys exist already needs --disable-triggers");
+                            }
+                        }
+                        err
+                    })?;
                     if rows != chunk.rows {
                         return Err(Error::Db {
                             context: context(),
@@ -274,6 +331,12 @@ impl RestorePlan {
                     progress.event(Event::Advance { amount: chunk.raw_len });
                 }
                 Ok::<_, Error>(())
+                }
+                .await;
+                if disable_triggers {
+                    let _ = client.batch_execute("RESET session_replication_role").await;
+                }
+                result
             });
         }
         let mut first_error = None;
@@ -371,11 +434,19 @@ async fn refuse_non_empty(client: &tokio_postgres::Client, schemas: &[String], t
     )))
 }
 
+/// A database to connect to for cluster-wide work while `name` may not exist yet.
+fn admin_db(name: &str) -> &'static str {
+    if name == "postgres" {
+        "template1"
+    } else {
+        "postgres"
+    }
+}
+
 /// Creates the target database (from `template0`, with the archive's encoding).
 async fn create_database(target: &Target, encoding: &str) -> Result<()> {
     let name = target.dbname().to_string();
-    let admin_db = if name == "postgres" { "template1" } else { "postgres" };
-    let admin = target.with_dbname(admin_db).connect().await?;
+    let admin = target.with_dbname(admin_db(&name)).connect().await?;
     admin
         .batch_execute(&format!("CREATE DATABASE {} TEMPLATE template0 ENCODING {}", ident(&name), literal(encoding)))
         .await

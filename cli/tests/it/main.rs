@@ -5,4 +5,5 @@ mod cli;
 mod datasets;
 mod harness;
 mod roundtrip;
+mod schema;
 mod tls;

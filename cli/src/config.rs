@@ -1,0 +1,139 @@
+//! `pgark.toml`: named dump profiles (and the `minimal` profile's table list).
+//!
+//! ```toml
+//! [profiles.minimal]          # `--profile minimal`: structure and data of these tables only
+//! tables = ["public.users", "public.orders"]
+//!
+//! [profiles.nightly]          # any name; every field optional
+//! base = "full"               # full | structure-only | data-only
+//! exclude_schemas = ["audit"]
+//! no_functions = true
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use pgark_engine::{DumpOptions, Kind};
+use serde::Deserialize;
+
+/// The config file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Named profiles.
+    #[serde(default)]
+    pub profiles: BTreeMap<String, Profile>,
+}
+
+/// A named set of dump options.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// A built-in profile this one starts from.
+    pub base: Option<String>,
+    #[serde(default)]
+    pub schemas: Vec<String>,
+    #[serde(default)]
+    pub exclude_schemas: Vec<String>,
+    #[serde(default)]
+    pub tables: Vec<String>,
+    #[serde(default)]
+    pub exclude_tables: Vec<String>,
+    #[serde(default)]
+    pub no_data: bool,
+    #[serde(default)]
+    pub no_structure: bool,
+    #[serde(default)]
+    pub no_functions: bool,
+    #[serde(default)]
+    pub no_rls: bool,
+    #[serde(default)]
+    pub no_triggers: bool,
+    #[serde(default)]
+    pub no_indexes: bool,
+    #[serde(default)]
+    pub no_constraints: bool,
+}
+
+impl Config {
+    /// Reads `path`, or `$PGARK_CONFIG`, or `./pgark.toml` when present; else an empty config.
+    pub fn load(path: Option<&Path>) -> Result<Config> {
+        let path = match path {
+            Some(p) => p.to_path_buf(),
+            None => match std::env::var_os("PGARK_CONFIG") {
+                Some(p) => PathBuf::from(p),
+                None if Path::new("pgark.toml").is_file() => PathBuf::from("pgark.toml"),
+                None => return Ok(Config::default()),
+            },
+        };
+        let text = std::fs::read_to_string(&path).with_context(|| format!("reading config {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("config {}", path.display()))
+    }
+}
+
+/// Applies profile `name` (built-in or from the config) to `options`.
+pub fn apply_profile(name: &str, config: &Config, options: &mut DumpOptions) -> Result<()> {
+    let builtin = |n: &str, o: &mut DumpOptions| -> bool {
+        match n {
+            "full" => {}
+            "structure-only" => o.data = false,
+            "data-only" => o.structure = false,
+            _ => return false,
+        }
+        true
+    };
+    options.profile = Some(name.to_string());
+    if let Some(p) = config.profiles.get(name) {
+        if let Some(base) = &p.base {
+            if !builtin(base, options) {
+                bail!("profile '{name}': base '{base}' is not one of full, structure-only, data-only");
+            }
+        }
+        apply(p, options);
+        if name == "minimal" && p.tables.is_empty() {
+            bail!("profile 'minimal' in the config lists no tables (tables = [\"schema.table\", …])");
+        }
+        return Ok(());
+    }
+    if builtin(name, options) {
+        return Ok(());
+    }
+    if name == "minimal" {
+        bail!("profile 'minimal' dumps the main tables listed in pgark.toml: add [profiles.minimal] tables = [\"schema.table\", …]");
+    }
+    let known: Vec<&str> = ["full", "structure-only", "data-only", "minimal"]
+        .into_iter()
+        .chain(config.profiles.keys().map(String::as_str))
+        .collect();
+    bail!("unknown profile '{name}' (known: {})", known.join(", "))
+}
+
+fn apply(p: &Profile, o: &mut DumpOptions) {
+    o.filter.schemas.extend(p.schemas.iter().cloned());
+    o.filter.exclude_schemas.extend(p.exclude_schemas.iter().cloned());
+    o.filter.tables.extend(p.tables.iter().cloned());
+    o.filter.exclude_tables.extend(p.exclude_tables.iter().cloned());
+    o.data &= !p.no_data;
+    o.structure &= !p.no_structure;
+    for (on, toggle) in [
+        (p.no_functions, "functions"),
+        (p.no_rls, "rls"),
+        (p.no_triggers, "triggers"),
+        (p.no_indexes, "indexes"),
+        (p.no_constraints, "constraints"),
+    ] {
+        if on {
+            add_kinds(&mut o.exclude_kinds, toggle);
+        }
+    }
+}
+
+/// Adds the kinds of a `--no-X` toggle.
+pub fn add_kinds(kinds: &mut Vec<Kind>, toggle: &str) {
+    for k in Kind::toggle(toggle).expect("known toggle") {
+        if !kinds.contains(k) {
+            kinds.push(*k);
+        }
+    }
+}

@@ -1,0 +1,245 @@
+//! Schema fidelity: every object kind, toggles and profiles, roles.
+
+use std::collections::BTreeSet;
+
+use pgark_engine::{Archive, DumpOptions, Kind, RestoreOptions, Section};
+
+use crate::harness::*;
+
+#[tokio::test]
+async fn every_object_kind_round_trips() {
+    let db = fresh_db("sc_objects").await;
+    exec(&db, &fixture("objects.sql")).await;
+    let dir = tmp();
+    let path = dir.path().join("objects.pgark");
+    dump_db(&db, &path, &DumpOptions { jobs: 3, ..Default::default() }).await;
+    let archive = Archive::open(&path).unwrap();
+    let m = archive.manifest();
+    // Secrets stay out: the user mapping is dumped without its password.
+    assert!(m.items.iter().any(|i| i.kind == Kind::UserMapping));
+    assert!(m.items.iter().all(|i| !i.sql.contains("not-in-archive")), "a password reached the archive");
+    let kinds: BTreeSet<&str> = m.items.iter().map(|i| i.kind.name()).collect();
+    for k in Kind::ALL {
+        assert!(kinds.contains(k.name()), "the fixture has no {} item: {kinds:?}", k.name());
+    }
+    assert!(m.roles.contains(&"fx_owner".to_string()) && m.roles.contains(&"fx_reader".to_string()), "{:?}", m.roles);
+
+    exec("postgres", "DROP DATABASE IF EXISTS sc_objects_copy").await;
+    restore_into(&path, "sc_objects_copy", &RestoreOptions { jobs: 3, create: true, ..Default::default() })
+        .await
+        .unwrap();
+    // The only intended difference: the password, which the archive never holds.
+    exec(&db, "ALTER USER MAPPING FOR fx_reader SERVER fx_server OPTIONS (DROP password)").await;
+    assert_same(&db, "sc_objects_copy").await;
+    let populated = |db: String| async move {
+        client(&db)
+            .await
+            .query("SELECT relname::text, relispopulated FROM pg_class WHERE relkind = 'm' ORDER BY 1", &[])
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| (r.get::<_, String>(0), r.get::<_, bool>(1)))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(populated(db.clone()).await, populated("sc_objects_copy".into()).await);
+    assert_eq!(populated(db).await, [("mood_counts".to_string(), true), ("never_filled".to_string(), false)]);
+}
+
+fn labels(m: &pgark_engine::Manifest) -> BTreeSet<String> {
+    m.items.iter().map(|i| format!("{} {}", i.section.name(), i.label())).collect()
+}
+
+#[tokio::test]
+async fn each_toggle_leaves_out_exactly_its_kinds() {
+    let db = fresh_db("sc_toggles").await;
+    exec(&db, &fixture("objects.sql")).await;
+    let dir = tmp();
+    let full_path = dir.path().join("full.pgark");
+    dump_db(&db, &full_path, &DumpOptions::default()).await;
+    let full = Archive::open(&full_path).unwrap();
+    for toggle in ["functions", "rls", "triggers", "indexes", "constraints"] {
+        let kinds = Kind::toggle(toggle).unwrap().to_vec();
+        let path = dir.path().join(format!("{toggle}.pgark"));
+        dump_db(&db, &path, &DumpOptions { exclude_kinds: kinds.clone(), ..Default::default() }).await;
+        let a = Archive::open(&path).unwrap();
+        let expected: BTreeSet<String> = full
+            .manifest()
+            .items
+            .iter()
+            .filter(|i| !i.is_of(&kinds))
+            .map(|i| format!("{} {}", i.section.name(), i.label()))
+            .collect();
+        assert_eq!(labels(a.manifest()), expected, "--no-{toggle}");
+        assert!(full.manifest().items.iter().any(|i| i.is_of(&kinds)), "the fixture has {toggle}");
+        assert_eq!(a.manifest().total_rows(), full.manifest().total_rows(), "--no-{toggle} keeps the data");
+        if toggle == "constraints" {
+            assert!(
+                a.manifest().items.iter().filter(|i| i.kind == Kind::Table).all(|i| !i.sql.contains("CHECK")),
+                "inline CHECKs are constraints too"
+            );
+        }
+        if toggle != "functions" {
+            // Without functions, triggers that call them cannot be created: that is the user's choice.
+            let copy = fresh_db(&format!("sc_toggle_{toggle}")).await;
+            restore_into(&path, &copy, &RestoreOptions::default()).await.unwrap();
+        }
+    }
+    // The same filters at restore time.
+    let copy = fresh_db("sc_toggle_restore").await;
+    let options = RestoreOptions { exclude_kinds: vec![Kind::Index, Kind::Trigger], ..Default::default() };
+    restore_into(&full_path, &copy, &options).await.unwrap();
+    let n: i64 = client(&copy)
+        .await
+        .query_one("SELECT (SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal) + (SELECT count(*) FROM pg_indexes WHERE indexname = 'account_attrs')", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 0);
+}
+
+#[tokio::test]
+async fn profiles_split_structure_and_data() {
+    let db = fresh_db("sc_profiles").await;
+    exec(&db, &fixture("demo.sql")).await;
+    let dir = tmp();
+    let (schema, data) = (dir.path().join("schema.pgark"), dir.path().join("data.pgark"));
+    for (path, profile) in [(&schema, "structure-only"), (&data, "data-only")] {
+        let out = pgark(&["dump", "-q", "--db", &url(&db), "-o", path.to_str().unwrap(), "--profile", profile]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let s = Archive::open(&schema).unwrap();
+    assert_eq!(s.manifest().total_chunks(), 0);
+    assert!(s.manifest().items.iter().all(|i| i.kind != Kind::SequenceSet));
+    assert_eq!(s.manifest().settings.profile.as_deref(), Some("structure-only"));
+    let d = Archive::open(&data).unwrap();
+    assert!(d.manifest().items.iter().all(|i| i.section == Section::Data));
+    assert_eq!(d.manifest().total_rows(), 202000);
+    // Structure, then data into it: the whole database.
+    let copy = fresh_db("sc_profiles_copy").await;
+    restore_into(&schema, &copy, &RestoreOptions::default()).await.unwrap();
+    // Loading into tables whose foreign keys exist already needs them off during the load.
+    restore_into(&data, &copy, &RestoreOptions { disable_triggers: true, ..Default::default() }).await.unwrap();
+    assert_same(&db, &copy).await;
+
+    // minimal: the tables a config file names.
+    let config = dir.path().join("pgark.toml");
+    std::fs::write(&config, "[profiles.minimal]\ntables = [\"shop.customers\", \"shop.products\"]\n\n[profiles.lean]\nbase = \"full\"\nno_indexes = true\n").unwrap();
+    let min = dir.path().join("min.pgark");
+    let out = pgark(&[
+        "dump",
+        "-q",
+        "--db",
+        &url(&db),
+        "-o",
+        min.to_str().unwrap(),
+        "--profile",
+        "minimal",
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let names: Vec<String> = Archive::open(&min).unwrap().manifest().tables.iter().map(|t| t.name.clone()).collect();
+    assert_eq!(names, ["customers", "products"]);
+    let lean = dir.path().join("lean.pgark");
+    let out = pgark(&[
+        "dump",
+        "-q",
+        "--db",
+        &url(&db),
+        "-o",
+        lean.to_str().unwrap(),
+        "--profile",
+        "lean",
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(Archive::open(&lean).unwrap().manifest().items.iter().all(|i| i.kind != Kind::Index));
+    // Mistakes are named.
+    let out = pgark(&["dump", "--db", &url(&db), "--dry-run", "--profile", "minimal"]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("[profiles.minimal]"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = pgark(&["dump", "--db", &url(&db), "--dry-run", "--profile", "weekly"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown profile 'weekly'"));
+}
+
+#[tokio::test]
+async fn missing_roles_are_listed_together_and_can_be_created() {
+    for sql in [
+        "DROP DATABASE IF EXISTS sc_roles WITH (FORCE)",
+        "DROP DATABASE IF EXISTS sc_roles_a",
+        "DROP DATABASE IF EXISTS sc_roles_b",
+        "DROP ROLE IF EXISTS miss_owner",
+        "DROP ROLE IF EXISTS miss_reader",
+        "CREATE ROLE miss_owner LOGIN CONNECTION LIMIT 3",
+        "CREATE ROLE miss_reader NOLOGIN",
+        "CREATE DATABASE sc_roles",
+    ] {
+        exec("postgres", sql).await;
+    }
+    exec(
+        "sc_roles",
+        "CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t VALUES (1, 'a');
+         ALTER TABLE t OWNER TO miss_owner; GRANT SELECT ON t TO miss_reader;",
+    )
+    .await;
+    let before = fingerprints("sc_roles").await;
+    let dir = tmp();
+    let path = dir.path().join("roles.pgark");
+    dump_db("sc_roles", &path, &DumpOptions { globals: true, ..Default::default() }).await;
+    for sql in ["DROP DATABASE sc_roles WITH (FORCE)", "DROP ROLE miss_owner", "DROP ROLE miss_reader"] {
+        exec("postgres", sql).await;
+    }
+
+    let out = pgark(&["restore", path.to_str().unwrap(), "--db", &url("sc_roles_a"), "--create"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(err.contains("miss_owner, miss_reader") && err.contains("--no-owner --no-privileges"), "{err}");
+    let exists: i64 = client("postgres")
+        .await
+        .query_one("SELECT count(*) FROM pg_database WHERE datname = 'sc_roles_a'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(exists, 0, "a refused restore creates nothing");
+
+    let out = pgark(&[
+        "restore",
+        path.to_str().unwrap(),
+        "--db",
+        &url("sc_roles_a"),
+        "--create",
+        "--no-owner",
+        "--no-privileges",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(fingerprints("sc_roles_a").await, before);
+
+    let out = pgark(&["restore", path.to_str().unwrap(), "--db", &url("sc_roles_b"), "--create", "--create-roles"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let r = client("sc_roles_b")
+        .await
+        .query_one(
+            "SELECT pg_get_userbyid(relowner)::text, relacl::text, (SELECT rolcanlogin FROM pg_roles WHERE rolname = 'miss_owner'), \
+             (SELECT rolconnlimit FROM pg_roles WHERE rolname = 'miss_owner') FROM pg_class WHERE relname = 't'",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.get::<_, String>(0), "miss_owner");
+    assert!(r.get::<_, String>(1).contains("miss_reader=r/miss_owner"));
+    assert!(r.get::<_, bool>(2), "attributes come from --globals");
+    assert_eq!(r.get::<_, i32>(3), 3);
+    for sql in [
+        "DROP DATABASE sc_roles_a",
+        "DROP DATABASE sc_roles_b",
+        "DROP OWNED BY miss_owner, miss_reader",
+        "DROP ROLE miss_owner",
+        "DROP ROLE miss_reader",
+    ] {
+        exec("postgres", sql).await;
+    }
+}
