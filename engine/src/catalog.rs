@@ -358,7 +358,8 @@ impl Catalog {
              ARRAY(SELECT e.enumlabel::text FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder), \
              pg_catalog.format_type(t.typbasetype, t.typtypmod) \
                || CASE WHEN t.typcollation <> 0 AND t.typcollation <> (SELECT b.typcollation FROM pg_catalog.pg_type b WHERE b.oid = t.typbasetype) \
-                  THEN ' COLLATE ' || t.typcollation::pg_catalog.regcollation::text ELSE '' END, \
+                  THEN ' COLLATE ' || \
+                    (SELECT pg_catalog.quote_ident(tcn.nspname) || '.' || pg_catalog.quote_ident(tco.collname) FROM pg_catalog.pg_collation tco JOIN pg_catalog.pg_namespace tcn ON tcn.oid = tco.collnamespace WHERE tco.oid = t.typcollation) ELSE '' END, \
              t.typnotnull, pg_catalog.pg_get_expr(t.typdefaultbin, 0), \
              ARRAY(SELECT co.conname::text FROM pg_catalog.pg_constraint co WHERE co.contypid = t.oid ORDER BY co.conname), \
              ARRAY(SELECT pg_catalog.pg_get_constraintdef(co.oid) FROM pg_catalog.pg_constraint co WHERE co.contypid = t.oid ORDER BY co.conname), \
@@ -366,10 +367,10 @@ impl Catalog {
              ARRAY(SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) \
              , (SELECT concat_ws(', ', 'SUBTYPE = ' || pg_catalog.format_type(rg.rngsubtype, NULL), \
                  CASE WHEN NOT oc.opcdefault THEN 'SUBTYPE_OPCLASS = ' || pg_catalog.quote_ident(ocn.nspname) || '.' || pg_catalog.quote_ident(oc.opcname) END, \
-                 CASE WHEN rg.rngcollation <> 0 AND rg.rngcollation <> st.typcollation THEN 'COLLATION = ' || rg.rngcollation::pg_catalog.regcollation::text END, \
+                 CASE WHEN rg.rngcollation <> 0 AND rg.rngcollation <> st.typcollation THEN 'COLLATION = ' || (SELECT pg_catalog.quote_ident(rcn.nspname) || '.' || pg_catalog.quote_ident(rco.collname) FROM pg_catalog.pg_collation rco JOIN pg_catalog.pg_namespace rcn ON rcn.oid = rco.collnamespace WHERE rco.oid = rg.rngcollation) END, \
                  CASE WHEN rg.rngcanonical <> 0 THEN 'CANONICAL = ' || rg.rngcanonical::pg_catalog.regproc::text END, \
                  CASE WHEN rg.rngsubdiff <> 0 THEN 'SUBTYPE_DIFF = ' || rg.rngsubdiff::pg_catalog.regproc::text END, \
-                 'MULTIRANGE_TYPE_NAME = ' || rg.rngmultitypid::pg_catalog.regtype::text) \
+                 'MULTIRANGE_TYPE_NAME = ' || ((pg_catalog.to_jsonb(rg) ->> 'rngmultitypid')::pg_catalog.oid)::pg_catalog.regtype::text) \
                FROM pg_catalog.pg_range rg JOIN pg_catalog.pg_type st ON st.oid = rg.rngsubtype \
                JOIN pg_catalog.pg_opclass oc ON oc.oid = rg.rngsubopc JOIN pg_catalog.pg_namespace ocn ON ocn.oid = oc.opcnamespace \
                WHERE rg.rngtypid = t.oid) \

@@ -218,7 +218,7 @@ impl Objects {
             "SELECT c.oid, n.nspname, c.relname, c.relkind = 'm', c.relispopulated, \
              coalesce(c.reloptions, '{{}}')::text[], pg_catalog.pg_get_viewdef(c.oid), \
              ARRAY(SELECT pg_catalog.quote_ident(a.attname) || ' ' || pg_catalog.format_type(a.atttypid, a.atttypmod) \
-                   || CASE WHEN a.attcollation <> t.typcollation THEN ' COLLATE ' || a.attcollation::pg_catalog.regcollation::text ELSE '' END \
+                   || CASE WHEN a.attcollation <> t.typcollation THEN ' COLLATE ' || (SELECT pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace WHERE co.oid = a.attcollation) ELSE '' END \
                    FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid \
                    WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) \
              FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
@@ -476,7 +476,7 @@ impl Objects {
             .query(
                 "SELECT p.oid, p.pubname, p.puballtables, \
                  concat_ws(', ', CASE WHEN p.pubinsert THEN 'insert' END, CASE WHEN p.pubupdate THEN 'update' END, \
-                   CASE WHEN p.pubdelete THEN 'delete' END, CASE WHEN p.pubtruncate THEN 'truncate' END), p.pubviaroot, \
+                   CASE WHEN p.pubdelete THEN 'delete' END, CASE WHEN p.pubtruncate THEN 'truncate' END), coalesce((pg_catalog.to_jsonb(p) ->> 'pubviaroot')::bool, false), \
                  ARRAY(SELECT 'TABLE ONLY ' || pr.prrelid::pg_catalog.regclass::text \
                    || coalesce(' (' || (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', ' ORDER BY a.attnum) \
                         FROM pg_catalog.pg_attribute a WHERE a.attrelid = pr.prrelid \
@@ -714,7 +714,7 @@ impl Objects {
                 "SELECT t.oid, t.tgrelid, t.tgname, pg_catalog.pg_get_triggerdef(t.oid), t.tgenabled::text, \
                  t.tgrelid::pg_catalog.regclass::text \
                  FROM pg_catalog.pg_trigger t WHERE t.tgrelid = ANY($1) AND NOT t.tgisinternal \
-                 AND t.tgparentid = 0 ORDER BY t.tgrelid, t.tgname",
+                 AND coalesce((pg_catalog.to_jsonb(t) ->> 'tgparentid')::pg_catalog.oid, 0) = 0 ORDER BY t.tgrelid, t.tgname",
                 &[&rels],
             )
             .await
