@@ -162,6 +162,13 @@ struct DumpArgs {
     /// Also record the definitions of the roles the schema names (attributes, memberships; never passwords).
     #[arg(long)]
     globals: bool,
+    /// Leave out the schemas Supabase manages (auth, storage, realtime, …) but keep your own
+    /// triggers and policies on their tables; the default with --project-ref.
+    #[arg(long, conflicts_with = "include_managed")]
+    skip_managed: bool,
+    /// With --project-ref: dump the managed schemas too.
+    #[arg(long)]
+    include_managed: bool,
     /// Archive file, or a directory to create `<db>_<UTC time>.pgark` in.
     #[arg(long, short)]
     output: Option<PathBuf>,
@@ -267,6 +274,9 @@ async fn run_dump(args: DumpArgs, quiet: bool) -> Result<ExitCode> {
         globals: args.globals,
         ..Default::default()
     };
+    if args.skip_managed || (args.conn.project_ref.is_some() && !args.include_managed) {
+        options.managed_schemas = pgark_engine::SUPABASE_MANAGED_SCHEMAS.iter().map(|s| s.to_string()).collect();
+    }
     if let Some(profile) = &args.profile {
         let config = config::Config::load(args.config.as_deref())?;
         config::apply_profile(profile, &config, &mut options)?;

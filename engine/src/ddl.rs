@@ -173,6 +173,11 @@ pub(crate) struct Leave<'a> {
 }
 
 impl Leave<'_> {
+    /// Whether `schema` is one a platform manages.
+    fn managed(&self, schema: &str) -> bool {
+        self.options.managed_schemas.iter().any(|p| crate::filter::glob_match(p, schema))
+    }
+
     /// Whether items of this kind are kept.
     fn keeps(&self, kind: Kind) -> bool {
         let o = self.options;
@@ -570,8 +575,21 @@ pub(crate) fn build(src: &Sources<'_>, filter: &Filter, selected: &BTreeSet<u32>
         nodes.push(node(it, Some(ObjKey::new(class::CONSTRAINT, c.oid)), vec![], 2));
     }
     for a in &src.objects.attached {
+        // On a managed table, keep what the user added: policies, and triggers calling the
+        // user's own functions.
+        let users_own_on_managed = |t: &&&Table| {
+            !selected.contains(&t.oid)
+                && leave.managed(&t.schema)
+                && match a.kind {
+                    Kind::Policy => true,
+                    Kind::Trigger => a.function_schema.as_deref().is_some_and(|s| !leave.managed(s)),
+                    _ => false,
+                }
+        };
         let (schema, name, own) = if let Some(t) = by_oid.get(&a.table).filter(|t| selected.contains(&t.oid)) {
             (&t.schema, &t.name, lineage(t))
+        } else if let Some(t) = by_oid.get(&a.table).filter(users_own_on_managed) {
+            (&t.schema, &t.name, vec![display(t)])
         } else if let Some(v) = view_by_oid.get(&a.table).filter(|v| scope.view_oids.contains(&v.oid)) {
             (&v.schema, &v.name, vec![format!("{}.{}", v.schema, v.name)])
         } else {

@@ -50,7 +50,43 @@ pub struct DumpOptions {
     pub profile: Option<String>,
     /// Also record the definitions of the roles the schema names (`--globals`).
     pub globals: bool,
+    /// Schemas a platform manages (patterns): left out, except the user's own triggers (calling
+    /// functions outside them) and policies on their tables. See [`SUPABASE_MANAGED_SCHEMAS`].
+    pub managed_schemas: Vec<String>,
 }
+
+/// Schemas Supabase manages and creates in every project (as its CLI leaves them out of dumps).
+pub const SUPABASE_MANAGED_SCHEMAS: &[&str] = &[
+    "information_schema",
+    "pg_*",
+    "_analytics",
+    "_realtime",
+    "_supavisor",
+    "auth",
+    "etl",
+    "extensions",
+    "pgbouncer",
+    "realtime",
+    "storage",
+    "supabase_functions",
+    "supabase_migrations",
+    "cron",
+    "dbdev",
+    "graphql",
+    "graphql_public",
+    "net",
+    "pgmq",
+    "pgsodium",
+    "pgsodium_masks",
+    "pgtle",
+    "repack",
+    "tiger",
+    "tiger_data",
+    "timescaledb_*",
+    "_timescaledb_*",
+    "topology",
+    "vault",
+];
 
 impl Default for DumpOptions {
     fn default() -> Self {
@@ -64,6 +100,7 @@ impl Default for DumpOptions {
             exclude_kinds: Vec::new(),
             profile: None,
             globals: false,
+            managed_schemas: Vec::new(),
         }
     }
 }
@@ -160,17 +197,19 @@ pub async fn prepare(target: &Target, options: &DumpOptions) -> Result<DumpPlan>
         .map_err(|e| Error::db("reading server information", &e))?;
     let server_version_num: i32 = info.get(2);
     let (catalog, formats) = Catalog::read(client).await?;
-    let selected = ddl::selected_tables(&catalog, &options.filter);
+    let mut filter = options.filter.clone();
+    filter.exclude_schemas.extend(options.managed_schemas.iter().cloned());
+    let selected = ddl::selected_tables(&catalog, &filter);
     if selected.is_empty() && !options.filter.is_empty() {
         return Err(Error::Refused("no table matches the --schema/--table filters".into()));
     }
     let table_oids: Vec<u32> = catalog.tables.iter().map(|t| t.oid).collect();
     let objects = Objects::read(client, &table_oids).await?;
     let depends = Depends::read(client).await?;
-    let keys = ddl::covered_keys(&catalog, &objects, &options.filter, &selected);
+    let keys = ddl::covered_keys(&catalog, &objects, &filter, &selected);
     let decorations = read_decorations(client, &keys).await?;
     let sources = ddl::Sources { cat: &catalog, objects: &objects, decorations: &decorations, depends: &depends };
-    let items = ddl::build(&sources, &options.filter, &selected, &ddl::Leave { options });
+    let items = ddl::build(&sources, &filter, &selected, &ddl::Leave { options });
     let roles = crate::roles::roles_named(&items);
     let globals = if options.globals { crate::roles::read_roles(client, &roles).await? } else { Vec::new() };
 
@@ -388,6 +427,7 @@ impl DumpPlan {
                 data: self.options.data,
                 structure: self.options.structure,
                 exclude_kinds: self.options.exclude_kinds.clone(),
+                managed_schemas: self.options.managed_schemas.clone(),
             },
             items: self.items,
             tables: table_entries,

@@ -69,7 +69,7 @@ pub use archive_write::partial_path;
 pub use connect::{ConnectOptions, SslMode, Target};
 pub use copy_format::{count_rows, CopyFormat};
 pub use ddl::{ident, literal, qualified};
-pub use dump_impl::{DumpOptions, DumpPlan, DumpSummary};
+pub use dump_impl::{DumpOptions, DumpPlan, DumpSummary, SUPABASE_MANAGED_SCHEMAS};
 pub use error::{Error, Result};
 pub use filter::{glob_match, Filter};
 pub use fingerprint::{fingerprint_tables, Fingerprint};

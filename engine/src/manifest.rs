@@ -276,6 +276,9 @@ pub struct DumpSettings {
     /// Kinds of objects left out.
     #[serde(default)]
     pub exclude_kinds: Vec<Kind>,
+    /// Managed schemas left out (Supabase).
+    #[serde(default)]
+    pub managed_schemas: Vec<String>,
 }
 
 fn yes() -> bool {

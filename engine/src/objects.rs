@@ -100,6 +100,8 @@ pub(crate) struct View {
 pub(crate) struct Attached {
     /// Roles named by the statement (policies), unquoted.
     pub roles: Vec<String>,
+    /// For triggers: the schema of the function they call.
+    pub function_schema: Option<String>,
     pub key: Option<ObjKey>,
     pub table: u32,
     pub kind: crate::manifest::Kind,
@@ -712,7 +714,8 @@ impl Objects {
         let rows = client
             .query(
                 "SELECT t.oid, t.tgrelid, t.tgname, pg_catalog.pg_get_triggerdef(t.oid), t.tgenabled::text, \
-                 t.tgrelid::pg_catalog.regclass::text \
+                 t.tgrelid::pg_catalog.regclass::text, \
+                 (SELECT n.nspname FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE p.oid = t.tgfoid)::text \
                  FROM pg_catalog.pg_trigger t WHERE t.tgrelid = ANY($1) AND NOT t.tgisinternal \
                  AND coalesce((pg_catalog.to_jsonb(t) ->> 'tgparentid')::pg_catalog.oid, 0) = 0 ORDER BY t.tgrelid, t.tgname",
                 &[&rels],
@@ -734,6 +737,7 @@ impl Objects {
             }
             self.attached.push(Attached {
                 roles: Vec::new(),
+                function_schema: r.get(6),
                 key: Some(ObjKey::new(class::TRIGGER, r.get(0))),
                 table,
                 kind: Kind::Trigger,
@@ -763,6 +767,7 @@ impl Objects {
             }
             self.attached.push(Attached {
                 roles: Vec::new(),
+                function_schema: None,
                 key: Some(ObjKey::new(class::REWRITE, r.get(0))),
                 table,
                 kind: Kind::Rule,
@@ -789,6 +794,7 @@ impl Objects {
             }
             self.attached.push(Attached {
                 roles: Vec::new(),
+                function_schema: None,
                 key: None,
                 table: r.get(0),
                 kind: Kind::RowSecurity,
@@ -835,6 +841,7 @@ impl Objects {
             sql.push(';');
             self.attached.push(Attached {
                 roles: Vec::new(),
+                function_schema: None,
                 key: Some(ObjKey::new(class::POLICY, r.get(0))),
                 table: r.get(1),
                 kind: Kind::Policy,

@@ -150,15 +150,29 @@ pub fn prepare(archive: &Archive, options: &RestoreOptions) -> Result<RestorePla
         schemas: Vec::new(),
         chunks,
     };
-    let mut schemas: BTreeSet<String> = plan
-        .pre_data
-        .iter()
-        .chain(&plan.data_items)
-        .chain(&plan.post_data)
-        .map(|i| item_schema(i).to_string())
-        .collect();
+    // The schemas the restore creates objects in (a trigger or policy on another schema's table
+    // does not make that schema the archive's).
+    let creates = |k: Kind| {
+        matches!(
+            k,
+            Kind::Schema
+                | Kind::Table
+                | Kind::View
+                | Kind::MaterializedView
+                | Kind::Sequence
+                | Kind::Type
+                | Kind::Function
+                | Kind::Aggregate
+                | Kind::Collation
+                | Kind::TextSearch
+        )
+    };
+    let mut schemas: BTreeSet<String> =
+        plan.pre_data.iter().filter(|i| creates(i.kind)).map(|i| item_schema(i).to_string()).collect();
     schemas.extend(plan.chunks.iter().map(|&(t, _)| m.tables[t].schema.clone()));
-    if schemas.is_empty() && !options.filter.is_empty() {
+    let selects_nothing =
+        plan.pre_data.is_empty() && plan.chunks.is_empty() && plan.post_data.is_empty() && plan.data_items.is_empty();
+    if selects_nothing && !options.filter.is_empty() {
         return Err(Error::Refused("nothing in the archive matches the --schema/--table filters".into()));
     }
     Ok(RestorePlan { schemas: schemas.into_iter().collect(), ..plan })

@@ -243,3 +243,59 @@ async fn missing_roles_are_listed_together_and_can_be_created() {
         exec("postgres", sql).await;
     }
 }
+
+/// A database shaped like a Supabase project: the platform's schemas, plus the user's schema and
+/// the user's own trigger and policy on platform tables.
+const SUPABASE_LIKE: &str = "
+    CREATE SCHEMA auth; CREATE SCHEMA storage; CREATE SCHEMA extensions;
+    CREATE TABLE auth.users (id uuid PRIMARY KEY, email text);
+    CREATE TABLE storage.objects (id int PRIMARY KEY, owner uuid, name text);
+    ALTER TABLE storage.objects ENABLE ROW LEVEL SECURITY;
+    CREATE FUNCTION auth.platform_hook() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+    CREATE TRIGGER platform_trigger AFTER INSERT ON auth.users FOR EACH ROW EXECUTE FUNCTION auth.platform_hook();";
+
+#[tokio::test]
+async fn supabase_managed_schemas_are_left_out_but_user_triggers_and_policies_kept() {
+    let db = fresh_db("sc_supabase").await;
+    exec(&db, SUPABASE_LIKE).await;
+    exec(
+        &db,
+        "INSERT INTO auth.users VALUES ('00000000-0000-0000-0000-000000000001', 'a@x');
+         CREATE TABLE public.profiles (id uuid PRIMARY KEY, name text);
+         CREATE FUNCTION public.handle_new_user() RETURNS trigger LANGUAGE plpgsql
+           AS $$ BEGIN INSERT INTO public.profiles VALUES (NEW.id, NEW.email); RETURN NEW; END $$;
+         CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users FOR EACH ROW EXECUTE FUNCTION public.handle_new_user();
+         CREATE POLICY own_files ON storage.objects FOR SELECT USING (owner IS NOT NULL);
+         INSERT INTO public.profiles VALUES ('00000000-0000-0000-0000-000000000009', 'p');",
+    )
+    .await;
+    let dir = tmp();
+    let path = dir.path().join("sb.pgark");
+    let out = pgark(&["dump", "-q", "--db", &url(&db), "-o", path.to_str().unwrap(), "--skip-managed"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let a = Archive::open(&path).unwrap();
+    let m = a.manifest();
+    assert_eq!(m.tables.iter().map(|t| t.display_name()).collect::<Vec<_>>(), ["public.profiles"]);
+    let names: Vec<String> = m.items.iter().map(|i| i.label()).collect();
+    assert!(names.contains(&"trigger auth.on_auth_user_created".to_string()), "{names:?}");
+    assert!(names.contains(&"policy storage.own_files".to_string()), "{names:?}");
+    assert!(!names.iter().any(|n| n.contains("platform")), "{names:?}");
+    assert!(!names.iter().any(|n| n.starts_with("table auth") || n.starts_with("schema auth")), "{names:?}");
+
+    // Restored into another "project" (which has the platform schemas), the user's pieces work.
+    let copy = fresh_db("sc_supabase_copy").await;
+    exec(&copy, SUPABASE_LIKE).await;
+    restore_into(&path, &copy, &RestoreOptions::default()).await.unwrap();
+    exec(&copy, "INSERT INTO auth.users VALUES ('00000000-0000-0000-0000-000000000002', 'b@x')").await;
+    let c = client(&copy).await;
+    let n: i64 = c.query_one("SELECT count(*) FROM public.profiles", &[]).await.unwrap().get(0);
+    assert_eq!(n, 2, "the restored user trigger on auth.users fired");
+    let p: i64 =
+        c.query_one("SELECT count(*) FROM pg_policies WHERE policyname = 'own_files'", &[]).await.unwrap().get(0);
+    assert_eq!(p, 1);
+
+    // --include-managed (with --project-ref) or no flag: everything.
+    let all = dir.path().join("all.pgark");
+    assert!(pgark(&["dump", "-q", "--db", &url(&db), "-o", all.to_str().unwrap()]).status.success());
+    assert_eq!(Archive::open(&all).unwrap().manifest().tables.len(), 3);
+}
