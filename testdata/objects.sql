@@ -118,3 +118,9 @@ SELECT 'u' || i || '@x', 'User ' || i, (ARRAY['sad','ok','happy'])[1 + i % 3]::a
        ROW(i::numeric, 'EUR')::app.money_pair, app.floatrange(i, i + 0.5)
 FROM generate_series(1, 200) i;
 UPDATE app.account SET parent_id = id - 1 WHERE id > 1;
+
+-- A procedural language no extension brings, with its own handler; a commented domain constraint.
+CREATE FUNCTION app.fx_handler() RETURNS language_handler AS '$libdir/plpgsql', 'plpgsql_call_handler' LANGUAGE c;
+CREATE TRUSTED LANGUAGE fxlang HANDLER app.fx_handler;
+COMMENT ON LANGUAGE fxlang IS 'a private language';
+COMMENT ON CONSTRAINT email_check ON DOMAIN app.email IS 'needs an at sign';

@@ -130,6 +130,8 @@ pub(crate) struct Catalog {
     pub view_names: HashMap<u32, (String, String)>,
     /// Oids of CHECK constraints written inside CREATE TABLE: (table, constraint).
     pub check_oids: Vec<(u32, u32)>,
+    /// Oids of domain constraints (written inside CREATE DOMAIN): (domain, constraint).
+    pub domain_check_oids: Vec<(u32, u32)>,
 }
 
 fn db(context: &str) -> impl Fn(tokio_postgres::Error) -> Error + '_ {
@@ -380,6 +382,13 @@ impl Catalog {
              ORDER BY t.oid",
             not_extension_member("pg_type", "t.oid")
         );
+        for r in client
+            .query("SELECT co.contypid, co.oid FROM pg_catalog.pg_constraint co WHERE co.contypid <> 0", &[])
+            .await
+            .map_err(db("domain constraints"))?
+        {
+            self.domain_check_oids.push((r.get(0), r.get(1)));
+        }
         for r in client.query(&sql, &[]).await.map_err(db("types"))? {
             let schema: String = r.get(1);
             let name: String = r.get(2);

@@ -84,6 +84,14 @@ pub(crate) fn covered_keys(cat: &Catalog, objects: &Objects, filter: &Filter, se
     keys.extend(
         cat.check_oids.iter().filter(|(t, _)| selected.contains(t)).map(|(_, o)| ObjKey::new(class::CONSTRAINT, *o)),
     );
+    let domains: BTreeSet<u32> =
+        cat.types.iter().filter(|(_, s, _)| scope.schemas.contains(s)).map(|(o, _, _)| *o).collect();
+    keys.extend(
+        cat.domain_check_oids
+            .iter()
+            .filter(|(d, _)| domains.contains(d))
+            .map(|(_, o)| ObjKey::new(class::CONSTRAINT, *o)),
+    );
     keys.extend(
         cat.indexes
             .iter()
@@ -252,6 +260,7 @@ pub(crate) fn build(src: &Sources<'_>, filter: &Filter, selected: &BTreeSet<u32>
         it.drop = e.drop.clone();
         it.roles = e.roles.clone();
         let priority = match e.kind {
+            Kind::Language => 3,
             Kind::Cast => 6,
             Kind::EventTrigger | Kind::Publication => 8,
             Kind::DefaultPrivileges => 9,
@@ -619,9 +628,19 @@ pub(crate) fn build(src: &Sources<'_>, filter: &Filter, selected: &BTreeSet<u32>
     }
     postpone_early_views(&mut nodes, src);
     // CHECK constraints written inside CREATE TABLE still carry their own comments.
-    let mut inner: HashMap<ObjKey, Vec<ObjKey>> = HashMap::new();
+    // So do a domain's constraints, written inside CREATE DOMAIN.
+    let mut inner: HashMap<ObjKey, Vec<(ObjKey, Kind)>> = HashMap::new();
     for (table, check) in cat.check_oids.iter().filter(|_| leave.keeps(Kind::Constraint)) {
-        inner.entry(ObjKey::new(class::REL, *table)).or_default().push(ObjKey::new(class::CONSTRAINT, *check));
+        inner
+            .entry(ObjKey::new(class::REL, *table))
+            .or_default()
+            .push((ObjKey::new(class::CONSTRAINT, *check), Kind::Constraint));
+    }
+    for (domain, check) in &cat.domain_check_oids {
+        inner
+            .entry(ObjKey::new(class::TYPE, *domain))
+            .or_default()
+            .push((ObjKey::new(class::CONSTRAINT, *check), Kind::Type));
     }
     decorate(&mut nodes, src.decorations, &inner);
     src.depends.sort(nodes).into_iter().map(|n| n.item).collect()
@@ -677,11 +696,12 @@ fn postpone_early_views(nodes: &mut Vec<Node>, src: &Sources<'_>) {
 }
 
 /// Adds owner, privilege and comment items after the items that create their objects.
-fn decorate(nodes: &mut Vec<Node>, d: &Decorations, inner: &HashMap<ObjKey, Vec<ObjKey>>) {
+fn decorate(nodes: &mut Vec<Node>, d: &Decorations, inner: &HashMap<ObjKey, Vec<(ObjKey, Kind)>>) {
     let mut extra = Vec::new();
     for n in nodes.iter() {
         let Some(own) = n.key else { continue };
-        for key in std::iter::once(own).chain(inner.get(&own).into_iter().flatten().copied()) {
+        let own_kind = n.item.kind;
+        for (key, of_kind) in std::iter::once((own, own_kind)).chain(inner.get(&own).into_iter().flatten().copied()) {
             let Some((ty, identity)) = d.identity.get(&key) else { continue };
             // SQL names an aggregate without arguments `agg(*)`.
             let star;
@@ -693,7 +713,7 @@ fn decorate(nodes: &mut Vec<Node>, d: &Decorations, inner: &HashMap<ObjKey, Vec<
             };
             let base = |kind: Kind, sql: String| {
                 let mut it = n.item.clone();
-                it.of_kind = Some(if key == own { n.item.kind } else { Kind::Constraint });
+                it.of_kind = Some(of_kind);
                 it.kind = kind;
                 it.name = identity.clone();
                 it.sql = sql;
@@ -834,6 +854,7 @@ fn object_word(ty: &str) -> Option<&'static str> {
         "text search configuration" => "TEXT SEARCH CONFIGURATION",
         "text search dictionary" => "TEXT SEARCH DICTIONARY",
         "cast" => "CAST",
+        "language" => "LANGUAGE",
         _ => return None,
     })
 }
@@ -857,6 +878,7 @@ fn grant_word(ty: &str) -> Option<&'static str> {
         "type" | "composite type" | "domain" => "TYPE",
         "server" => "FOREIGN SERVER",
         "foreign-data wrapper" => "FOREIGN DATA WRAPPER",
+        "language" => "LANGUAGE",
         _ => return None,
     })
 }

@@ -94,11 +94,13 @@ pub enum Kind {
     Cast,
     /// `CREATE TEXT SEARCH CONFIGURATION / DICTIONARY`.
     TextSearch,
+    /// `CREATE LANGUAGE` (for languages no extension brings).
+    Language,
 }
 
 impl Kind {
     /// Every kind, in a stable order.
-    pub const ALL: [Kind; 31] = [
+    pub const ALL: [Kind; 32] = [
         Kind::Schema,
         Kind::Extension,
         Kind::Type,
@@ -130,6 +132,7 @@ impl Kind {
         Kind::Publication,
         Kind::Cast,
         Kind::TextSearch,
+        Kind::Language,
     ];
 
     /// The kind named `name` (as `name()` prints it).
@@ -184,6 +187,7 @@ impl Kind {
             Kind::Publication => "publication",
             Kind::Cast => "cast",
             Kind::TextSearch => "text-search",
+            Kind::Language => "language",
         }
     }
 }

@@ -28,6 +28,7 @@ pub(crate) mod class {
     pub const CAST: u32 = 2605;
     pub const TS_CONFIG: u32 = 3602;
     pub const TS_DICT: u32 = 3600;
+    pub const LANGUAGE: u32 = 2612;
 }
 
 /// An object's identity in the catalog: the catalog it lives in and its oid.
@@ -408,6 +409,35 @@ impl Objects {
                 ObjKey::new(class::TS_CONFIG, r.get(0)),
                 Kind::TextSearch,
                 schema,
+                name,
+                sql,
+                drop,
+            ));
+        }
+        // Procedural languages no extension brings (pg_dump writes them without their handler's
+        // details; here they are complete).
+        let sql = format!(
+            "SELECT l.oid, l.lanname, l.lanpltrusted, l.lanplcallfoid::pg_catalog.regproc::text, \
+             CASE WHEN l.laninline <> 0 THEN l.laninline::pg_catalog.regproc::text END, \
+             CASE WHEN l.lanvalidator <> 0 THEN l.lanvalidator::pg_catalog.regproc::text END \
+             FROM pg_catalog.pg_language l WHERE l.lanispl AND l.oid >= 16384 AND {} ORDER BY l.oid",
+            not_member("pg_language", "l.oid")
+        );
+        for r in client.query(&sql, &[]).await.map_err(db("languages"))? {
+            let name: String = r.get(1);
+            let trusted = if r.get::<_, bool>(2) { "TRUSTED " } else { "" };
+            let mut sql = format!("CREATE {trusted}LANGUAGE {} HANDLER {}", ident(&name), r.get::<_, String>(3));
+            if let Some(i) = r.get::<_, Option<String>>(4) {
+                sql.push_str(&format!(" INLINE {i}"));
+            }
+            if let Some(v) = r.get::<_, Option<String>>(5) {
+                sql.push_str(&format!(" VALIDATOR {v}"));
+            }
+            sql.push(';');
+            let drop = Some(format!("DROP LANGUAGE IF EXISTS {} CASCADE;", ident(&name)));
+            self.extras.push(Extra::global(
+                Some(ObjKey::new(class::LANGUAGE, r.get(0))),
+                Kind::Language,
                 name,
                 sql,
                 drop,
@@ -885,6 +915,7 @@ pub(crate) async fn read_decorations(client: &Client, keys: &[ObjKey]) -> Result
         (class::PUBLICATION, "pg_publication", "pubowner", "NULL::pg_catalog.aclitem[]"),
         (class::TS_CONFIG, "pg_ts_config", "cfgowner", "NULL::pg_catalog.aclitem[]"),
         (class::TS_DICT, "pg_ts_dict", "dictowner", "NULL::pg_catalog.aclitem[]"),
+        (class::LANGUAGE, "pg_language", "lanowner", "x.lanacl"),
     ];
     for (cls, table, owner, acl) in owner_acl {
         let these: Vec<u32> = keys.iter().filter(|k| k.class == cls).map(|k| k.oid).collect();

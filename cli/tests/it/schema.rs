@@ -42,6 +42,18 @@ async fn every_object_kind_round_trips() {
             .collect::<Vec<_>>()
     };
     assert_eq!(populated(db.clone()).await, populated("sc_objects_copy".into()).await);
+    // Better than pg_dump: extensions come back at the version the source had.
+    let versions = |db: String| async move {
+        client(&db)
+            .await
+            .query("SELECT extname::text, extversion FROM pg_extension ORDER BY 1", &[])
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| (r.get::<_, String>(0), r.get::<_, String>(1)))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(versions(db.clone()).await, versions("sc_objects_copy".into()).await);
     assert_eq!(populated(db).await, [("mood_counts".to_string(), true), ("never_filled".to_string(), false)]);
 }
 
