@@ -56,6 +56,45 @@ pub struct Profile {
     pub no_constraints: bool,
 }
 
+/// The `--no-X` kind toggles, shared by the command line and profiles.
+#[derive(Debug, Default, Clone, Copy, clap::Args)]
+pub struct KindToggles {
+    /// Leave out functions, procedures and aggregates.
+    #[arg(long)]
+    pub no_functions: bool,
+    /// Leave out row-level security switches and policies.
+    #[arg(long)]
+    pub no_rls: bool,
+    /// Leave out triggers and event triggers.
+    #[arg(long)]
+    pub no_triggers: bool,
+    /// Leave out indexes.
+    #[arg(long)]
+    pub no_indexes: bool,
+    /// Leave out constraints and foreign keys.
+    #[arg(long)]
+    pub no_constraints: bool,
+}
+
+impl KindToggles {
+    /// Adds the kinds these toggles leave out to `kinds`.
+    pub fn add_to(&self, kinds: &mut Vec<Kind>) {
+        for (on, name) in [
+            (self.no_functions, "functions"),
+            (self.no_rls, "rls"),
+            (self.no_triggers, "triggers"),
+            (self.no_indexes, "indexes"),
+            (self.no_constraints, "constraints"),
+        ] {
+            for k in Kind::toggle(name).filter(|_| on).into_iter().flatten() {
+                if !kinds.contains(k) {
+                    kinds.push(*k);
+                }
+            }
+        }
+    }
+}
+
 impl Config {
     /// Reads `path`, or `$PGARK_CONFIG`, or `./pgark.toml` when present; else an empty config.
     pub fn load(path: Option<&Path>) -> Result<Config> {
@@ -116,24 +155,12 @@ fn apply(p: &Profile, o: &mut DumpOptions) {
     o.filter.exclude_tables.extend(p.exclude_tables.iter().cloned());
     o.data &= !p.no_data;
     o.structure &= !p.no_structure;
-    for (on, toggle) in [
-        (p.no_functions, "functions"),
-        (p.no_rls, "rls"),
-        (p.no_triggers, "triggers"),
-        (p.no_indexes, "indexes"),
-        (p.no_constraints, "constraints"),
-    ] {
-        if on {
-            add_kinds(&mut o.exclude_kinds, toggle);
-        }
-    }
-}
-
-/// Adds the kinds of a `--no-X` toggle.
-pub fn add_kinds(kinds: &mut Vec<Kind>, toggle: &str) {
-    for k in Kind::toggle(toggle).expect("known toggle") {
-        if !kinds.contains(k) {
-            kinds.push(*k);
-        }
-    }
+    let toggles = KindToggles {
+        no_functions: p.no_functions,
+        no_rls: p.no_rls,
+        no_triggers: p.no_triggers,
+        no_indexes: p.no_indexes,
+        no_constraints: p.no_constraints,
+    };
+    toggles.add_to(&mut o.exclude_kinds);
 }

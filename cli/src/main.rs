@@ -13,7 +13,7 @@ use std::sync::Arc;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use pgark_engine::{
-    dump, restore, Archive, Compression, ConnectOptions, DumpOptions, Filter, Kind, RestoreOptions, Section, Target,
+    dump, restore, Archive, Compression, ConnectOptions, DumpOptions, Filter, RestoreOptions, Section, Target,
 };
 
 use crate::progress::Bars;
@@ -103,44 +103,6 @@ impl From<FilterArgs> for Filter {
     }
 }
 
-/// Kinds of objects to leave out.
-#[derive(Args, Clone, Default)]
-struct KindToggles {
-    /// Leave out functions, procedures and aggregates.
-    #[arg(long)]
-    no_functions: bool,
-    /// Leave out row-level security switches and policies.
-    #[arg(long)]
-    no_rls: bool,
-    /// Leave out triggers and event triggers.
-    #[arg(long)]
-    no_triggers: bool,
-    /// Leave out indexes.
-    #[arg(long)]
-    no_indexes: bool,
-    /// Leave out constraints and foreign keys.
-    #[arg(long)]
-    no_constraints: bool,
-}
-
-impl KindToggles {
-    fn kinds(&self) -> Vec<Kind> {
-        let mut kinds = Vec::new();
-        for (on, name) in [
-            (self.no_functions, "functions"),
-            (self.no_rls, "rls"),
-            (self.no_triggers, "triggers"),
-            (self.no_indexes, "indexes"),
-            (self.no_constraints, "constraints"),
-        ] {
-            if on {
-                config::add_kinds(&mut kinds, name);
-            }
-        }
-        kinds
-    }
-}
-
 #[derive(Args)]
 struct DumpArgs {
     #[command(flatten)]
@@ -158,7 +120,7 @@ struct DumpArgs {
     #[arg(long, conflicts_with = "no_data")]
     no_structure: bool,
     #[command(flatten)]
-    toggles: KindToggles,
+    toggles: config::KindToggles,
     /// Also record the definitions of the roles the schema names (attributes, memberships; never passwords).
     #[arg(long)]
     globals: bool,
@@ -212,7 +174,7 @@ struct RestoreArgs {
     #[command(flatten)]
     filter: FilterArgs,
     #[command(flatten)]
-    toggles: KindToggles,
+    toggles: config::KindToggles,
     /// Leave ownership out: objects belong to the restoring user.
     #[arg(long)]
     no_owner: bool,
@@ -283,11 +245,7 @@ async fn run_dump(args: DumpArgs, quiet: bool) -> Result<ExitCode> {
     }
     options.data &= !args.no_data;
     options.structure &= !args.no_structure;
-    for k in args.toggles.kinds() {
-        if !options.exclude_kinds.contains(&k) {
-            options.exclude_kinds.push(k);
-        }
-    }
+    args.toggles.add_to(&mut options.exclude_kinds);
     if !args.dry_run && args.output.is_none() {
         bail!("--output is required: an archive file or a directory to create it in");
     }
@@ -361,7 +319,11 @@ async fn run_restore(args: RestoreArgs, quiet: bool) -> Result<ExitCode> {
         create: args.create,
         sections: args.sections,
         filter: args.filter.into(),
-        exclude_kinds: args.toggles.kinds(),
+        exclude_kinds: {
+            let mut kinds = Vec::new();
+            args.toggles.add_to(&mut kinds);
+            kinds
+        },
         no_owner: args.no_owner,
         no_privileges: args.no_privileges,
         create_roles: args.create_roles,

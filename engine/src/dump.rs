@@ -365,20 +365,9 @@ impl DumpPlan {
             workers.spawn(worker.run());
         }
         drop(tx);
-        let mut first_error = None;
-        while let Some(joined) = workers.join_next().await {
-            let outcome = match joined {
-                Ok(r) => r,
-                Err(e) if e.is_cancelled() => Ok(()),
-                Err(e) => Err(Error::Internal(format!("a dump worker crashed: {e}"))),
-            };
-            if let Err(e) = outcome {
-                if first_error.is_none() {
-                    failed.store(true, Ordering::SeqCst);
-                    workers.abort_all();
-                    first_error = Some(e);
-                }
-            }
+        let first_error = crate::workers::join_all(&mut workers, "dump").await;
+        if first_error.is_some() {
+            failed.store(true, Ordering::SeqCst);
         }
         drop(pool);
         let written = tokio::task::spawn_blocking(move || writer_thread.join())

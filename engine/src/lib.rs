@@ -49,6 +49,7 @@ mod roles;
 mod session;
 mod snapshot;
 mod verify;
+mod workers;
 
 /// Dumping a database into an archive: `prepare` → [`DumpPlan`] → `execute`.
 pub mod dump {

@@ -353,20 +353,7 @@ impl RestorePlan {
                 result
             });
         }
-        let mut first_error = None;
-        while let Some(joined) = workers.join_next().await {
-            let outcome = match joined {
-                Ok(r) => r,
-                Err(e) if e.is_cancelled() => Ok(()),
-                Err(e) => Err(Error::Internal(format!("a restore worker crashed: {e}"))),
-            };
-            if let Err(e) = outcome {
-                if first_error.is_none() {
-                    workers.abort_all();
-                    first_error = Some(e);
-                }
-            }
-        }
+        let first_error = crate::workers::join_all(&mut workers, "restore").await;
         let (rows, n) = *counts.lock().expect("counts lock");
         match first_error {
             Some(e) => Err((e, n)),
