@@ -124,3 +124,7 @@ CREATE FUNCTION app.fx_handler() RETURNS language_handler AS '$libdir/plpgsql', 
 CREATE TRUSTED LANGUAGE fxlang HANDLER app.fx_handler;
 COMMENT ON LANGUAGE fxlang IS 'a private language';
 COMMENT ON CONSTRAINT email_check ON DOMAIN app.email IS 'needs an at sign';
+-- Ordered-set and hypothetical-set aggregates; a shell type.
+CREATE AGGREGATE app.my_pct(float8 ORDER BY float8) (SFUNC = ordered_set_transition, STYPE = internal, FINALFUNC = percentile_disc_final, FINALFUNC_EXTRA);
+CREATE AGGREGATE app.my_rank(VARIADIC "any" ORDER BY VARIADIC "any") (SFUNC = ordered_set_transition_multi, STYPE = internal, FINALFUNC = rank_final, FINALFUNC_EXTRA, HYPOTHETICAL);
+CREATE TYPE app.not_yet;

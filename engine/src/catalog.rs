@@ -88,10 +88,29 @@ pub(crate) struct Sequence {
 /// A user-defined type.
 #[derive(Debug, Clone)]
 pub(crate) enum UserType {
-    Enum { name: String, labels: Vec<String> },
-    Domain { name: String, base: String, not_null: bool, default: Option<String>, checks: Vec<(String, String)> },
-    Composite { name: String, attrs: Vec<(String, String)> },
-    Range { name: String, body: String },
+    Enum {
+        name: String,
+        labels: Vec<String>,
+    },
+    Domain {
+        name: String,
+        base: String,
+        not_null: bool,
+        default: Option<String>,
+        checks: Vec<(String, String)>,
+    },
+    Composite {
+        name: String,
+        attrs: Vec<(String, String)>,
+    },
+    Range {
+        name: String,
+        body: String,
+    },
+    /// A type declared but not yet defined (`CREATE TYPE x;`).
+    Shell {
+        name: String,
+    },
 }
 
 /// A constraint on a table.
@@ -377,7 +396,7 @@ impl Catalog {
                JOIN pg_catalog.pg_opclass oc ON oc.oid = rg.rngsubopc JOIN pg_catalog.pg_namespace ocn ON ocn.oid = oc.opcnamespace \
                WHERE rg.rngtypid = t.oid) \
              FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
-             WHERE {USER_SCHEMAS} AND {} AND (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND \
+             WHERE {USER_SCHEMAS} AND {} AND (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'p' AND NOT t.typisdefined) OR (t.typtype = 'c' AND \
                (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) = 'c')) \
              ORDER BY t.oid",
             not_extension_member("pg_type", "t.oid")
@@ -395,6 +414,7 @@ impl Catalog {
             let ty = match ch(r.get(3)) {
                 'e' => UserType::Enum { name, labels: r.get(4) },
                 'r' => UserType::Range { name, body: r.get(12) },
+                'p' => UserType::Shell { name },
                 'd' => {
                     let names: Vec<String> = r.get(8);
                     let defs: Vec<String> = r.get(9);

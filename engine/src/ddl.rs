@@ -318,6 +318,10 @@ pub(crate) fn build(src: &Sources<'_>, filter: &Filter, selected: &BTreeSet<u32>
                     format!("DROP TYPE IF EXISTS {q} CASCADE;"),
                 )
             }
+            UserType::Shell { name } => {
+                let q = qualified(schema, name);
+                (name, format!("CREATE TYPE {q};"), format!("DROP TYPE IF EXISTS {q} CASCADE;"))
+            }
             UserType::Range { name, body } => {
                 let q = qualified(schema, name);
                 (name, format!("CREATE TYPE {q} AS RANGE ({body});"), format!("DROP TYPE IF EXISTS {q} CASCADE;"))

@@ -257,6 +257,9 @@ impl Objects {
                  CASE WHEN a.aggtransspace <> 0 THEN 'SSPACE = ' || a.aggtransspace END, \
                  CASE WHEN a.aggfinalfn <> 0 THEN 'FINALFUNC = ' || a.aggfinalfn::pg_catalog.regproc::text END, \
                  CASE WHEN a.aggfinalextra THEN 'FINALFUNC_EXTRA' END, \
+                 CASE WHEN a.aggfinalfn <> 0 AND a.aggfinalmodify <> (CASE a.aggkind WHEN 'n' THEN 'r' ELSE 'w' END) THEN 'FINALFUNC_MODIFY = ' \
+                   || CASE a.aggfinalmodify WHEN 'r' THEN 'READ_ONLY' WHEN 's' THEN 'SHAREABLE' ELSE 'READ_WRITE' END END, \
+                 CASE WHEN a.aggkind = 'h' THEN 'HYPOTHETICAL' END, \
                  CASE WHEN a.aggcombinefn <> 0 THEN 'COMBINEFUNC = ' || a.aggcombinefn::pg_catalog.regproc::text END, \
                  CASE WHEN a.aggserialfn <> 0 THEN 'SERIALFUNC = ' || a.aggserialfn::pg_catalog.regproc::text END, \
                  CASE WHEN a.aggdeserialfn <> 0 THEN 'DESERIALFUNC = ' || a.aggdeserialfn::pg_catalog.regproc::text END, \
@@ -268,8 +271,7 @@ impl Objects {
                  CASE WHEN a.aggminitval IS NOT NULL THEN 'MINITCOND = ' || pg_catalog.quote_literal(a.aggminitval) END, \
                  CASE WHEN a.aggsortop <> 0 THEN 'SORTOP = OPERATOR(' || a.aggsortop::pg_catalog.regoperator::text || ')' END, \
                  CASE p.proparallel WHEN 's' THEN 'PARALLEL = SAFE' WHEN 'r' THEN 'PARALLEL = RESTRICTED' END) \
-               FROM pg_catalog.pg_aggregate a WHERE a.aggfnoid = p.oid) END, \
-             (SELECT a.aggkind FROM pg_catalog.pg_aggregate a WHERE a.aggfnoid = p.oid)::text \
+               FROM pg_catalog.pg_aggregate a WHERE a.aggfnoid = p.oid) END \
              FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
              WHERE {USER_NS} AND {} ORDER BY p.oid",
             not_member("pg_proc", "p.oid")
@@ -282,17 +284,11 @@ impl Objects {
             let q = crate::ddl::qualified(&schema, &name);
             let sql = if kind == 'a' {
                 let body: Option<String> = r.get(6);
-                let aggkind: Option<String> = r.get(7);
-                if aggkind.as_deref() != Some("n") {
-                    // Ordered-set and hypothetical-set aggregates: extremely rare; say so at restore.
-                    format!("DO $$ BEGIN RAISE EXCEPTION 'pgark cannot recreate ordered-set aggregate {q}({args})'; END $$;")
-                } else {
-                    format!(
-                        "CREATE AGGREGATE {q}({}) ({});",
-                        if args.is_empty() { "*" } else { &args },
-                        body.unwrap_or_default()
-                    )
-                }
+                format!(
+                    "CREATE AGGREGATE {q}({}) ({});",
+                    if args.is_empty() { "*" } else { &args },
+                    body.unwrap_or_default()
+                )
             } else {
                 let def: String = r.get(4);
                 format!("{};", def.trim_end())
