@@ -128,3 +128,5 @@ COMMENT ON CONSTRAINT email_check ON DOMAIN app.email IS 'needs an at sign';
 CREATE AGGREGATE app.my_pct(float8 ORDER BY float8) (SFUNC = ordered_set_transition, STYPE = internal, FINALFUNC = percentile_disc_final, FINALFUNC_EXTRA);
 CREATE AGGREGATE app.my_rank(VARIADIC "any" ORDER BY VARIADIC "any") (SFUNC = ordered_set_transition_multi, STYPE = internal, FINALFUNC = rank_final, FINALFUNC_EXTRA, HYPOTHETICAL);
 CREATE TYPE app.not_yet;
+CREATE STATISTICS app.account_stats (dependencies, ndistinct) ON mood, owner_name FROM app.account;
+COMMENT ON STATISTICS app.account_stats IS 'correlated columns';

@@ -262,6 +262,7 @@ pub(crate) fn build(src: &Sources<'_>, filter: &Filter, selected: &BTreeSet<u32>
         let priority = match e.kind {
             Kind::Language => 3,
             Kind::Cast => 6,
+            Kind::Statistics => 1,
             Kind::EventTrigger | Kind::Publication => 8,
             Kind::DefaultPrivileges => 9,
             _ => 2,
@@ -859,6 +860,7 @@ fn object_word(ty: &str) -> Option<&'static str> {
         "text search dictionary" => "TEXT SEARCH DICTIONARY",
         "cast" => "CAST",
         "language" => "LANGUAGE",
+        "statistics object" => "STATISTICS",
         _ => return None,
     })
 }

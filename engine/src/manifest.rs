@@ -96,11 +96,13 @@ pub enum Kind {
     TextSearch,
     /// `CREATE LANGUAGE` (for languages no extension brings).
     Language,
+    /// `CREATE STATISTICS`.
+    Statistics,
 }
 
 impl Kind {
     /// Every kind, in a stable order.
-    pub const ALL: [Kind; 32] = [
+    pub const ALL: [Kind; 33] = [
         Kind::Schema,
         Kind::Extension,
         Kind::Type,
@@ -133,6 +135,7 @@ impl Kind {
         Kind::Cast,
         Kind::TextSearch,
         Kind::Language,
+        Kind::Statistics,
     ];
 
     /// The kind named `name` (as `name()` prints it).
@@ -188,6 +191,7 @@ impl Kind {
             Kind::Cast => "cast",
             Kind::TextSearch => "text-search",
             Kind::Language => "language",
+            Kind::Statistics => "statistics",
         }
     }
 }

@@ -29,6 +29,7 @@ pub(crate) mod class {
     pub const TS_CONFIG: u32 = 3602;
     pub const TS_DICT: u32 = 3600;
     pub const LANGUAGE: u32 = 2612;
+    pub const STATISTICS: u32 = 3381;
 }
 
 /// An object's identity in the catalog: the catalog it lives in and its oid.
@@ -438,6 +439,27 @@ impl Objects {
                 sql,
                 drop,
             ));
+        }
+        // Extended statistics (created after the data, like indexes).
+        let sql = format!(
+            "SELECT s.oid, n.nspname, s.stxname, pg_catalog.pg_get_statisticsobjdef(s.oid) \
+             FROM pg_catalog.pg_statistic_ext s JOIN pg_catalog.pg_namespace n ON n.oid = s.stxnamespace \
+             WHERE {USER_NS} AND {} ORDER BY s.oid",
+            not_member("pg_statistic_ext", "s.oid")
+        );
+        for r in client.query(&sql, &[]).await.map_err(db("statistics"))? {
+            let (schema, name): (String, String) = (r.get(1), r.get(2));
+            let drop = format!("DROP STATISTICS IF EXISTS {};", qualified(&schema, &name));
+            let mut e = schema_obj(
+                ObjKey::new(class::STATISTICS, r.get(0)),
+                Kind::Statistics,
+                schema,
+                name,
+                format!("{};", r.get::<_, String>(3)),
+                drop,
+            );
+            e.section = Section::PostData;
+            self.extras.push(e);
         }
         // Casts involving a user-defined type or function.
         let rows = client
@@ -912,6 +934,7 @@ pub(crate) async fn read_decorations(client: &Client, keys: &[ObjKey]) -> Result
         (class::TS_CONFIG, "pg_ts_config", "cfgowner", "NULL::pg_catalog.aclitem[]"),
         (class::TS_DICT, "pg_ts_dict", "dictowner", "NULL::pg_catalog.aclitem[]"),
         (class::LANGUAGE, "pg_language", "lanowner", "x.lanacl"),
+        (class::STATISTICS, "pg_statistic_ext", "stxowner", "NULL::pg_catalog.aclitem[]"),
     ];
     for (cls, table, owner, acl) in owner_acl {
         let these: Vec<u32> = keys.iter().filter(|k| k.class == cls).map(|k| k.oid).collect();
