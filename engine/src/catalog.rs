@@ -123,6 +123,10 @@ pub(crate) struct Constraint {
     pub kind: char,
     pub def: String,
     pub referenced: Option<u32>,
+    /// For primary keys and unique constraints: their index's definition.
+    pub index_def: Option<String>,
+    pub deferrable: bool,
+    pub deferred: bool,
 }
 
 /// An index that no constraint owns.
@@ -483,7 +487,8 @@ impl Catalog {
         let rows = client
             .query(
                 "SELECT co.conrelid, co.conname, co.contype::text, pg_catalog.pg_get_constraintdef(co.oid), \
-                 co.convalidated, co.conislocal, co.conparentid <> 0, co.confrelid, co.oid \
+                 co.convalidated, co.conislocal, co.conparentid <> 0, co.confrelid, co.oid, \
+                 CASE WHEN co.contype IN ('p', 'u') THEN pg_catalog.pg_get_indexdef(co.conindid) END, co.condeferrable, co.condeferred \
                  FROM pg_catalog.pg_constraint co \
                  WHERE co.conrelid = ANY($1) AND co.contype IN ('p', 'u', 'x', 'c', 'f') \
                  ORDER BY co.conrelid, co.conname",
@@ -516,6 +521,9 @@ impl Catalog {
                 kind,
                 def,
                 referenced: (referenced != 0).then_some(referenced),
+                index_def: r.get(9),
+                deferrable: r.get(10),
+                deferred: r.get(11),
             });
         }
         Ok(())

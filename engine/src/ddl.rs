@@ -35,6 +35,7 @@ fn item(section: Section, kind: Kind, schema: Option<&str>, name: &str, sql: Str
         sql,
         drop: None,
         touches: Vec::new(),
+        shared: false,
         of_kind: None,
         roles: Vec::new(),
     }
@@ -541,15 +542,34 @@ pub(crate) fn build(src: &Sources<'_>, filter: &Filter, selected: &BTreeSet<u32>
     for c in cat.constraints.iter().filter(|c| c.kind != 'f' && selected.contains(&c.table)) {
         let t = by_oid[&c.table];
         let only = if t.kind == 'p' { "" } else { "ONLY " };
+        let q = qualified(&t.schema, &t.name);
         let mut it = item(
             Section::PostData,
             Kind::Constraint,
             Some(&t.schema),
             &c.name,
-            format!("ALTER TABLE {only}{} ADD CONSTRAINT {} {};", qualified(&t.schema, &t.name), ident(&c.name), c.def),
+            format!("ALTER TABLE {only}{q} ADD CONSTRAINT {} {};", ident(&c.name), c.def),
         );
         it.table = Some(t.name.clone());
         it.touches = lineage(t);
+        // A primary key or unique constraint of a plain table: its index is built first, under a
+        // SHARE lock (alongside the table's other index builds), then attached in an instant.
+        if let (Some(index_def), 'r', 'p' | 'u') = (&c.index_def, t.kind, c.kind) {
+            let mut build = it.clone();
+            build.sql = format!("{index_def};");
+            build.shared = true;
+            nodes.push(node(build, None, vec![ObjKey::new(class::REL, t.oid)], 0));
+            let what = if c.kind == 'p' { "PRIMARY KEY" } else { "UNIQUE" };
+            let timing = match (c.deferrable, c.deferred) {
+                (true, true) => " DEFERRABLE INITIALLY DEFERRED",
+                (true, false) => " DEFERRABLE",
+                _ => "",
+            };
+            let name = ident(&c.name);
+            it.sql = format!("ALTER TABLE ONLY {q} ADD CONSTRAINT {name} {what} USING INDEX {name}{timing};");
+            nodes.push(node(it, Some(ObjKey::new(class::CONSTRAINT, c.oid)), vec![], 1));
+            continue;
+        }
         nodes.push(node(it, Some(ObjKey::new(class::CONSTRAINT, c.oid)), vec![], 0));
     }
     let view_by_oid: HashMap<u32, &crate::objects::View> = src.objects.views.iter().map(|v| (v.oid, v)).collect();
@@ -566,6 +586,7 @@ pub(crate) fn build(src: &Sources<'_>, filter: &Filter, selected: &BTreeSet<u32>
         let sql = if partitioned { i.def.replacen(" ON ONLY ", " ON ", 1) } else { i.def.clone() };
         let mut it = item(Section::PostData, Kind::Index, Some(schema), &i.name, format!("{sql};"));
         it.table = Some(name.clone());
+        it.shared = true;
         it.touches = own;
         nodes.push(node(it, Some(ObjKey::new(class::REL, i.oid)), vec![], 1));
     }
@@ -719,6 +740,7 @@ fn decorate(nodes: &mut Vec<Node>, d: &Decorations, inner: &HashMap<ObjKey, Vec<
             let base = |kind: Kind, sql: String| {
                 let mut it = n.item.clone();
                 it.of_kind = Some(of_kind);
+                it.shared = false;
                 it.kind = kind;
                 it.name = identity.clone();
                 it.sql = sql;

@@ -218,6 +218,7 @@ mod tests {
                 sql: String::new(),
                 drop: None,
                 touches: vec![],
+                shared: false,
                 of_kind: None,
                 roles: vec![],
             },

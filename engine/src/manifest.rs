@@ -217,6 +217,10 @@ pub struct DdlItem {
     /// Tables (`schema.table`) the statement locks; items that share one never run at once.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub touches: Vec<String>,
+    /// The statement takes only a SHARE lock on what it touches (an index build), so it may run
+    /// alongside other such statements on the same table.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub shared: bool,
     /// For owners, grants and comments: the kind of the object they belong to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub of_kind: Option<Kind>,
