@@ -4,9 +4,10 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use memmap2::Mmap;
+use memmap2::{Advice, Mmap, UncheckedAdvice};
 
 use crate::archive::{Footer, FOOTER_LEN, FORMAT_VERSION, HEADER_LEN, MAGIC};
+use crate::copy_format::RowCounter;
 use crate::error::{Error, Result};
 use crate::manifest::{ChunkEntry, Compression, Manifest, TableEntry};
 
@@ -49,6 +50,8 @@ impl Archive {
         if map.len() as u64 != len {
             return Err(bad("file changed size while being opened".into()));
         }
+        // Chunks are read front to back; let the kernel read ahead.
+        let _ = map.advise(Advice::Sequential);
         if &map[..8] != MAGIC {
             return Err(bad("not a pgark archive (wrong magic bytes)".into()));
         }
@@ -130,32 +133,109 @@ impl Archive {
         }
     }
 
+    /// Drops a chunk's pages from this process once read, so memory does not grow with the
+    /// archive's size (they stay in the page cache).
+    fn release(&self, offset: u64, len: u64) {
+        // SAFETY: the map is a read-only shared file mapping; MADV_DONTNEED only unmaps the
+        // pages, and any later access faults the same file contents back in.
+        let _ = unsafe { self.map.unchecked_advise_range(UncheckedAdvice::DontNeed, offset as usize, len as usize) };
+    }
+
     /// Reads one chunk, checks both hashes and the row count, and returns the raw COPY stream.
     pub fn read_chunk(&self, table: &TableEntry, chunk: &ChunkEntry) -> Result<Vec<u8>> {
-        let stored = &self.map[chunk.offset as usize..(chunk.offset + chunk.stored_len) as usize];
-        if blake3::hash(stored).to_hex().as_str() != chunk.stored_blake3 {
-            return Err(self.chunk_error(table, chunk, "stored bytes do not match their blake3 hash".into()));
-        }
+        let stored = self.stored(table, chunk)?;
         let raw = match self.manifest.settings.compression {
             Compression::None => stored.to_vec(),
             Compression::Zstd { .. } => zstd::bulk::decompress(stored, chunk.raw_len as usize)
                 .map_err(|e| self.chunk_error(table, chunk, format!("cannot decompress: {e}")))?,
         };
-        if raw.len() as u64 != chunk.raw_len {
+        self.release(chunk.offset, chunk.stored_len);
+        let mut check = RawCheck::new(table.format);
+        check.feed(&raw);
+        self.finish_check(table, chunk, check)?;
+        Ok(raw)
+    }
+
+    /// Checks one chunk like [`Archive::read_chunk`] without keeping it: the frame is
+    /// decompressed in small pieces that are hashed and counted while in cache. Returns the rows.
+    pub fn check_chunk(&self, table: &TableEntry, chunk: &ChunkEntry) -> Result<u64> {
+        let stored = self.stored(table, chunk)?;
+        let mut check = RawCheck::new(table.format);
+        match self.manifest.settings.compression {
+            Compression::None => check.feed(stored),
+            Compression::Zstd { .. } => {
+                let mut decoder = zstd::stream::read::Decoder::with_buffer(stored)
+                    .map_err(|e| self.chunk_error(table, chunk, format!("cannot decompress: {e}")))?;
+                let mut buf = vec![0u8; 128 << 10];
+                loop {
+                    let n = std::io::Read::read(&mut decoder, &mut buf)
+                        .map_err(|e| self.chunk_error(table, chunk, format!("cannot decompress: {e}")))?;
+                    if n == 0 {
+                        break;
+                    }
+                    check.feed(&buf[..n]);
+                    if check.len > chunk.raw_len {
+                        break; // longer than recorded: reported below
+                    }
+                }
+            }
+        }
+        self.release(chunk.offset, chunk.stored_len);
+        self.finish_check(table, chunk, check)
+    }
+
+    /// The stored frame, after checking its hash.
+    fn stored(&self, table: &TableEntry, chunk: &ChunkEntry) -> Result<&[u8]> {
+        let stored = &self.map[chunk.offset as usize..(chunk.offset + chunk.stored_len) as usize];
+        if blake3::hash(stored).to_hex().as_str() != chunk.stored_blake3 {
+            self.release(chunk.offset, chunk.stored_len);
+            return Err(self.chunk_error(table, chunk, "stored bytes do not match their blake3 hash".into()));
+        }
+        Ok(stored)
+    }
+
+    /// Compares what was seen of the raw stream with the manifest; returns the rows.
+    fn finish_check(&self, table: &TableEntry, chunk: &ChunkEntry, check: RawCheck) -> Result<u64> {
+        if check.len != chunk.raw_len {
             return Err(self.chunk_error(
                 table,
                 chunk,
-                format!("{} raw bytes, manifest says {}", raw.len(), chunk.raw_len),
+                format!("{} raw bytes, manifest says {}", check.len, chunk.raw_len),
             ));
         }
-        if blake3::hash(&raw).to_hex().as_str() != chunk.raw_blake3 {
+        if check.hasher.finalize().to_hex().as_str() != chunk.raw_blake3 {
             return Err(self.chunk_error(table, chunk, "raw COPY data does not match its blake3 hash".into()));
         }
-        let rows = crate::copy_format::count_rows(table.format, &raw)
-            .map_err(|e| self.chunk_error(table, chunk, format!("malformed COPY data: {e}")))?;
+        let rows = match check.counter.and_then(RowCounter::finish) {
+            Ok(rows) => rows,
+            Err(e) => return Err(self.chunk_error(table, chunk, format!("malformed COPY data: {e}"))),
+        };
         if rows != chunk.rows {
             return Err(self.chunk_error(table, chunk, format!("{rows} rows, manifest says {}", chunk.rows)));
         }
-        Ok(raw)
+        Ok(rows)
+    }
+}
+
+/// What is checked of a raw COPY stream as it goes by: length, blake3, structure and rows.
+struct RawCheck {
+    len: u64,
+    hasher: blake3::Hasher,
+    counter: std::result::Result<RowCounter, String>,
+}
+
+impl RawCheck {
+    fn new(format: crate::copy_format::CopyFormat) -> RawCheck {
+        RawCheck { len: 0, hasher: blake3::Hasher::new(), counter: Ok(RowCounter::new(format)) }
+    }
+
+    fn feed(&mut self, piece: &[u8]) {
+        self.len += piece.len() as u64;
+        self.hasher.update(piece);
+        if let Ok(c) = &mut self.counter {
+            if let Err(e) = c.feed(piece) {
+                self.counter = Err(e);
+            }
+        }
     }
 }

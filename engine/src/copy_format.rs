@@ -29,59 +29,156 @@ const BINARY_SIGNATURE: &[u8; 11] = b"PGCOPY\n\xff\r\n\0";
 
 /// Counts the rows of a complete COPY stream, or says why it is malformed.
 pub fn count_rows(format: CopyFormat, data: &[u8]) -> Result<u64, String> {
-    match format {
-        CopyFormat::Text => {
-            if !data.is_empty() && data.last() != Some(&b'\n') {
-                return Err("text COPY stream does not end with a newline".into());
-            }
-            Ok(data.iter().filter(|&&b| b == b'\n').count() as u64)
-        }
-        CopyFormat::Binary => count_binary(data),
-    }
+    let mut counter = RowCounter::new(format);
+    counter.feed(data)?;
+    counter.finish()
 }
 
-fn read_i32(data: &[u8], pos: usize) -> Option<i32> {
-    data.get(pos..pos + 4).map(|b| i32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+/// What the binary parser expects next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    /// The 19-byte header (signature, flags, extension length).
+    Header,
+    /// Header extension bytes to skip.
+    Extension,
+    /// A tuple's 16-bit field count (or the -1 trailer).
+    FieldCount,
+    /// A field's 32-bit length.
+    FieldLength,
+    /// Field bytes to skip.
+    FieldData,
+    /// Nothing: the trailer was seen.
+    End,
 }
 
-fn count_binary(data: &[u8]) -> Result<u64, String> {
-    if data.len() < 19 || &data[..11] != BINARY_SIGNATURE {
-        return Err("binary COPY stream has no PGCOPY header".into());
+/// Counts rows of a COPY stream fed in pieces of any size, checking its structure.
+#[derive(Debug)]
+pub struct RowCounter {
+    format: CopyFormat,
+    expect: Expect,
+    /// Bytes of a fixed-size token (header, count, length) gathered so far.
+    token: [u8; 19],
+    token_len: usize,
+    /// Bytes left to skip (extension or field data).
+    skip: u64,
+    fields_left: i16,
+    rows: u64,
+    last_byte: Option<u8>,
+}
+
+impl RowCounter {
+    /// A counter for a stream in `format`.
+    pub fn new(format: CopyFormat) -> RowCounter {
+        RowCounter {
+            format,
+            expect: Expect::Header,
+            token: [0; 19],
+            token_len: 0,
+            skip: 0,
+            fields_left: 0,
+            rows: 0,
+            last_byte: None,
+        }
     }
-    let ext = read_i32(data, 15).ok_or("short header")?;
-    if ext < 0 {
-        return Err("negative header extension length".into());
+
+    /// Gathers `want` bytes of a token; returns it when complete.
+    fn take(&mut self, data: &mut &[u8], want: usize) -> Option<[u8; 19]> {
+        let n = (want - self.token_len).min(data.len());
+        self.token[self.token_len..self.token_len + n].copy_from_slice(&data[..n]);
+        self.token_len += n;
+        *data = &data[n..];
+        (self.token_len == want).then(|| {
+            self.token_len = 0;
+            self.token
+        })
     }
-    let mut pos = 19 + ext as usize;
-    let mut rows = 0u64;
-    loop {
-        let n = data
-            .get(pos..pos + 2)
-            .map(|b| i16::from_be_bytes([b[0], b[1]]))
-            .ok_or_else(|| format!("binary COPY stream ends without a trailer after {rows} rows"))?;
-        pos += 2;
-        if n == -1 {
-            if pos != data.len() {
-                return Err(format!("{} bytes after the binary COPY trailer", data.len() - pos));
+
+    /// Feeds the next piece of the stream.
+    pub fn feed(&mut self, mut data: &[u8]) -> Result<(), String> {
+        if self.format == CopyFormat::Text {
+            self.rows += data.iter().filter(|&&b| b == b'\n').count() as u64;
+            if let Some(&b) = data.last() {
+                self.last_byte = Some(b);
             }
-            return Ok(rows);
+            return Ok(());
         }
-        if n < 0 {
-            return Err(format!("row {rows}: bad field count {n}"));
-        }
-        for _ in 0..n {
-            let len = read_i32(data, pos).ok_or_else(|| format!("row {rows}: truncated field"))?;
-            pos += 4;
-            if len >= 0 {
-                pos = pos
-                    .checked_add(len as usize)
-                    .filter(|&p| p <= data.len())
-                    .ok_or_else(|| format!("row {rows}: field runs past the end"))?;
-            } else if len != -1 {
-                return Err(format!("row {rows}: bad field length {len}"));
+        while !data.is_empty() {
+            match self.expect {
+                Expect::Header => {
+                    let Some(h) = self.take(&mut data, 19) else { break };
+                    if &h[..11] != BINARY_SIGNATURE {
+                        return Err("binary COPY stream has no PGCOPY header".into());
+                    }
+                    let ext = i32::from_be_bytes([h[15], h[16], h[17], h[18]]);
+                    if ext < 0 {
+                        return Err("negative header extension length".into());
+                    }
+                    self.skip = ext as u64;
+                    self.expect = Expect::Extension;
+                }
+                Expect::Extension | Expect::FieldData => {
+                    let n = self.skip.min(data.len() as u64) as usize;
+                    data = &data[n..];
+                    self.skip -= n as u64;
+                    if self.skip == 0 {
+                        self.expect =
+                            if self.expect == Expect::Extension { Expect::FieldCount } else { self.next_field() };
+                    }
+                }
+                Expect::FieldCount => {
+                    let Some(t) = self.take(&mut data, 2) else { break };
+                    let n = i16::from_be_bytes([t[0], t[1]]);
+                    if n == -1 {
+                        self.expect = Expect::End;
+                    } else if n < 0 {
+                        return Err(format!("row {}: bad field count {n}", self.rows));
+                    } else {
+                        self.fields_left = n;
+                        self.expect = self.next_field();
+                    }
+                }
+                Expect::FieldLength => {
+                    let Some(t) = self.take(&mut data, 4) else { break };
+                    let len = i32::from_be_bytes([t[0], t[1], t[2], t[3]]);
+                    self.fields_left -= 1;
+                    if len >= 0 {
+                        self.skip = len as u64;
+                        self.expect = if len == 0 { self.next_field() } else { Expect::FieldData };
+                    } else if len == -1 {
+                        self.expect = self.next_field();
+                    } else {
+                        return Err(format!("row {}: bad field length {len}", self.rows));
+                    }
+                }
+                Expect::End => return Err(format!("{} bytes after the binary COPY trailer", data.len())),
             }
         }
-        rows += 1;
+        Ok(())
+    }
+
+    /// After a field (or a field count): the next field, or the next tuple.
+    fn next_field(&mut self) -> Expect {
+        if self.fields_left > 0 {
+            Expect::FieldLength
+        } else {
+            self.rows += 1;
+            Expect::FieldCount
+        }
+    }
+
+    /// The row count, once the whole stream has been fed.
+    pub fn finish(self) -> Result<u64, String> {
+        match self.format {
+            CopyFormat::Text if self.last_byte.is_some_and(|b| b != b'\n') => {
+                Err("text COPY stream does not end with a newline".into())
+            }
+            CopyFormat::Text => Ok(self.rows),
+            CopyFormat::Binary => match self.expect {
+                Expect::End => Ok(self.rows),
+                Expect::Header => Err("binary COPY stream has no PGCOPY header".into()),
+                _ => Err(format!("binary COPY stream ends without a trailer after {} rows", self.rows)),
+            },
+        }
     }
 }
 
@@ -119,6 +216,21 @@ mod tests {
         let mut extra = s.clone();
         extra.push(0);
         assert!(count_rows(CopyFormat::Binary, &extra).is_err());
+    }
+
+    #[test]
+    fn any_split_into_pieces_counts_the_same() {
+        let s = binary(&[&[Some(b"abcdef"), None, Some(b"")], &[Some(b"xyz")], &[]]);
+        for piece in 1..s.len() {
+            let mut c = RowCounter::new(CopyFormat::Binary);
+            for p in s.chunks(piece) {
+                c.feed(p).unwrap();
+            }
+            assert_eq!(c.finish(), Ok(3), "pieces of {piece}");
+        }
+        let mut c = RowCounter::new(CopyFormat::Binary);
+        c.feed(&s[..s.len() - 3]).unwrap();
+        assert!(c.finish().is_err());
     }
 
     #[test]

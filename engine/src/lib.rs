@@ -68,7 +68,7 @@ pub use archive::{FORMAT_VERSION, MAGIC};
 pub use archive_read::Archive;
 pub use archive_write::partial_path;
 pub use connect::{ConnectOptions, SslMode, Target};
-pub use copy_format::{count_rows, CopyFormat};
+pub use copy_format::{count_rows, CopyFormat, RowCounter};
 pub use ddl::{ident, literal, qualified};
 pub use dump_impl::{DumpOptions, DumpPlan, DumpSummary, SUPABASE_MANAGED_SCHEMAS};
 pub use error::{Error, Result};
