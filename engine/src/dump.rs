@@ -299,7 +299,7 @@ impl DumpPlan {
         let queue: Queue = Arc::new(Mutex::new(order.into()));
         let tables = Arc::new(self.tables);
         let failed = Arc::new(AtomicBool::new(false));
-        let permits = Arc::new(Semaphore::new(jobs * 2));
+        let permits = Arc::new(Semaphore::new(jobs + 1));
         let (tx, rx) = crossbeam_channel::unbounded::<Frame>();
         progress.event(Event::Begin {
             stage: Stage::Dump,
