@@ -6,12 +6,18 @@ use std::cell::RefCell;
 use crate::copy_format::{count_rows, CopyFormat};
 use crate::manifest::Compression;
 
-/// A chunk ready to be written.
-pub(crate) struct Sealed {
+/// A chunk ready to be written: stored bytes and what the manifest records of it.
+#[derive(Debug)]
+pub struct Sealed {
+    /// The bytes to store (a zstd frame, or the raw stream).
     pub stored: Vec<u8>,
+    /// Length of the raw COPY stream.
     pub raw_len: u64,
+    /// Rows in the stream.
     pub rows: u64,
+    /// blake3 of the raw stream.
     pub raw_blake3: blake3::Hash,
+    /// blake3 of the stored bytes.
     pub stored_blake3: blake3::Hash,
 }
 
@@ -31,7 +37,7 @@ fn zstd_compress(level: i32, raw: &[u8]) -> std::io::Result<Vec<u8>> {
 }
 
 /// Checks, hashes and compresses one raw COPY stream.
-pub(crate) fn seal(format: CopyFormat, raw: Vec<u8>, compression: Compression) -> Result<Sealed, String> {
+pub fn seal(format: CopyFormat, raw: Vec<u8>, compression: Compression) -> Result<Sealed, String> {
     let rows = count_rows(format, &raw).map_err(|e| format!("server sent a malformed COPY stream: {e}"))?;
     let raw_blake3 = blake3::hash(&raw);
     let raw_len = raw.len() as u64;

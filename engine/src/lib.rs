@@ -66,7 +66,8 @@ mod restore_impl;
 
 pub use archive::{FORMAT_VERSION, MAGIC};
 pub use archive_read::Archive;
-pub use archive_write::partial_path;
+pub use archive_write::{partial_path, ArchiveWriter};
+pub use compress::{seal, Sealed};
 pub use connect::{ConnectOptions, SslMode, Target};
 pub use copy_format::{count_rows, CopyFormat, RowCounter};
 pub use ddl::{ident, literal, qualified};
