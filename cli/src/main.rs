@@ -13,7 +13,8 @@ use std::sync::Arc;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use pgark_engine::{
-    dump, restore, Archive, Compression, ConnectOptions, DumpOptions, Filter, RestoreOptions, Section, Target,
+    dump, restore, Archive, Compression, ConnectOptions, CopyFormat, DumpOptions, Filter, RestoreOptions, Section,
+    Target,
 };
 
 use crate::progress::Bars;
@@ -146,6 +147,10 @@ struct DumpArgs {
     /// Store chunks uncompressed.
     #[arg(long, conflicts_with = "level")]
     no_compress: bool,
+    /// COPY format: binary (fastest restore; used wherever portable) or text (archives about a
+    /// fifth smaller, restores somewhat slower).
+    #[arg(long, default_value = "binary", value_parser = parse_copy_format)]
+    copy_format: CopyFormat,
     #[command(flatten)]
     filter: FilterArgs,
     /// Print the plan (tables, chunks, estimated bytes) and copy nothing.
@@ -195,6 +200,14 @@ struct RestoreArgs {
     list: bool,
 }
 
+fn parse_copy_format(s: &str) -> Result<CopyFormat, String> {
+    match s {
+        "binary" => Ok(CopyFormat::Binary),
+        "text" => Ok(CopyFormat::Text),
+        _ => Err(format!("unknown COPY format '{s}' (use binary or text)")),
+    }
+}
+
 fn parse_section(s: &str) -> Result<Section, String> {
     match s {
         "pre-data" => Ok(Section::PreData),
@@ -234,6 +247,7 @@ async fn run_dump(args: DumpArgs, quiet: bool) -> Result<ExitCode> {
         compression: if args.no_compress { Compression::None } else { Compression::Zstd { level: args.level } },
         filter: args.filter.into(),
         globals: args.globals,
+        copy_format: args.copy_format,
         ..Default::default()
     };
     if args.skip_managed || (args.conn.project_ref.is_some() && !args.include_managed) {

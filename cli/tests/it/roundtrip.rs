@@ -118,6 +118,15 @@ async fn demo_database_round_trips_uncompressed_and_filtered() {
     restore_into(&path, &copy, &RestoreOptions { jobs: 3, ..Default::default() }).await.unwrap();
     assert_same(&db, &copy).await;
 
+    // --copy-format text: every table in text, same result.
+    let text = dir.path().join("text.pgark");
+    dump_db(&db, &text, &DumpOptions { copy_format: CopyFormat::Text, chunk_size: 1 << 20, ..Default::default() })
+        .await;
+    assert!(Archive::open(&text).unwrap().manifest().tables.iter().all(|t| t.format == CopyFormat::Text));
+    let copy = fresh_db("rt_demo_text").await;
+    restore_into(&text, &copy, &RestoreOptions { jobs: 3, ..Default::default() }).await.unwrap();
+    assert_same(&db, &copy).await;
+
     // --table keeps just the chosen tables (and their schema's types), nothing else.
     let filtered = dir.path().join("filtered.pgark");
     let filter = Filter { tables: vec!["shop.cust*".into(), "products".into()], ..Default::default() };
