@@ -220,6 +220,22 @@ fn main() -> Result<()> {
                 .stdout(std::process::Stdio::null()),
         )?;
         record("pgark restore", s);
+        // pgcopydb copies database to database: compare it with pgark dump + restore.
+        if let Some(pgcopydb) = which("pgcopydb") {
+            run(conn.tool(&bin, "dropdb").args(["--if-exists", "bench_r3"]))?;
+            run(conn.tool(&bin, "createdb").arg("bench_r3"))?;
+            let dir = w("pgcopydb");
+            let _ = std::fs::remove_dir_all(&dir);
+            let s = measure(
+                Command::new(pgcopydb)
+                    .args(["clone", "--source", &conn.url(&conn.db), "--target", &conn.url("bench_r3")])
+                    .args(["--table-jobs", &jobs, "--index-jobs", &jobs, "--dir"])
+                    .arg(&dir)
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::null()),
+            )?;
+            record("pgcopydb clone", s);
+        }
     }
     let med = |name: &str| -> Option<(f64, f64, f64, f64)> {
         let v = &results.iter().find(|(n, _)| *n == name)?.1;
@@ -246,6 +262,9 @@ fn main() -> Result<()> {
         ("restore wall vs pg_restore", "pgark restore", "pg_restore", 0),
         ("archive size vs pg_dump -Fd", "pgark dump", "pg_dump -Fd (default compression)", 3),
     ];
+    // pgark dump + restore against pgcopydb's direct copy, when it ran.
+    let pair = |a: &str, b: &str| Some(med(a)?.0 + med(b)?.0);
+    let copy_ratio = pair("pgark dump", "pgark restore").zip(med("pgcopydb clone")).map(|(x, y)| x / y.0);
     if args.json {
         let tools: Vec<_> = results
             .iter()
@@ -290,7 +309,16 @@ fn main() -> Result<()> {
     if let Some(v) = med("pgark verify") {
         println!("| verify throughput (raw bytes) | {:.2} GB/s |", raw_bytes / v.0 / 1e9);
     }
+    match copy_ratio {
+        Some(r) => println!("| dump + restore vs pgcopydb clone | {r:.2}× |"),
+        None => println!("\n(pgcopydb not installed: `apt-get install pgcopydb` adds the clone comparison)"),
+    }
     Ok(())
+}
+
+/// The path of `program` if it is on `$PATH`.
+fn which(program: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?).map(|d| d.join(program)).find(|p| p.is_file())
 }
 
 fn run(cmd: &mut Command) -> Result<()> {
