@@ -9,8 +9,8 @@ use std::hint::black_box;
 use chrono::Utc;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use pgark_engine::{
-    seal, verify, Archive, ArchiveWriter, ChunkEntry, Compression, CopyFormat, DdlItem, DumpSettings, Kind, Manifest,
-    NoProgress, Section, TableEntry,
+    seal, verify, Archive, ArchiveWriter, ChunkEntry, ChunkRange, Compression, CopyFormat, DdlItem, DumpSettings, Kind,
+    Manifest, NoProgress, Section, TableEntry,
 };
 
 /// A binary COPY stream shaped like `bench.events` rows (ids, enum, timestamp, numeric, text[],
@@ -75,17 +75,8 @@ fn archive(dir: &std::path::Path, chunks: usize) -> Archive {
     for index in 0..chunks {
         let s = seal(CopyFormat::Binary, raw.clone(), Compression::Zstd { level: 1 }).unwrap();
         let offset = writer.append(&s.stored).unwrap();
-        entries.push(ChunkEntry {
-            index: index as u32,
-            first_block: 0,
-            end_block: None,
-            offset,
-            stored_len: s.stored.len() as u64,
-            raw_len: s.raw_len,
-            rows: s.rows,
-            raw_blake3: s.raw_blake3.to_hex().to_string(),
-            stored_blake3: s.stored_blake3.to_hex().to_string(),
-        });
+        let whole = ChunkRange { first_block: 0, end_block: None, estimated_bytes: s.raw_len };
+        entries.push(s.entry(index as u32, &whole, offset));
     }
     let mut m = manifest(1, 0);
     m.tables[0].chunks = entries;

@@ -21,6 +21,23 @@ pub struct Sealed {
     pub stored_blake3: blake3::Hash,
 }
 
+impl Sealed {
+    /// The manifest entry for this chunk, written at `offset`, covering `range`.
+    pub fn entry(&self, index: u32, range: &crate::plan::ChunkRange, offset: u64) -> crate::manifest::ChunkEntry {
+        crate::manifest::ChunkEntry {
+            index,
+            first_block: range.first_block,
+            end_block: range.end_block,
+            offset,
+            stored_len: self.stored.len() as u64,
+            raw_len: self.raw_len,
+            rows: self.rows,
+            raw_blake3: self.raw_blake3.to_hex().to_string(),
+            stored_blake3: self.stored_blake3.to_hex().to_string(),
+        }
+    }
+}
+
 thread_local! {
     static COMPRESSOR: RefCell<Option<(i32, zstd::bulk::Compressor<'static>)>> = const { RefCell::new(None) };
 }

@@ -336,17 +336,7 @@ impl DumpPlan {
                             return Err(e);
                         }
                     };
-                    entries[frame.table][frame.chunk] = Some(ChunkEntry {
-                        index: frame.chunk as u32,
-                        first_block: range.first_block,
-                        end_block: range.end_block,
-                        offset,
-                        stored_len: s.stored.len() as u64,
-                        raw_len: s.raw_len,
-                        rows: s.rows,
-                        raw_blake3: s.raw_blake3.to_hex().to_string(),
-                        stored_blake3: s.stored_blake3.to_hex().to_string(),
-                    });
+                    entries[frame.table][frame.chunk] = Some(s.entry(frame.chunk as u32, &range, offset));
                     progress.event(Event::Advance { amount: range.estimated_bytes });
                 }
                 Ok((writer, entries))

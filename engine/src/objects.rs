@@ -178,6 +178,16 @@ impl Extra {
     }
 }
 
+/// Appends ` WORD value` for each present value, then the closing `;`.
+fn clauses(sql: &mut String, parts: &[(&str, Option<String>)]) {
+    for (word, value) in parts {
+        if let Some(v) = value {
+            sql.push_str(&format!(" {word} {v}"));
+        }
+    }
+    sql.push(';');
+}
+
 /// Option lists (`key 'value', …`) as SQL, from a `text[]` of `key=value`.
 const OPTIONS: &str = "(SELECT pg_catalog.string_agg(pg_catalog.quote_ident(o.option_name) || ' ' || \
     pg_catalog.quote_literal(o.option_value), ', ') FROM pg_catalog.pg_options_to_table({}) o {})";
@@ -423,14 +433,8 @@ impl Objects {
         for r in client.query(&sql, &[]).await.map_err(db("languages"))? {
             let name: String = r.get(1);
             let trusted = if r.get::<_, bool>(2) { "TRUSTED " } else { "" };
-            let mut sql = format!("CREATE {trusted}LANGUAGE {} HANDLER {}", ident(&name), r.get::<_, String>(3));
-            if let Some(i) = r.get::<_, Option<String>>(4) {
-                sql.push_str(&format!(" INLINE {i}"));
-            }
-            if let Some(v) = r.get::<_, Option<String>>(5) {
-                sql.push_str(&format!(" VALIDATOR {v}"));
-            }
-            sql.push(';');
+            let mut sql = format!("CREATE {trusted}LANGUAGE {}", ident(&name));
+            clauses(&mut sql, &[("HANDLER", r.get(3)), ("INLINE", r.get(4)), ("VALIDATOR", r.get(5))]);
             let drop = Some(format!("DROP LANGUAGE IF EXISTS {} CASCADE;", ident(&name)));
             self.extras.push(Extra::global(
                 Some(ObjKey::new(class::LANGUAGE, r.get(0))),
@@ -680,16 +684,11 @@ impl Objects {
         for r in client.query(&sql, &[]).await.map_err(db("foreign-data wrappers"))? {
             let name: String = r.get(1);
             let mut sql = format!("CREATE FOREIGN DATA WRAPPER {}", ident(&name));
-            if let Some(h) = r.get::<_, Option<String>>(2) {
-                sql.push_str(&format!(" HANDLER {h}"));
-            }
-            if let Some(v) = r.get::<_, Option<String>>(3) {
-                sql.push_str(&format!(" VALIDATOR {v}"));
-            }
-            if let Some(o) = r.get::<_, Option<String>>(4) {
-                sql.push_str(&format!(" OPTIONS ({o})"));
-            }
-            sql.push(';');
+            let options: Option<String> = r.get(4);
+            clauses(
+                &mut sql,
+                &[("HANDLER", r.get(2)), ("VALIDATOR", r.get(3)), ("OPTIONS", options.map(|o| format!("({o})")))],
+            );
             let drop = Some(format!("DROP FOREIGN DATA WRAPPER IF EXISTS {} CASCADE;", ident(&name)));
             self.extras.push(Extra::global(
                 Some(ObjKey::new(class::FDW, r.get(0))),

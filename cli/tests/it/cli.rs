@@ -57,6 +57,31 @@ async fn connection_problems_are_one_clear_line_without_secrets() {
     assert!(out.status.success(), "{}", stderr(&out));
 }
 
+/// Starts a dump slow enough to interrupt (one job, small chunks, zstd level 19) and waits until
+/// its partial file exists.
+fn start_slow_dump(db_url: &str, path: &Path, capture_stderr: bool) -> std::process::Child {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_pgark"));
+    cmd.args(["dump", "-q", "--db", db_url, "-o", path.to_str().unwrap()]).args([
+        "--jobs",
+        "1",
+        "--chunk-size",
+        "256KiB",
+        "--level",
+        "19",
+    ]);
+    if capture_stderr {
+        cmd.stderr(std::process::Stdio::piped());
+    }
+    let child = cmd.spawn().unwrap();
+    let partial = pgark_engine::partial_path(path);
+    let started = Instant::now();
+    while !partial.exists() && started.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    assert!(partial.exists(), "the dump writes to {}", partial.display());
+    child
+}
+
 #[tokio::test]
 async fn a_killed_dump_leaves_no_archive_at_the_final_path() {
     let db = fresh_db("cli_kill").await;
@@ -69,30 +94,7 @@ async fn a_killed_dump_leaves_no_archive_at_the_final_path() {
     let db_url = url(&db);
     for (n, delay) in [0u64, 30, 150].into_iter().enumerate() {
         let path = dir.path().join(format!("killed{n}.pgark"));
-        let partial = pgark_engine::partial_path(&path);
-        // Slow settings (one job, small chunks, high zstd level) so the dump is surely running.
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pgark"))
-            .args([
-                "dump",
-                "-q",
-                "--db",
-                &db_url,
-                "-o",
-                path.to_str().unwrap(),
-                "--jobs",
-                "1",
-                "--chunk-size",
-                "256KiB",
-                "--level",
-                "19",
-            ])
-            .spawn()
-            .unwrap();
-        let started = Instant::now();
-        while !partial.exists() && started.elapsed() < Duration::from_secs(20) {
-            std::thread::sleep(Duration::from_millis(2));
-        }
-        assert!(partial.exists(), "the dump writes to {}", partial.display());
+        let mut child = start_slow_dump(&db_url, &path, false);
         std::thread::sleep(Duration::from_millis(delay));
         assert!(child.try_wait().unwrap().is_none(), "the dump was still running when killed");
         child.kill().unwrap();
@@ -101,35 +103,13 @@ async fn a_killed_dump_leaves_no_archive_at_the_final_path() {
     }
     // Ctrl-C: the dump stops, says so, and cleans up its partial file too.
     let path = dir.path().join("interrupted.pgark");
-    let partial = pgark_engine::partial_path(&path);
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_pgark"))
-        .args([
-            "dump",
-            "-q",
-            "--db",
-            &db_url,
-            "-o",
-            path.to_str().unwrap(),
-            "--jobs",
-            "1",
-            "--chunk-size",
-            "256KiB",
-            "--level",
-            "19",
-        ])
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while !partial.exists() && started.elapsed() < Duration::from_secs(20) {
-        std::thread::sleep(Duration::from_millis(2));
-    }
+    let child = start_slow_dump(&db_url, &path, true);
     // SAFETY: sends a signal to our own child process.
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
     assert!(stderr(&out).contains("interrupted"), "{}", stderr(&out));
-    assert!(!path.exists() && !partial.exists());
+    assert!(!path.exists() && !pgark_engine::partial_path(&path).exists());
 
     // A complete dump to the same name then succeeds, and the leftover partial file is gone.
     let path = dir.path().join("killed0.pgark");
