@@ -164,7 +164,7 @@ struct RestoreArgs {
     archive: PathBuf,
     #[command(flatten)]
     conn: ConnArgs,
-    /// Parallel connections.
+    /// Parallel connections loading data (index and constraint builds run up to twice as many).
     #[arg(long, short, default_value_t = 2)]
     jobs: usize,
     /// Drop the archive's objects from the target before restoring.

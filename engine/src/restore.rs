@@ -24,7 +24,7 @@ use crate::session::{self, Role};
 /// How to restore.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RestoreOptions {
-    /// Parallel connections.
+    /// Parallel connections loading data; index and constraint builds run up to twice as many.
     pub jobs: usize,
     /// Drop the archive's objects from the target first.
     pub clean: bool,
@@ -250,7 +250,11 @@ impl RestorePlan {
             done.push(format!("schema ({} statements)", self.pre_data.len()));
         }
 
-        let pool = target.pool(self.options.jobs, Role::Restore)?;
+        // Loading is CPU-bound: `jobs` connections. Post-data statements often wait (on their
+        // parallel workers, on writes): twice as many run at once (measured on 2 cores: post-data
+        // 4.07 s with 2, 3.45 s with 3, 3.26 s with 4; loading gained nothing from 3).
+        let post_jobs = self.options.jobs * 2;
+        let pool = target.pool(post_jobs, Role::Restore)?;
         let m = archive.manifest();
         let raw_total: u64 = self.chunks.iter().map(|&(t, c)| m.tables[t].chunks[c].raw_len).sum();
         progress.event(Event::Begin { stage: Stage::Load, total: raw_total, bytes: true });
@@ -271,7 +275,7 @@ impl RestorePlan {
         done.push(format!("{chunks_done} data chunks"));
 
         progress.event(Event::Begin { stage: Stage::PostData, total: self.post_data.len() as u64, bytes: false });
-        if let Err(e) = run_items(&self.post_data, target, &pool, self.options.jobs, progress.as_ref()).await {
+        if let Err(e) = run_items(&self.post_data, target, &pool, post_jobs, progress.as_ref()).await {
             return Err(partial(e, &done));
         }
         progress.event(Event::End);
