@@ -48,6 +48,30 @@ pub fn run(path: &Path, as_json: bool) -> Result<ExitCode> {
     );
     println!("written by:  pgark {}", m.tool_version);
     println!("settings:    {} jobs, chunks of {}, {}", m.settings.jobs, bytes(m.settings.chunk_size), compression);
+    let mut contents = Vec::new();
+    if let Some(p) = &m.settings.profile {
+        contents.push(format!("profile {p}"));
+    }
+    if !m.settings.data {
+        contents.push("no data".into());
+    }
+    if !m.settings.structure {
+        contents.push("no schema".into());
+    }
+    if !m.settings.exclude_kinds.is_empty() {
+        let kinds: Vec<&str> = m.settings.exclude_kinds.iter().map(|k| k.name()).collect();
+        contents.push(format!("left out: {}", kinds.join(", ")));
+    }
+    if !m.settings.managed_schemas.is_empty() {
+        contents.push("managed (Supabase) schemas left out".into());
+    }
+    if !contents.is_empty() {
+        println!("contents:    {}", contents.join("; "));
+    }
+    if !m.roles.is_empty() {
+        let globals = if m.globals.is_empty() { "" } else { " (definitions included)" };
+        println!("roles:       {}{globals}", m.roles.join(", "));
+    }
     for (label, list) in [
         ("schemas", &m.settings.schemas),
         ("excluded schemas", &m.settings.exclude_schemas),

@@ -278,7 +278,12 @@ pub(crate) fn build(src: &Sources<'_>, filter: &Filter, selected: &BTreeSet<u32>
         } else if let Some(k) = key {
             // public exists in every database: nothing to create, but its owner, grants and
             // comment are still restored (as decorations of this key).
-            nodes.push(node(item(Section::PreData, Kind::Schema, None, s, "SELECT 1;".into()), Some(k), vec![], 0));
+            nodes.push(node(
+                item(Section::PreData, Kind::Schema, None, s, "-- public exists in every database".into()),
+                Some(k),
+                vec![],
+                0,
+            ));
         }
     }
 

@@ -122,6 +122,28 @@ async fn truncated_empty_and_foreign_files_are_errors_not_panics() {
 }
 
 #[tokio::test]
+async fn output_cut_short_by_its_reader_is_not_a_panic() {
+    use std::io::BufRead;
+    // A listing far longer than a pipe holds (64 KiB), so the writer meets the closed pipe.
+    let db = fresh_db("arch_many").await;
+    exec(&db, "DO $$ BEGIN FOR i IN 1..1500 LOOP EXECUTE format('CREATE TABLE t_%s (id int PRIMARY KEY)', i); END LOOP; END $$").await;
+    let dir = tmp();
+    let path = dir.path().join("many.pgark");
+    dump_db(&db, &path, &DumpOptions { data: false, ..Default::default() }).await;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pgark"))
+        .args(["restore", path.to_str().unwrap(), "--list"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    assert!(first.starts_with("pre-data"), "{first}");
+    let out = child.wait_with_output().unwrap();
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[tokio::test]
 async fn inspect_describes_the_archive() {
     let good = good_archive().await;
     let out = pgark(&["inspect", good.to_str().unwrap()]);
