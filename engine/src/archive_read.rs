@@ -146,8 +146,21 @@ impl Archive {
         let stored = self.stored(table, chunk)?;
         let raw = match self.manifest.settings.compression {
             Compression::None => stored.to_vec(),
-            Compression::Zstd { .. } => zstd::bulk::decompress(stored, chunk.raw_len as usize)
-                .map_err(|e| self.chunk_error(table, chunk, format!("cannot decompress: {e}")))?,
+            Compression::Zstd { .. } => {
+                // Allocate what the frame itself declares, and only if the manifest agrees.
+                match zstd::zstd_safe::get_frame_content_size(stored) {
+                    Ok(Some(n)) if n == chunk.raw_len => {}
+                    _ => {
+                        return Err(self.chunk_error(
+                            table,
+                            chunk,
+                            "the frame's content size is missing or differs from the manifest".into(),
+                        ))
+                    }
+                }
+                zstd::bulk::decompress(stored, chunk.raw_len as usize)
+                    .map_err(|e| self.chunk_error(table, chunk, format!("cannot decompress: {e}")))?
+            }
         };
         self.release(chunk.offset, chunk.stored_len);
         let mut check = RawCheck::new(table.format);
@@ -237,5 +250,85 @@ impl RawCheck {
                 self.counter = Err(e);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::archive_write::ArchiveWriter;
+    use crate::copy_format::CopyFormat;
+    use crate::manifest::DumpSettings;
+    use crate::plan::ChunkRange;
+
+    fn one_chunk_archive(dir: &Path, raw_len_claim: Option<u64>) -> Archive {
+        let mut raw = b"PGCOPY\n\xff\r\n\0".to_vec();
+        raw.extend_from_slice(&[0; 8]);
+        for i in 0..1000i32 {
+            raw.extend_from_slice(&1i16.to_be_bytes());
+            raw.extend_from_slice(&4i32.to_be_bytes());
+            raw.extend_from_slice(&i.to_be_bytes());
+        }
+        raw.extend_from_slice(&(-1i16).to_be_bytes());
+        let sealed = crate::compress::seal(CopyFormat::Binary, raw, Compression::Zstd { level: 1 }).unwrap();
+        let path = dir.join("a.pgark");
+        let mut w = ArchiveWriter::create(&path).unwrap();
+        let offset = w.append(&sealed.stored).unwrap();
+        let mut entry = sealed.entry(0, &ChunkRange { first_block: 0, end_block: None, estimated_bytes: 0 }, offset);
+        if let Some(claim) = raw_len_claim {
+            entry.raw_len = claim;
+        }
+        let now = chrono::Utc::now();
+        let manifest = Manifest {
+            tool_version: "test".into(),
+            database: "t".into(),
+            server_version: "15".into(),
+            server_version_num: 150000,
+            encoding: "UTF8".into(),
+            snapshot_time: now,
+            finished_time: now,
+            settings: DumpSettings {
+                chunk_size: 1 << 20,
+                jobs: 1,
+                compression: Compression::Zstd { level: 1 },
+                schemas: vec![],
+                exclude_schemas: vec![],
+                tables: vec![],
+                exclude_tables: vec![],
+                profile: None,
+                data: true,
+                structure: true,
+                exclude_kinds: vec![],
+                managed_schemas: vec![],
+            },
+            items: vec![],
+            tables: vec![TableEntry {
+                schema: "s".into(),
+                name: "t".into(),
+                columns: vec!["i".into()],
+                format: CopyFormat::Binary,
+                chunks: vec![entry],
+            }],
+            roles: vec![],
+            globals: vec![],
+        };
+        w.finish(&manifest).unwrap();
+        Archive::open(&path).unwrap()
+    }
+
+    #[test]
+    fn a_manifest_claiming_a_huge_chunk_is_refused_before_allocating() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = one_chunk_archive(dir.path(), None);
+        let t = &good.manifest().tables[0];
+        assert_eq!(good.read_chunk(t, &t.chunks[0]).unwrap().len() as u64, t.chunks[0].raw_len);
+        assert_eq!(good.check_chunk(t, &t.chunks[0]).unwrap(), 1000);
+
+        let dir = tempfile::tempdir().unwrap();
+        let bad = one_chunk_archive(dir.path(), Some(1 << 40));
+        let t = &bad.manifest().tables[0];
+        let err = bad.read_chunk(t, &t.chunks[0]).unwrap_err().to_string();
+        assert!(err.contains("content size"), "{err}");
+        assert!(bad.check_chunk(t, &t.chunks[0]).is_err());
     }
 }

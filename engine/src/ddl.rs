@@ -435,9 +435,10 @@ pub(crate) fn build(src: &Sources<'_>, filter: &Filter, selected: &BTreeSet<u32>
             (true, _) => "UNLOGGED ",
             _ => "",
         };
-        let mut sql = match &t.partition_of {
-            Some((parent, bound)) => {
-                let p = by_oid[parent];
+        // A parent outside the dump (an extension's table) cannot be named: such a partition is
+        // dumped as a table of its own.
+        let mut sql = match t.partition_of.as_ref().and_then(|(parent, bound)| Some((by_oid.get(parent)?, bound))) {
+            Some((p, bound)) => {
                 format!("CREATE {unlogged}TABLE {q} PARTITION OF {}{body} {bound}", qualified(&p.schema, &p.name))
             }
             None => format!("CREATE {unlogged}TABLE {q}{body}"),
