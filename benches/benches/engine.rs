@@ -9,8 +9,8 @@ use std::hint::black_box;
 use chrono::Utc;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use pgark_engine::{
-    seal, verify, Archive, ArchiveWriter, ChunkEntry, ChunkRange, Compression, CopyFormat, DdlItem, DumpSettings, Kind,
-    Manifest, NoProgress, Section, TableEntry,
+    seal, verify, Archive, ArchiveWriter, ChunkEntry, ChunkRange, Compression, CopyFormat, DdlItem, DumpOptions,
+    DumpSettings, Kind, Manifest, NoProgress, Section, TableEntry,
 };
 
 /// A binary COPY stream shaped like `bench.events` rows (ids, enum, timestamp, numeric, text[],
@@ -93,20 +93,7 @@ fn manifest(tables: usize, items: usize) -> Manifest {
         encoding: "UTF8".into(),
         snapshot_time: Utc::now(),
         finished_time: Utc::now(),
-        settings: DumpSettings {
-            chunk_size: 64 << 20,
-            jobs: 2,
-            compression: Compression::Zstd { level: 1 },
-            schemas: vec![],
-            exclude_schemas: vec![],
-            tables: vec![],
-            exclude_tables: vec![],
-            profile: None,
-            data: true,
-            structure: true,
-            exclude_kinds: vec![],
-            managed_schemas: vec![],
-        },
+        settings: DumpSettings::from(&DumpOptions::default()),
         items: (0..items)
             .map(|i| DdlItem {
                 section: Section::PreData,

@@ -110,6 +110,26 @@ impl Default for DumpOptions {
     }
 }
 
+impl From<&DumpOptions> for DumpSettings {
+    /// What an archive records of the options it was dumped with.
+    fn from(o: &DumpOptions) -> DumpSettings {
+        DumpSettings {
+            chunk_size: o.chunk_size,
+            jobs: o.jobs,
+            compression: o.compression,
+            schemas: o.filter.schemas.clone(),
+            exclude_schemas: o.filter.exclude_schemas.clone(),
+            tables: o.filter.tables.clone(),
+            exclude_tables: o.filter.exclude_tables.clone(),
+            profile: o.profile.clone(),
+            data: o.data,
+            structure: o.structure,
+            exclude_kinds: o.exclude_kinds.clone(),
+            managed_schemas: o.managed_schemas.clone(),
+        }
+    }
+}
+
 /// A planned dump, holding its snapshot open until executed or dropped.
 pub struct DumpPlan {
     target: Target,
@@ -399,20 +419,7 @@ impl DumpPlan {
             encoding: self.encoding,
             snapshot_time: self.snapshot_time,
             finished_time: Utc::now(),
-            settings: DumpSettings {
-                chunk_size: self.options.chunk_size,
-                jobs,
-                compression: self.options.compression,
-                schemas: self.options.filter.schemas.clone(),
-                exclude_schemas: self.options.filter.exclude_schemas.clone(),
-                tables: self.options.filter.tables.clone(),
-                exclude_tables: self.options.filter.exclude_tables.clone(),
-                profile: self.options.profile.clone(),
-                data: self.options.data,
-                structure: self.options.structure,
-                exclude_kinds: self.options.exclude_kinds.clone(),
-                managed_schemas: self.options.managed_schemas.clone(),
-            },
+            settings: DumpSettings::from(&self.options),
             items: self.items,
             tables: table_entries,
             roles: self.roles,

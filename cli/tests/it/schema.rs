@@ -136,36 +136,28 @@ async fn profiles_split_structure_and_data() {
     // minimal: the tables a config file names.
     let config = dir.path().join("pgark.toml");
     std::fs::write(&config, "[profiles.minimal]\ntables = [\"shop.customers\", \"shop.products\"]\n\n[profiles.lean]\nbase = \"full\"\nno_indexes = true\n").unwrap();
-    let min = dir.path().join("min.pgark");
-    let out = pgark(&[
-        "dump",
-        "-q",
-        "--db",
-        &url(&db),
-        "-o",
-        min.to_str().unwrap(),
-        "--profile",
-        "minimal",
-        "--config",
-        config.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let dump_profile = |name: &str| {
+        let path = dir.path().join(format!("{name}.pgark"));
+        let (db_url, config) = (url(&db), config.to_str().unwrap().to_string());
+        let out = pgark(&[
+            "dump",
+            "-q",
+            "--db",
+            &db_url,
+            "-o",
+            path.to_str().unwrap(),
+            "--profile",
+            name,
+            "--config",
+            &config,
+        ]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        path
+    };
+    let min = dump_profile("minimal");
     let names: Vec<String> = Archive::open(&min).unwrap().manifest().tables.iter().map(|t| t.name.clone()).collect();
     assert_eq!(names, ["customers", "products"]);
-    let lean = dir.path().join("lean.pgark");
-    let out = pgark(&[
-        "dump",
-        "-q",
-        "--db",
-        &url(&db),
-        "-o",
-        lean.to_str().unwrap(),
-        "--profile",
-        "lean",
-        "--config",
-        config.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lean = dump_profile("lean");
     assert!(Archive::open(&lean).unwrap().manifest().items.iter().all(|i| i.kind != Kind::Index));
     // Mistakes are named.
     let out = pgark(&["dump", "--db", &url(&db), "--dry-run", "--profile", "minimal"]);
