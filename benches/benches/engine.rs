@@ -1,5 +1,5 @@
 //! Micro-benchmarks of the engine's hot paths, without a database:
-//! sealing chunks (row count + blake3 + zstd), verifying an archive, the restore read path
+//! sealing chunks (row count + blake3 + column packing + zstd), verifying an archive, the restore read path
 //! (hash + decompress + count), and manifest encode/decode.
 //!
 //!     cargo bench -p pgark-benches
@@ -10,7 +10,7 @@ use chrono::Utc;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use pgark_engine::{
     seal, verify, Archive, ArchiveWriter, ChunkEntry, ChunkRange, Compression, CopyFormat, DdlItem, DumpOptions,
-    DumpSettings, Kind, Manifest, NoProgress, Section, TableEntry,
+    DumpSettings, Kind, Layout, Manifest, NoProgress, Section, TableEntry,
 };
 
 /// A binary COPY stream shaped like `bench.events` rows (ids, enum, timestamp, numeric, text[],
@@ -60,8 +60,15 @@ fn bench_seal(c: &mut Criterion) {
     let mut g = c.benchmark_group("seal");
     g.throughput(Throughput::Bytes(raw.len() as u64));
     g.sample_size(10);
-    for (name, compression) in [("zstd-1", Compression::Zstd { level: 1 }), ("none", Compression::None)] {
-        g.bench_function(name, |b| b.iter(|| black_box(seal(CopyFormat::Binary, raw.clone(), compression).unwrap())));
+    let zstd1 = Compression::Zstd { level: 1 };
+    for (name, layout, compression) in [
+        ("zstd-1-columns", Layout::Columns, zstd1),
+        ("zstd-1-rows", Layout::Rows, zstd1),
+        ("none", Layout::Rows, Compression::None),
+    ] {
+        g.bench_function(name, |b| {
+            b.iter(|| black_box(seal(CopyFormat::Binary, layout, raw.clone(), compression).unwrap()))
+        });
     }
     g.finish();
 }
@@ -73,7 +80,7 @@ fn archive(dir: &std::path::Path, chunks: usize) -> Archive {
     let mut writer = ArchiveWriter::create(&path).unwrap();
     let mut entries = Vec::new();
     for index in 0..chunks {
-        let s = seal(CopyFormat::Binary, raw.clone(), Compression::Zstd { level: 1 }).unwrap();
+        let s = seal(CopyFormat::Binary, Layout::Columns, raw.clone(), Compression::Zstd { level: 1 }).unwrap();
         let offset = writer.append(&s.stored).unwrap();
         let whole = ChunkRange { first_block: 0, end_block: None, estimated_bytes: s.raw_len };
         entries.push(s.entry(index as u32, &whole, offset));
@@ -115,6 +122,7 @@ fn manifest(tables: usize, items: usize) -> Manifest {
                 name: format!("small_{t:03}"),
                 columns: vec!["id".into(), "label".into(), "val".into(), "at".into()],
                 format: CopyFormat::Binary,
+                layout: Layout::Columns,
                 chunks: (0..3)
                     .map(|c| ChunkEntry {
                         index: c,
@@ -145,7 +153,16 @@ fn bench_archive(c: &mut Criterion) {
     g.bench_function("verify", |b| b.iter(|| assert!(verify(&a, &NoProgress).ok())));
     let t = &a.manifest().tables[0];
     g.throughput(Throughput::Bytes(t.chunks[0].raw_len));
-    g.bench_function("restore-read-chunk", |b| b.iter(|| black_box(a.read_chunk(t, &t.chunks[0]).unwrap())));
+    // What a restore worker's reader does: decompress, unpack, hash and count, hand pieces over.
+    g.bench_function("restore-read-chunk", |b| {
+        b.iter(|| {
+            a.stream_chunk(t, &t.chunks[0], &mut |piece| {
+                black_box(piece);
+                Ok(())
+            })
+            .unwrap()
+        })
+    });
     g.finish();
 }
 

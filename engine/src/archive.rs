@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! header   16 B   magic "PGARK\r\n\x1a", format version (u32 LE), flags (u32 LE, 0)
-//! chunks          one frame per chunk (zstd frame or raw COPY bytes), any order
+//! chunks          one frame per chunk (zstd frame or raw COPY bytes), any order; a binary
+//!                 COPY stream is packed column by column before compression (see `columns`)
 //! manifest        zstd-compressed JSON (see `Manifest`)
 //! footer   72 B   manifest offset, stored length, raw length (u64 LE each),
 //!                 blake3 of the stored manifest (32 B), format version, flags (u32 LE),
@@ -13,8 +14,9 @@
 pub const MAGIC: &[u8; 8] = b"PGARK\r\n\x1a";
 /// Last bytes of every complete archive.
 pub const END_MAGIC: &[u8; 8] = b"PGARKEND";
-/// The format version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The format version this build writes (it reads this one and every earlier one). Version 2
+/// added the column layout of chunks (`Layout::Columns`).
+pub const FORMAT_VERSION: u32 = 2;
 /// Header length.
 pub const HEADER_LEN: usize = 16;
 /// Footer length.

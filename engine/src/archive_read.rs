@@ -2,14 +2,19 @@
 //! manifest; chunks are checked against their hashes whenever they are read.
 
 use std::fs::File;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use memmap2::{Advice, Mmap, UncheckedAdvice};
 
 use crate::archive::{Footer, FOOTER_LEN, FORMAT_VERSION, HEADER_LEN, MAGIC};
+use crate::columns;
 use crate::copy_format::RowCounter;
 use crate::error::{Error, Result};
-use crate::manifest::{ChunkEntry, Compression, Manifest, TableEntry};
+use crate::manifest::{ChunkEntry, Compression, Layout, Manifest, TableEntry};
+
+/// Size of the pieces a chunk is handed over in.
+const PIECE: usize = 1 << 20;
 
 /// Largest manifest a reader accepts (raw JSON), so a damaged length cannot exhaust memory.
 const MAX_MANIFEST: u64 = 1 << 31;
@@ -56,9 +61,9 @@ impl Archive {
             return Err(bad("not a pgark archive (wrong magic bytes)".into()));
         }
         let version = u32::from_le_bytes(map[8..12].try_into().expect("4 bytes"));
-        if version != FORMAT_VERSION {
+        if !(1..=FORMAT_VERSION).contains(&version) {
             return Err(bad(format!(
-                "archive format version {version} is not supported by this pgark (reads version {FORMAT_VERSION}); use a matching pgark release"
+                "archive format version {version} is not supported by this pgark (reads versions 1 to {FORMAT_VERSION}); use a newer pgark release"
             )));
         }
         if len < (HEADER_LEN + FOOTER_LEN) as u64 {
@@ -141,59 +146,49 @@ impl Archive {
         let _ = unsafe { self.map.unchecked_advise_range(UncheckedAdvice::DontNeed, offset as usize, len as usize) };
     }
 
-    /// Reads one chunk, checks both hashes and the row count, and returns the raw COPY stream.
+    /// Reads one chunk whole, checked like [`Archive::stream_chunk`]: the raw COPY stream.
     pub fn read_chunk(&self, table: &TableEntry, chunk: &ChunkEntry) -> Result<Vec<u8>> {
-        let stored = self.stored(table, chunk)?;
-        let raw = match self.manifest.settings.compression {
-            Compression::None => stored.to_vec(),
-            Compression::Zstd { .. } => {
-                // Allocate what the frame itself declares, and only if the manifest agrees.
-                match zstd::zstd_safe::get_frame_content_size(stored) {
-                    Ok(Some(n)) if n == chunk.raw_len => {}
-                    _ => {
-                        return Err(self.chunk_error(
-                            table,
-                            chunk,
-                            "the frame's content size is missing or differs from the manifest".into(),
-                        ))
-                    }
-                }
-                zstd::bulk::decompress(stored, chunk.raw_len as usize)
-                    .map_err(|e| self.chunk_error(table, chunk, format!("cannot decompress: {e}")))?
-            }
-        };
-        self.release(chunk.offset, chunk.stored_len);
-        let mut check = RawCheck::new(table.format);
-        check.feed(&raw);
-        self.finish_check(table, chunk, check)?;
+        let mut raw = Vec::new();
+        self.stream_chunk(table, chunk, &mut |piece| {
+            raw.extend_from_slice(&piece);
+            Ok(())
+        })?;
         Ok(raw)
     }
 
-    /// Checks one chunk like [`Archive::read_chunk`] without keeping it: the frame is
-    /// decompressed in small pieces that are hashed and counted while in cache. Returns the rows.
+    /// Checks one chunk without keeping it; returns its rows.
     pub fn check_chunk(&self, table: &TableEntry, chunk: &ChunkEntry) -> Result<u64> {
+        self.stream_chunk(table, chunk, &mut |_| Ok(()))
+    }
+
+    /// Reads one chunk and hands its raw COPY stream to `emit` in pieces of about a MiB, each
+    /// hashed and row-counted while in cache; returns the rows once the whole stream matched the
+    /// manifest (length, blake3, structure, rows). The stored bytes' hash is checked first. A
+    /// consumer that acts on pieces must wait for this result before committing anything.
+    pub fn stream_chunk(
+        &self,
+        table: &TableEntry,
+        chunk: &ChunkEntry,
+        emit: &mut dyn FnMut(Vec<u8>) -> std::result::Result<(), String>,
+    ) -> Result<u64> {
         let stored = self.stored(table, chunk)?;
         let mut check = RawCheck::new(table.format);
-        match self.manifest.settings.compression {
-            Compression::None => check.feed(stored),
-            Compression::Zstd { .. } => {
-                let mut decoder = zstd::stream::read::Decoder::with_buffer(stored)
-                    .map_err(|e| self.chunk_error(table, chunk, format!("cannot decompress: {e}")))?;
-                let mut buf = vec![0u8; 128 << 10];
-                loop {
-                    let n = std::io::Read::read(&mut decoder, &mut buf)
-                        .map_err(|e| self.chunk_error(table, chunk, format!("cannot decompress: {e}")))?;
-                    if n == 0 {
-                        break;
-                    }
-                    check.feed(&buf[..n]);
-                    if check.len > chunk.raw_len {
-                        break; // longer than recorded: reported below
-                    }
-                }
+        let mut pass = |piece: Vec<u8>| {
+            check.feed(&piece);
+            if check.len > chunk.raw_len {
+                return Err(format!("more than the manifest's {} raw bytes", chunk.raw_len));
             }
-        }
+            emit(piece)
+        };
+        let streamed = match self.manifest.settings.compression {
+            Compression::None => unpack(table.layout, &mut &stored[..], chunk.raw_len, &mut pass),
+            Compression::Zstd { .. } => match zstd::stream::read::Decoder::with_buffer(stored) {
+                Ok(mut decoder) => unpack(table.layout, &mut decoder, chunk.raw_len, &mut pass),
+                Err(e) => Err(format!("cannot decompress: {e}")),
+            },
+        };
         self.release(chunk.offset, chunk.stored_len);
+        streamed.map_err(|e| self.chunk_error(table, chunk, e))?;
         self.finish_check(table, chunk, check)
     }
 
@@ -230,6 +225,26 @@ impl Archive {
     }
 }
 
+/// Turns a chunk's stored stream (decompressed) back into the raw COPY stream, in pieces.
+fn unpack(
+    layout: Layout,
+    r: &mut dyn Read,
+    limit: u64,
+    emit: &mut dyn FnMut(Vec<u8>) -> std::result::Result<(), String>,
+) -> std::result::Result<(), String> {
+    match layout {
+        Layout::Columns => columns::unpack(r, limit, emit).map_err(|e| format!("cannot unpack: {e}")),
+        Layout::Rows => loop {
+            let mut piece = Vec::with_capacity(PIECE);
+            let n = r.take(PIECE as u64).read_to_end(&mut piece).map_err(|e| format!("cannot decompress: {e}"))?;
+            if n == 0 {
+                return Ok(());
+            }
+            emit(piece)?;
+        },
+    }
+}
+
 /// What is checked of a raw COPY stream as it goes by: length, blake3, structure and rows.
 struct RawCheck {
     len: u64,
@@ -261,7 +276,7 @@ mod tests {
     use crate::manifest::DumpSettings;
     use crate::plan::ChunkRange;
 
-    fn one_chunk_archive(dir: &Path, raw_len_claim: Option<u64>) -> Archive {
+    fn one_chunk_archive(dir: &Path, layout: Layout, raw_len_claim: Option<u64>) -> Archive {
         let mut raw = b"PGCOPY\n\xff\r\n\0".to_vec();
         raw.extend_from_slice(&[0; 8]);
         for i in 0..1000i32 {
@@ -270,7 +285,7 @@ mod tests {
             raw.extend_from_slice(&i.to_be_bytes());
         }
         raw.extend_from_slice(&(-1i16).to_be_bytes());
-        let sealed = crate::compress::seal(CopyFormat::Binary, raw, Compression::Zstd { level: 1 }).unwrap();
+        let sealed = crate::compress::seal(CopyFormat::Binary, layout, raw, Compression::Zstd { level: 1 }).unwrap();
         let path = dir.join("a.pgark");
         let mut w = ArchiveWriter::create(&path).unwrap();
         let offset = w.append(&sealed.stored).unwrap();
@@ -294,6 +309,7 @@ mod tests {
                 name: "t".into(),
                 columns: vec!["i".into()],
                 format: CopyFormat::Binary,
+                layout,
                 chunks: vec![entry],
             }],
             roles: vec![],
@@ -304,18 +320,30 @@ mod tests {
     }
 
     #[test]
-    fn a_manifest_claiming_a_huge_chunk_is_refused_before_allocating() {
-        let dir = tempfile::tempdir().unwrap();
-        let good = one_chunk_archive(dir.path(), None);
-        let t = &good.manifest().tables[0];
-        assert_eq!(good.read_chunk(t, &t.chunks[0]).unwrap().len() as u64, t.chunks[0].raw_len);
-        assert_eq!(good.check_chunk(t, &t.chunks[0]).unwrap(), 1000);
+    fn a_manifest_claiming_another_raw_length_is_refused_before_passing_it() {
+        for layout in [Layout::Rows, Layout::Columns] {
+            let dir = tempfile::tempdir().unwrap();
+            let good = one_chunk_archive(dir.path(), layout, None);
+            let t = &good.manifest().tables[0];
+            let raw_len = t.chunks[0].raw_len;
+            assert_eq!(good.read_chunk(t, &t.chunks[0]).unwrap().len() as u64, raw_len);
+            assert_eq!(good.check_chunk(t, &t.chunks[0]).unwrap(), 1000);
 
-        let dir = tempfile::tempdir().unwrap();
-        let bad = one_chunk_archive(dir.path(), Some(1 << 40));
-        let t = &bad.manifest().tables[0];
-        let err = bad.read_chunk(t, &t.chunks[0]).unwrap_err().to_string();
-        assert!(err.contains("content size"), "{err}");
-        assert!(bad.check_chunk(t, &t.chunks[0]).is_err());
+            for claim in [1 << 40, raw_len - 1, 100] {
+                let dir = tempfile::tempdir().unwrap();
+                let bad = one_chunk_archive(dir.path(), layout, Some(claim));
+                let t = &bad.manifest().tables[0];
+                let mut seen = 0u64;
+                let err = bad
+                    .stream_chunk(t, &t.chunks[0], &mut |piece| {
+                        seen += piece.len() as u64;
+                        Ok(())
+                    })
+                    .unwrap_err()
+                    .to_string();
+                assert!(err.contains("raw") || err.contains("length"), "{layout:?} {claim}: {err}");
+                assert!(seen <= claim, "{layout:?} {claim}: {seen} bytes handed over");
+            }
+        }
     }
 }

@@ -25,7 +25,8 @@ impl CopyFormat {
     }
 }
 
-const BINARY_SIGNATURE: &[u8; 11] = b"PGCOPY\n\xff\r\n\0";
+/// The first bytes of every binary COPY stream.
+pub(crate) const BINARY_SIGNATURE: &[u8; 11] = b"PGCOPY\n\xff\r\n\0";
 
 /// Counts the rows of a complete COPY stream, or says why it is malformed.
 pub fn count_rows(format: CopyFormat, data: &[u8]) -> Result<u64, String> {
@@ -183,10 +184,11 @@ impl RowCounter {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn binary(rows: &[&[Option<&[u8]>]]) -> Vec<u8> {
+    /// A binary COPY stream of these rows (`None` = NULL).
+    pub(crate) fn binary(rows: &[&[Option<&[u8]>]]) -> Vec<u8> {
         let mut v = BINARY_SIGNATURE.to_vec();
         v.extend_from_slice(&0i32.to_be_bytes());
         v.extend_from_slice(&0i32.to_be_bytes());

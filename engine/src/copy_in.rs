@@ -1,22 +1,36 @@
-//! Loading one chunk with `COPY … FROM STDIN`: the raw stream is sent in slices without copying.
+//! Loading one chunk with `COPY … FROM STDIN`: the raw stream arrives in pieces from the chunk
+//! reader and is sent as it comes; the COPY is committed only once the reader has checked the
+//! whole stream, and aborted (nothing loaded) otherwise.
+
+use std::future::Future;
 
 use bytes::Bytes;
 use futures_util::SinkExt;
+use tokio::sync::mpsc::Receiver;
 use tokio_postgres::Client;
 
-/// Bytes per CopyData message sent to the server.
-const PIECE: usize = 1 << 20;
+/// Why a streamed COPY did not complete.
+pub(crate) enum CopyInError<E> {
+    /// The server refused the COPY or its data.
+    Server(tokio_postgres::Error),
+    /// The stream failed its checks (or could not be read); the COPY was aborted.
+    Source(E),
+}
 
-/// Sends a complete COPY stream and returns the row count the server reports.
-pub(crate) async fn copy_in(client: &Client, sql: &str, data: Vec<u8>) -> Result<u64, tokio_postgres::Error> {
-    let sink = client.copy_in::<_, Bytes>(sql).await?;
+/// Sends the pieces arriving on `pieces`, then waits for `checked` and commits the COPY only if
+/// it succeeded; returns the row count the server reports.
+pub(crate) async fn copy_in<E>(
+    client: &Client,
+    sql: &str,
+    pieces: &mut Receiver<Vec<u8>>,
+    checked: impl Future<Output = Result<(), E>>,
+) -> Result<u64, CopyInError<E>> {
+    let sink = client.copy_in::<_, Bytes>(sql).await.map_err(CopyInError::Server)?;
     futures_util::pin_mut!(sink);
-    let data = Bytes::from(data);
-    let mut start = 0;
-    while start < data.len() {
-        let end = (start + PIECE).min(data.len());
-        sink.feed(data.slice(start..end)).await?;
-        start = end;
+    while let Some(piece) = pieces.recv().await {
+        sink.feed(Bytes::from(piece)).await.map_err(CopyInError::Server)?;
     }
-    sink.finish().await
+    // Dropping the sink without finishing it sends CopyFail: the server discards the rows.
+    checked.await.map_err(CopyInError::Source)?;
+    sink.finish().await.map_err(CopyInError::Server)
 }

@@ -23,7 +23,7 @@ use crate::ddl::{self, qualified};
 use crate::depsort::Depends;
 use crate::error::{Error, Result};
 use crate::filter::Filter;
-use crate::manifest::{ChunkEntry, Compression, DdlItem, DumpSettings, Kind, Manifest, TableEntry};
+use crate::manifest::{ChunkEntry, Compression, DdlItem, DumpSettings, Kind, Layout, Manifest, TableEntry};
 use crate::objects::{read_decorations, Objects};
 use crate::plan::{split, TablePlan};
 use crate::progress::{Event, Progress, Stage};
@@ -408,6 +408,7 @@ impl DumpPlan {
                 name: tp.name,
                 columns: tp.columns,
                 format: tp.format,
+                layout: Layout::for_table(tp.format, self.options.compression),
                 chunks,
             });
         }
@@ -474,7 +475,7 @@ impl Worker {
                 .map_err(|e| Error::db(format!("dumping table {}, chunk {c}", tp.display_name()), &e))?;
             let (tx, format, compression) = (self.tx.clone(), tp.format, self.compression);
             rayon::spawn(move || {
-                let sealed = seal(format, raw, compression);
+                let sealed = seal(format, Layout::for_table(format, compression), raw, compression);
                 let _ = tx.send(Frame { table: t, chunk: c, sealed, _permit: permit });
             });
         }

@@ -259,6 +259,27 @@ pub enum Compression {
     },
 }
 
+/// How a table's COPY streams are arranged before compression.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Layout {
+    /// The stream as the server sent it.
+    #[default]
+    Rows,
+    /// Binary streams packed column by column (see the `columns` module): much smaller frames.
+    Columns,
+}
+
+impl Layout {
+    /// The layout pgark stores a table in: columns for compressed binary streams, else rows.
+    pub fn for_table(format: CopyFormat, compression: Compression) -> Layout {
+        match (format, compression) {
+            (CopyFormat::Binary, Compression::Zstd { .. }) => Layout::Columns,
+            _ => Layout::Rows,
+        }
+    }
+}
+
 /// The dump settings recorded in the archive.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DumpSettings {
@@ -331,6 +352,9 @@ pub struct TableEntry {
     pub columns: Vec<String>,
     /// COPY format of the chunks.
     pub format: CopyFormat,
+    /// How the chunks' streams are arranged (archives before format 2: rows).
+    #[serde(default)]
+    pub layout: Layout,
     /// Chunks, in block order.
     pub chunks: Vec<ChunkEntry>,
 }

@@ -12,7 +12,7 @@ use tokio::task::JoinSet;
 
 use crate::archive_read::Archive;
 use crate::connect::Target;
-use crate::copy_in::copy_in;
+use crate::copy_in::{copy_in, CopyInError};
 use crate::ddl::{ident, literal};
 use crate::error::{Error, Result};
 use crate::filter::Filter;
@@ -317,26 +317,39 @@ impl RestorePlan {
                 let result = async {
                 loop {
                     let Some((t, c)) = queue.lock().expect("queue lock").pop_front() else { break };
-                    let a = archive.clone();
-                    let raw = tokio::task::spawn_blocking(move || {
-                        let table = &a.manifest().tables[t];
-                        a.read_chunk(table, &table.chunks[c])
-                    })
-                    .await
-                    .map_err(|e| Error::Internal(format!("chunk reader failed: {e}")))??;
                     let table = &archive.manifest().tables[t];
                     let chunk = &table.chunks[c];
                     let sql = TablePlan::copy_in_sql(&table.schema, &table.name, &table.columns, table.format);
                     let context = || format!("loading table {}, chunk {c}", table.display_name());
-                    let rows = copy_in(&client, &sql, raw).await.map_err(|e| {
-                        let mut err = Error::db(context(), &e);
-                        if data_only && !disable_triggers && e.code() == Some(&tokio_postgres::error::SqlState::FOREIGN_KEY_VIOLATION) {
-                            if let Error::Db { reason, .. } = &mut err {
-                                reason.push_str("; loading data into tables whose foreign keys exist already needs --disable-triggers");
-                            }
+                    // The reader decompresses, unpacks and checks on a blocking thread while the
+                    // pieces go to the server; a few pieces in flight bound the memory.
+                    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
+                    let a = archive.clone();
+                    let reader = tokio::task::spawn_blocking(move || {
+                        let table = &a.manifest().tables[t];
+                        a.stream_chunk(table, &table.chunks[c], &mut |piece| {
+                            tx.blocking_send(piece).map_err(|_| "the load stopped".to_string())
+                        })
+                    });
+                    let checked = async {
+                        match reader.await {
+                            Ok(r) => r.map(drop),
+                            Err(e) => Err(Error::Internal(format!("chunk reader failed: {e}"))),
                         }
-                        err
-                    })?;
+                    };
+                    let rows = match copy_in(&client, &sql, &mut rx, checked).await {
+                        Ok(rows) => rows,
+                        Err(CopyInError::Source(e)) => return Err(e),
+                        Err(CopyInError::Server(e)) => {
+                            let mut err = Error::db(context(), &e);
+                            if data_only && !disable_triggers && e.code() == Some(&tokio_postgres::error::SqlState::FOREIGN_KEY_VIOLATION) {
+                                if let Error::Db { reason, .. } = &mut err {
+                                    reason.push_str("; loading data into tables whose foreign keys exist already needs --disable-triggers");
+                                }
+                            }
+                            return Err(err);
+                        }
+                    };
                     if rows != chunk.rows {
                         return Err(Error::Db {
                             context: context(),

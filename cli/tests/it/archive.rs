@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use pgark_engine::{verify, Archive, DumpOptions, NoProgress, RestoreOptions};
+use pgark_engine::{verify, Archive, ArchiveWriter, DumpOptions, Layout, Manifest, NoProgress, RestoreOptions};
 
 use crate::harness::*;
 
@@ -27,6 +27,53 @@ fn copy_with(src: &Path, dir: &Path, name: &str, edit: impl FnOnce(&mut Vec<u8>)
     let p = dir.join(name);
     std::fs::write(&p, bytes).unwrap();
     p
+}
+
+/// A copy of `src` whose manifest was changed by `edit` (chunk bytes kept at their offsets).
+fn with_manifest(src: &Path, dir: &Path, name: &str, edit: impl FnOnce(&mut Manifest)) -> PathBuf {
+    let archive = Archive::open(src).unwrap();
+    let mut manifest = archive.manifest().clone();
+    let end = manifest.tables.iter().flat_map(|t| &t.chunks).map(|c| c.offset + c.stored_len).max().unwrap();
+    let bytes = std::fs::read(src).unwrap();
+    let p = dir.join(name);
+    let mut w = ArchiveWriter::create(&p).unwrap();
+    assert_eq!(w.append(&bytes[16..end as usize]).unwrap(), 16);
+    edit(&mut manifest);
+    w.finish(&manifest).unwrap();
+    p
+}
+
+#[tokio::test]
+async fn a_chunk_failing_its_raw_hash_is_never_committed() {
+    // Chunks are streamed to the server while they are unpacked and hashed; the COPY must be
+    // committed only after the whole stream matched. A wrong raw hash in an otherwise intact
+    // archive shows whether anything of the chunk was loaded.
+    let good = good_archive().await;
+    let archive = Archive::open(&good).unwrap();
+    let m = archive.manifest();
+    // The largest chunk is the first one restore loads (one job: nothing is loaded before it).
+    let (t, c) = (0..m.tables.len())
+        .flat_map(|t| (0..m.tables[t].chunks.len()).map(move |c| (t, c)))
+        .min_by_key(|&(t, c)| std::cmp::Reverse(m.tables[t].chunks[c].raw_len))
+        .unwrap();
+    let table = &m.tables[t];
+    assert!(table.chunks[c].rows > 0 && table.layout == Layout::Columns);
+    let dir = tmp();
+    let bad = with_manifest(&good, dir.path(), "raw_hash.pgark", |m| {
+        m.tables[t].chunks[c].raw_blake3 = "00".repeat(32);
+    });
+    let report = verify(&Archive::open(&bad).unwrap(), &NoProgress);
+    assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
+    assert!(report.problems[0].to_string().contains("does not match its blake3 hash"));
+
+    let target = fresh_db("arch_raw_hash_restore").await;
+    let opts = RestoreOptions { jobs: 1, ..Default::default() };
+    let err = restore_into(&bad, &target, &opts).await.unwrap_err().to_string();
+    let name = table.display_name();
+    assert!(err.contains(&format!("table {name}, chunk {c}")) && err.contains("partially restored"), "{err}");
+    let sql = format!("SELECT count(*) FROM {}", pgark_engine::qualified(&table.schema, &table.name));
+    let rows: i64 = client(&target).await.query_one(&sql, &[]).await.unwrap().get(0);
+    assert_eq!(rows, 0, "rows of the damaged chunk were committed");
 }
 
 #[tokio::test]
