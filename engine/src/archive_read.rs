@@ -172,7 +172,9 @@ impl Archive {
         emit: &mut dyn FnMut(Vec<u8>) -> std::result::Result<(), String>,
     ) -> Result<u64> {
         let stored = self.stored(table, chunk)?;
-        let mut check = RawCheck::new(table.format);
+        // Rows-layout streams are parsed to count their rows; column packing yields well-formed
+        // streams by construction and counts their rows itself.
+        let mut check = RawCheck::new(table.format, table.layout == Layout::Rows);
         let mut pass = |piece: Vec<u8>| {
             check.feed(&piece);
             if check.len > chunk.raw_len {
@@ -188,8 +190,8 @@ impl Archive {
             },
         };
         self.release(chunk.offset, chunk.stored_len);
-        streamed.map_err(|e| self.chunk_error(table, chunk, e))?;
-        self.finish_check(table, chunk, check)
+        let unpacked_rows = streamed.map_err(|e| self.chunk_error(table, chunk, e))?;
+        self.finish_check(table, chunk, check, unpacked_rows)
     }
 
     /// The stored frame, after checking its hash.
@@ -203,7 +205,13 @@ impl Archive {
     }
 
     /// Compares what was seen of the raw stream with the manifest; returns the rows.
-    fn finish_check(&self, table: &TableEntry, chunk: &ChunkEntry, check: RawCheck) -> Result<u64> {
+    fn finish_check(
+        &self,
+        table: &TableEntry,
+        chunk: &ChunkEntry,
+        check: RawCheck,
+        unpacked_rows: Option<u64>,
+    ) -> Result<u64> {
         if check.len != chunk.raw_len {
             return Err(self.chunk_error(
                 table,
@@ -214,9 +222,10 @@ impl Archive {
         if check.hasher.finalize().to_hex().as_str() != chunk.raw_blake3 {
             return Err(self.chunk_error(table, chunk, "raw COPY data does not match its blake3 hash".into()));
         }
-        let rows = match check.counter.and_then(RowCounter::finish) {
-            Ok(rows) => rows,
-            Err(e) => return Err(self.chunk_error(table, chunk, format!("malformed COPY data: {e}"))),
+        let rows = match (unpacked_rows, check.counter.map(|c| c.and_then(RowCounter::finish))) {
+            (_, Some(Err(e))) => return Err(self.chunk_error(table, chunk, format!("malformed COPY data: {e}"))),
+            (_, Some(Ok(rows))) | (Some(rows), None) => rows,
+            (None, None) => return Err(Error::Internal("a chunk's rows were not counted".into())),
         };
         if rows != chunk.rows {
             return Err(self.chunk_error(table, chunk, format!("{rows} rows, manifest says {}", chunk.rows)));
@@ -225,44 +234,46 @@ impl Archive {
     }
 }
 
-/// Turns a chunk's stored stream (decompressed) back into the raw COPY stream, in pieces.
+/// Turns a chunk's stored stream (decompressed) back into the raw COPY stream, in pieces;
+/// returns the rows when the layout counts them.
 fn unpack(
     layout: Layout,
     r: &mut dyn Read,
     limit: u64,
     emit: &mut dyn FnMut(Vec<u8>) -> std::result::Result<(), String>,
-) -> std::result::Result<(), String> {
+) -> std::result::Result<Option<u64>, String> {
     match layout {
-        Layout::Columns => columns::unpack(r, limit, emit).map_err(|e| format!("cannot unpack: {e}")),
+        Layout::Columns => columns::unpack(r, limit, emit).map(Some).map_err(|e| format!("cannot unpack: {e}")),
         Layout::Rows => loop {
             let mut piece = Vec::with_capacity(PIECE);
             let n = r.take(PIECE as u64).read_to_end(&mut piece).map_err(|e| format!("cannot decompress: {e}"))?;
             if n == 0 {
-                return Ok(());
+                return Ok(None);
             }
             emit(piece)?;
         },
     }
 }
 
-/// What is checked of a raw COPY stream as it goes by: length, blake3, structure and rows.
+/// What is checked of a raw COPY stream as it goes by: length, blake3, and (when asked)
+/// structure and rows.
 struct RawCheck {
     len: u64,
     hasher: blake3::Hasher,
-    counter: std::result::Result<RowCounter, String>,
+    counter: Option<std::result::Result<RowCounter, String>>,
 }
 
 impl RawCheck {
-    fn new(format: crate::copy_format::CopyFormat) -> RawCheck {
-        RawCheck { len: 0, hasher: blake3::Hasher::new(), counter: Ok(RowCounter::new(format)) }
+    fn new(format: crate::copy_format::CopyFormat, count_rows: bool) -> RawCheck {
+        RawCheck { len: 0, hasher: blake3::Hasher::new(), counter: count_rows.then(|| Ok(RowCounter::new(format))) }
     }
 
     fn feed(&mut self, piece: &[u8]) {
         self.len += piece.len() as u64;
         self.hasher.update(piece);
-        if let Ok(c) = &mut self.counter {
+        if let Some(Ok(c)) = &mut self.counter {
             if let Err(e) = c.feed(piece) {
-                self.counter = Err(e);
+                self.counter = Some(Err(e));
             }
         }
     }

@@ -173,16 +173,6 @@ fn shuffle(from: &[u8], to: &mut [u8], stride: usize) {
     }
 }
 
-/// The inverse of [`shuffle`].
-fn unshuffle(from: &[u8], to: &mut [u8], stride: usize) {
-    let count = from.len() / stride;
-    for (j, value) in to.chunks_exact_mut(stride).enumerate() {
-        for (b, byte) in value.iter_mut().enumerate() {
-            *byte = from[b * count + j];
-        }
-    }
-}
-
 /// Reads exactly `n` bytes; the buffer grows only as bytes actually arrive, so a damaged count
 /// cannot allocate more than the input holds.
 fn read_n(r: &mut dyn Read, n: u64, what: &str) -> Result<Vec<u8>, String> {
@@ -201,77 +191,83 @@ fn read_array<const N: usize>(r: &mut dyn Read, what: &str) -> Result<[u8; N], S
 }
 
 /// Unpacks what [`pack`] made, read from `r`, handing the original COPY stream to `emit` a
-/// group at a time. `limit` is the raw length the stream may have; a group that would pass it is
-/// refused before its data is read.
-pub fn unpack(r: &mut dyn Read, limit: u64, emit: &mut dyn FnMut(Vec<u8>) -> Result<(), String>) -> Result<(), String> {
+/// group at a time; returns the row count. `limit` is the raw length the stream may have; a group
+/// that would pass it is refused before its data is read. The stream is well formed by
+/// construction (counts and lengths come from the packing), so it needs no second parse.
+pub fn unpack(
+    r: &mut dyn Read,
+    limit: u64,
+    emit: &mut dyn FnMut(Vec<u8>) -> Result<(), String>,
+) -> Result<u64, String> {
     let header_len = u32::from_le_bytes(read_array(r, "the header")?) as u64;
     if !(19..=limit).contains(&header_len) {
         return Err(format!("implausible COPY header length {header_len}"));
     }
     let header = read_n(r, header_len, "the header")?;
+    if &header[..11] != BINARY_SIGNATURE {
+        return Err("the packed COPY header has no PGCOPY signature".into());
+    }
     let mut produced = header_len;
+    let mut rows_total = 0u64;
     emit(header)?;
     loop {
-        let rows = u32::from_le_bytes(read_array(r, "a group header")?) as u64;
+        let rows = u32::from_le_bytes(read_array(r, "a group header")?) as usize;
         if rows == 0 {
             break;
         }
         let fields = u16::from_le_bytes(read_array(r, "a group header")?) as usize;
+        if fields > i16::MAX as usize {
+            return Err(format!("{fields} fields per row"));
+        }
         let strides = read_n(r, fields as u64, "a group header")?;
-        let length_bytes = rows * fields as u64 * 4;
+        let length_bytes = rows as u64 * fields as u64 * 4;
         // Each row adds its field count (2 bytes) and its lengths to the raw stream.
-        let bare = rows * 2 + length_bytes;
+        let bare = rows as u64 * 2 + length_bytes;
         if produced + bare > limit {
             return Err(format!("a group of {rows} rows would pass the chunk's raw length"));
         }
         let lengths = read_n(r, length_bytes, "field lengths")?;
-        let per_field = rows as usize * 4;
-        let mut sizes = vec![0u64; fields];
-        for (f, size) in sizes.iter_mut().enumerate() {
+        let mut columns = Vec::with_capacity(fields);
+        let mut data_len = 0u64;
+        for (f, lengths) in lengths.chunks_exact(rows * 4).enumerate() {
             let stride = strides[f] as usize;
             if stride != 0 && !STRIDES.contains(&stride) {
                 return Err(format!("unknown stride {stride}"));
             }
-            for l in lengths[f * per_field..(f + 1) * per_field].chunks_exact(4) {
+            let mut size = 0u64;
+            for l in lengths.chunks_exact(4) {
                 let len = i32::from_be_bytes(l.try_into().expect("4 bytes"));
                 if len < -1 || (stride != 0 && len != -1 && len as usize != stride) {
                     return Err(format!("field length {len} does not fit the packing"));
                 }
-                *size += len.max(0) as u64;
+                size += len.max(0) as u64;
             }
+            let count = if stride == 0 { 0 } else { (size / stride as u64) as usize };
+            columns.push(Column { lengths, start: data_len as usize, stride, count, next: 0 });
+            data_len += size;
         }
-        let data_len: u64 = sizes.iter().sum();
         if produced + bare + data_len > limit {
             return Err(format!("a group of {rows} rows would pass the chunk's raw length"));
         }
-        let mut data = read_n(r, data_len, "field data")?;
-        let mut starts = Vec::with_capacity(fields);
-        let mut at = 0usize;
-        let mut scratch = Vec::new();
-        for (f, &size) in sizes.iter().enumerate() {
-            let region = at..at + size as usize;
-            if strides[f] != 0 {
-                scratch.resize(region.len(), 0);
-                unshuffle(&data[region.clone()], &mut scratch, strides[f] as usize);
-                data[region].copy_from_slice(&scratch);
-            }
-            starts.push(at);
-            at += size as usize;
-        }
-        let mut out = Vec::with_capacity((bare + data_len) as usize);
-        for row in 0..rows as usize {
-            out.extend_from_slice(&(fields as i16).to_be_bytes());
-            for f in 0..fields {
-                let l = &lengths[f * per_field + row * 4..f * per_field + row * 4 + 4];
-                out.extend_from_slice(l);
-                let len = i32::from_be_bytes(l.try_into().expect("4 bytes"));
+        let data = read_n(r, data_len, "field data")?;
+        let mut out = vec![0u8; (bare + data_len) as usize];
+        let mut o = 0;
+        let field_count = (fields as i16).to_be_bytes();
+        for row in 0..rows {
+            out[o..o + 2].copy_from_slice(&field_count);
+            o += 2;
+            for c in columns.iter_mut() {
+                let l: [u8; 4] = c.lengths[row * 4..row * 4 + 4].try_into().expect("4 bytes");
+                out[o..o + 4].copy_from_slice(&l);
+                o += 4;
+                let len = i32::from_be_bytes(l);
                 if len > 0 {
-                    out.extend_from_slice(&data[starts[f]..starts[f] + len as usize]);
-                    starts[f] += len as usize;
+                    o += c.value_into(&data, &mut out[o..o + len as usize]);
                 }
             }
         }
         produced += bare + data_len;
+        rows_total += rows as u64;
         emit(out)?;
     }
     if produced + 2 > limit {
@@ -280,9 +276,42 @@ pub fn unpack(r: &mut dyn Read, limit: u64, emit: &mut dyn FnMut(Vec<u8>) -> Res
     emit(vec![0xff, 0xff])?;
     let mut extra = [0u8; 1];
     match r.read(&mut extra) {
-        Ok(0) => Ok(()),
+        Ok(0) => Ok(rows_total),
         Ok(_) => Err("bytes after the packed data's end".into()),
         Err(e) => Err(format!("cannot read past the packed data's end: {e}")),
+    }
+}
+
+/// One field of a group being unpacked.
+struct Column<'a> {
+    /// Its lengths, 4 bytes per row.
+    lengths: &'a [u8],
+    /// Where its values start in the group's data.
+    start: usize,
+    /// 0, or the width its values were shuffled by.
+    stride: usize,
+    /// Non-NULL values (when shuffled).
+    count: usize,
+    /// The next value: its index when shuffled, else its byte offset.
+    next: usize,
+}
+
+impl Column<'_> {
+    /// Copies the next value into `to` (exactly its length); returns that length.
+    fn value_into(&mut self, data: &[u8], to: &mut [u8]) -> usize {
+        if self.stride == 0 {
+            let at = self.start + self.next;
+            to.copy_from_slice(&data[at..at + to.len()]);
+            self.next += to.len();
+        } else {
+            // Byte b of value j was stored at b * count + j.
+            let base = &data[self.start..self.start + self.stride * self.count];
+            for (b, byte) in to.iter_mut().enumerate() {
+                *byte = base[b * self.count + self.next];
+            }
+            self.next += 1;
+        }
+        to.len()
     }
 }
 
@@ -295,11 +324,12 @@ mod tests {
         let mut packed = Vec::new();
         pack(raw, &mut |b| packed.extend_from_slice(b)).unwrap();
         let mut back = Vec::new();
-        unpack(&mut &packed[..], raw.len() as u64, &mut |v| {
+        let rows = unpack(&mut &packed[..], raw.len() as u64, &mut |v| {
             back.extend_from_slice(&v);
             Ok(())
         })
         .unwrap();
+        assert_eq!(Ok(rows), crate::copy_format::count_rows(crate::copy_format::CopyFormat::Binary, raw));
         (packed, back)
     }
 

@@ -594,7 +594,9 @@ pub(crate) fn build(src: &Sources<'_>, filter: &Filter, selected: &BTreeSet<u32>
         it.table = Some(name.clone());
         it.shared = true;
         it.touches = own;
-        nodes.push(node(it, Some(ObjKey::new(class::REL, i.oid)), vec![], 1));
+        // With the unique-constraint builds, before their attachments: a table's index builds all
+        // run at once (SHARE locks), not one side of an exclusive ALTER TABLE.
+        nodes.push(node(it, Some(ObjKey::new(class::REL, i.oid)), vec![], 0));
     }
     for c in cat.constraints.iter().filter(|c| c.kind == 'f' && selected.contains(&c.table)) {
         let t = by_oid[&c.table];
