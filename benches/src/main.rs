@@ -25,7 +25,8 @@ struct Args {
     /// Parallel jobs for every tool.
     #[arg(long, short, default_value_t = 2)]
     jobs: usize,
-    /// Use this server (its database must hold the dataset) instead of a throwaway cluster.
+    /// Use this server (its database must hold the dataset; a database `events_only` holding only
+    /// bench.events adds that comparison) instead of a throwaway cluster.
     #[arg(long)]
     url: Option<String>,
     /// The dataset script.
@@ -160,6 +161,14 @@ fn main() -> Result<()> {
             conn
         }
     };
+    // The throwaway cluster has a database holding only bench.events; with --url, when it exists.
+    let has_events_only = args.url.is_none() || {
+        let out = conn
+            .tool(&bin, "psql")
+            .args(["-X", "-A", "-t", "-c", "SELECT 1 FROM pg_database WHERE datname = 'events_only'", &conn.db])
+            .output()?;
+        String::from_utf8_lossy(&out.stdout).trim() == "1"
+    };
     let jobs = args.jobs.to_string();
     let work = tempfile::tempdir()?;
     let w = |name: &str| work.path().join(name);
@@ -192,7 +201,7 @@ fn main() -> Result<()> {
         let s =
             measure(Command::new(&pgark).args(["verify", "-q"]).arg(w("a.pgark")).stdout(std::process::Stdio::null()))?;
         record("pgark verify", s);
-        if args.url.is_none() {
+        if has_events_only {
             let mut s = measure(
                 conn.tool(&bin, "pg_dump").args(["-Fd", "-j", &jobs, "-f"]).arg(w("ev_gz")).arg("events_only"),
             )?;
@@ -209,17 +218,31 @@ fn main() -> Result<()> {
         }
         for db in ["bench_r1", "bench_r2"] {
             run(conn.tool(&bin, "dropdb").args(["--if-exists", db]))?;
+            run(conn.tool(&bin, "createdb").arg(db))?;
         }
-        run(conn.tool(&bin, "createdb").arg("bench_r1"))?;
-        let s = measure(conn.tool(&bin, "pg_restore").args(["-j", &jobs, "-d", "bench_r1"]).arg(w("gz")))?;
-        record("pg_restore", s);
-        let s = measure(
-            Command::new(&pgark)
-                .args(["restore", "-q", "--create", "-j", &jobs, "--db", &conn.url("bench_r2")])
-                .arg(w("a.pgark"))
-                .stdout(std::process::Stdio::null()),
-        )?;
-        record("pgark restore", s);
+        // Each restore starts from a clean server (no dirty buffers or checkpoint left by the
+        // previous one), and the two restores take turns going first.
+        let checkpoint = || run(conn.tool(&bin, "psql").args(["-X", "-q", "-c", "CHECKPOINT", "bench_r1"]));
+        let pg_restore = || -> Result<Sample> {
+            checkpoint()?;
+            measure(conn.tool(&bin, "pg_restore").args(["-j", &jobs, "-d", "bench_r1"]).arg(w("gz")))
+        };
+        let pgark_restore = || -> Result<Sample> {
+            checkpoint()?;
+            measure(
+                Command::new(&pgark)
+                    .args(["restore", "-q", "-j", &jobs, "--db", &conn.url("bench_r2")])
+                    .arg(w("a.pgark"))
+                    .stdout(std::process::Stdio::null()),
+            )
+        };
+        if round % 2 == 0 {
+            record("pg_restore", pg_restore()?);
+            record("pgark restore", pgark_restore()?);
+        } else {
+            record("pgark restore", pgark_restore()?);
+            record("pg_restore", pg_restore()?);
+        }
         // pgcopydb copies database to database: compare it with pgark dump + restore.
         if let Some(pgcopydb) = which("pgcopydb") {
             run(conn.tool(&bin, "dropdb").args(["--if-exists", "bench_r3"]))?;
