@@ -427,3 +427,17 @@ impl Manifest {
         self.tables.iter().map(|t| t.chunks.len()).sum()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_of_format_1_manifests_are_in_the_rows_layout() {
+        let v1 = r#"{"schema": "s", "name": "t", "columns": ["a"], "format": "binary", "chunks": []}"#;
+        assert_eq!(serde_json::from_str::<TableEntry>(v1).unwrap().layout, Layout::Rows);
+        assert_eq!(Layout::for_table(CopyFormat::Binary, Compression::Zstd { level: 1 }), Layout::Columns);
+        assert_eq!(Layout::for_table(CopyFormat::Text, Compression::Zstd { level: 1 }), Layout::Rows);
+        assert_eq!(Layout::for_table(CopyFormat::Binary, Compression::None), Layout::Rows);
+    }
+}

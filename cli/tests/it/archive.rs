@@ -204,3 +204,22 @@ async fn inspect_describes_the_archive() {
     assert_eq!(v["totals"]["rows"], 202000);
     assert_eq!(v["totals"]["tables"], 4);
 }
+
+#[tokio::test]
+async fn archives_of_format_1_still_verify_and_restore() {
+    // testdata/format1.pgark was written by pgark's first archive format (plain COPY streams in
+    // the zstd frames) from testdata/format1.sql.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/format1.pgark");
+    assert_eq!(std::fs::read(&path).unwrap()[8..12], 1u32.to_le_bytes());
+    let archive = Archive::open(&path).unwrap();
+    assert!(archive.manifest().tables.iter().all(|t| t.layout == Layout::Rows));
+    let report = verify(&archive, &NoProgress);
+    assert!(report.ok(), "{:?}", report.problems);
+    assert_eq!(report.rows, 3500);
+
+    let source = fresh_db("format1_src").await;
+    exec(&source, &fixture("format1.sql")).await;
+    let copy = fresh_db("format1_copy").await;
+    restore_into(&path, &copy, &RestoreOptions { jobs: 2, ..Default::default() }).await.unwrap();
+    assert_same(&source, &copy).await;
+}
