@@ -29,37 +29,91 @@ pub const GROUP_BYTES: usize = 1 << 20;
 /// timestamps, uuid/interval).
 const STRIDES: [usize; 4] = [2, 4, 8, 16];
 
-/// Packs a complete binary COPY stream, handing the packed bytes to `out` in pieces; checks the
-/// stream's structure on the way and returns its row count.
-pub fn pack(raw: &[u8], out: &mut dyn FnMut(&[u8])) -> Result<u64, String> {
-    if raw.len() < 19 || &raw[..11] != BINARY_SIGNATURE {
-        return Err("binary COPY stream has no PGCOPY header".into());
+/// Packs a binary COPY stream that arrives in pieces of any size: rows are gathered until a
+/// group is full, so it holds about a group (or one larger row) whatever the stream's length.
+#[derive(Default)]
+pub struct Packer {
+    /// Bytes received and not packed yet, from `pos`.
+    pending: Vec<u8>,
+    pos: usize,
+    header_done: bool,
+    trailer_seen: bool,
+    rows: u64,
+    group: Group,
+}
+
+impl Packer {
+    /// Takes the next piece of the stream; packs every full group.
+    pub fn feed(&mut self, piece: &[u8], out: &mut dyn FnMut(&[u8])) -> Result<(), String> {
+        if self.trailer_seen && !piece.is_empty() {
+            return Err(format!("{} bytes after the binary COPY trailer", piece.len()));
+        }
+        self.pending.extend_from_slice(piece);
+        self.pack_groups(out, false)
     }
-    let ext = i32::from_be_bytes(raw[15..19].try_into().expect("4 bytes"));
-    let header_len = usize::try_from(ext).ok().and_then(|e| e.checked_add(19)).filter(|&h| h <= raw.len());
-    let Some(header_len) = header_len else { return Err("bad header extension length".into()) };
-    out(&(header_len as u32).to_le_bytes());
-    out(&raw[..header_len]);
-    let mut pos = header_len;
-    let mut rows_total = 0u64;
-    let mut group = Group::default();
-    loop {
-        let Some(n) = be_i16(raw, pos) else {
-            return Err(format!("binary COPY stream ends without a trailer after {rows_total} rows"));
-        };
-        if n == -1 {
-            if pos + 2 != raw.len() {
-                return Err(format!("{} bytes after the binary COPY trailer", raw.len() - pos - 2));
+
+    /// Packs the rest once the stream has ended; returns its row count.
+    pub fn finish(mut self, out: &mut dyn FnMut(&[u8])) -> Result<u64, String> {
+        self.pack_groups(out, true)?;
+        if !self.trailer_seen {
+            return Err(format!("binary COPY stream ends without a trailer after {} rows", self.rows));
+        }
+        Ok(self.rows)
+    }
+
+    fn pack_groups(&mut self, out: &mut dyn FnMut(&[u8]), last: bool) -> Result<(), String> {
+        let raw = &self.pending;
+        if !self.header_done {
+            if raw.len() < 19 {
+                return if last { Err("binary COPY stream has no PGCOPY header".into()) } else { Ok(()) };
             }
-            out(&0u32.to_le_bytes());
-            return Ok(rows_total);
+            if &raw[..11] != BINARY_SIGNATURE {
+                return Err("binary COPY stream has no PGCOPY header".into());
+            }
+            let ext = i32::from_be_bytes(raw[15..19].try_into().expect("4 bytes"));
+            let Some(header_len) = usize::try_from(ext).ok().and_then(|e| e.checked_add(19)) else {
+                return Err("bad header extension length".into());
+            };
+            if raw.len() < header_len {
+                return if last { Err("binary COPY stream ends inside its header".into()) } else { Ok(()) };
+            }
+            out(&(header_len as u32).to_le_bytes());
+            out(&raw[..header_len]);
+            self.pos = header_len;
+            self.header_done = true;
         }
-        if n < 0 {
-            return Err(format!("row {rows_total}: bad field count {n}"));
+        while !self.trailer_seen && (last || raw.len() - self.pos >= GROUP_BYTES) {
+            let Some(n) = be_i16(raw, self.pos) else {
+                if last {
+                    return Err(format!("binary COPY stream ends without a trailer after {} rows", self.rows));
+                }
+                break;
+            };
+            if n == -1 {
+                if self.pos + 2 != raw.len() {
+                    return Err(format!("{} bytes after the binary COPY trailer", raw.len() - self.pos - 2));
+                }
+                out(&0u32.to_le_bytes());
+                self.pos += 2;
+                self.trailer_seen = true;
+                break;
+            }
+            if n < 0 {
+                return Err(format!("row {}: bad field count {n}", self.rows));
+            }
+            let (pos, complete) = self.group.gather(raw, self.pos, n as usize, self.rows, last)?;
+            if self.group.rows > 0 {
+                self.pos = pos;
+                self.rows += u64::from(self.group.rows);
+                self.group.write(out);
+            }
+            if !complete {
+                break; // a row continues in the next piece
+            }
         }
-        pos = group.gather(raw, pos, n as usize, rows_total)?;
-        rows_total += u64::from(group.rows);
-        group.write(out);
+        self.pending.drain(..self.pos);
+        self.pos = 0;
+        Ok(())
     }
 }
 
@@ -84,8 +138,16 @@ struct Group {
 
 impl Group {
     /// Gathers rows of `fields` fields from `pos` until the group is full, the field count
-    /// changes or the trailer comes; returns the position after them.
-    fn gather(&mut self, raw: &[u8], mut pos: usize, fields: usize, rows_before: u64) -> Result<usize, String> {
+    /// changes or the trailer comes; returns the position after them, and false when it stopped
+    /// at a row that is not all there yet (an error if `last`).
+    fn gather(
+        &mut self,
+        raw: &[u8],
+        mut pos: usize,
+        fields: usize,
+        rows_before: u64,
+        last: bool,
+    ) -> Result<(usize, bool), String> {
         self.lengths.resize_with(fields, Vec::new);
         self.data.resize_with(fields, Vec::new);
         self.lengths.truncate(fields);
@@ -96,27 +158,41 @@ impl Group {
         self.rows = 0;
         let start = pos;
         while pos - start < GROUP_BYTES && self.rows < u32::MAX && be_i16(raw, pos) == Some(fields as i16) {
+            let row_start = pos;
             pos += 2;
             let row = rows_before + u64::from(self.rows);
             for f in 0..fields {
-                let Some(len) = be_i32(raw, pos) else {
-                    return Err(format!("binary COPY stream ends inside row {row}"));
-                };
-                self.lengths[f].extend_from_slice(&raw[pos..pos + 4]);
-                pos += 4;
-                if len >= 0 {
-                    let Some(value) = raw.get(pos..pos + len as usize) else {
+                let value = be_i32(raw, pos).and_then(|len| match len {
+                    -1 => Some(Ok((len, &raw[..0]))),
+                    0.. => raw.get(pos + 4..pos + 4 + len as usize).map(|v| Ok((len, v))),
+                    _ => Some(Err(format!("row {row}: bad field length {len}"))),
+                });
+                let Some(value) = value else {
+                    if last {
                         return Err(format!("binary COPY stream ends inside row {row}"));
-                    };
-                    self.data[f].extend_from_slice(value);
-                    pos += len as usize;
-                } else if len != -1 {
-                    return Err(format!("row {row}: bad field length {len}"));
-                }
+                    }
+                    self.forget_partial_row(f);
+                    return Ok((row_start, false));
+                };
+                let (len, value) = value?;
+                self.lengths[f].extend_from_slice(&raw[pos..pos + 4]);
+                self.data[f].extend_from_slice(value);
+                pos += 4 + len.max(0) as usize;
             }
             self.rows += 1;
         }
-        Ok(pos)
+        Ok((pos, true))
+    }
+
+    /// Takes back the first `fields` fields of a row that is not all there yet.
+    fn forget_partial_row(&mut self, fields: usize) {
+        for f in 0..fields {
+            let at = self.lengths[f].len() - 4;
+            let len = i32::from_be_bytes(self.lengths[f][at..].try_into().expect("4 bytes"));
+            self.lengths[f].truncate(at);
+            let keep = self.data[f].len() - len.max(0) as usize;
+            self.data[f].truncate(keep);
+        }
     }
 
     fn write(&mut self, out: &mut dyn FnMut(&[u8])) {
@@ -190,7 +266,7 @@ fn read_array<const N: usize>(r: &mut dyn Read, what: &str) -> Result<[u8; N], S
     Ok(b)
 }
 
-/// Unpacks what [`pack`] made, read from `r`, handing the original COPY stream to `emit` a
+/// Unpacks what a [`Packer`] made, read from `r`, handing the original COPY stream to `emit` a
 /// group at a time; returns the row count. `limit` is the raw length the stream may have; a group
 /// that would pass it is refused before its data is read. The stream is well formed by
 /// construction (counts and lengths come from the packing), so it needs no second parse.
@@ -320,6 +396,13 @@ mod tests {
     use super::*;
     use crate::copy_format::tests::binary;
 
+    /// Packs a complete stream.
+    fn pack(raw: &[u8], out: &mut dyn FnMut(&[u8])) -> Result<u64, String> {
+        let mut packer = Packer::default();
+        packer.feed(raw, out)?;
+        packer.finish(out)
+    }
+
     fn round_trip(raw: &[u8]) -> (Vec<u8>, Vec<u8>) {
         let mut packed = Vec::new();
         pack(raw, &mut |b| packed.extend_from_slice(b)).unwrap();
@@ -362,6 +445,37 @@ mod tests {
         let plain = zstd::bulk::compress(&raw, 1).unwrap().len();
         let columns = zstd::bulk::compress(&packed, 1).unwrap().len();
         assert!(columns * 2 < plain, "packed {columns} vs plain {plain}");
+    }
+
+    #[test]
+    fn streams_fed_in_pieces_of_any_size_pack_the_same() {
+        let rows: Vec<Vec<u8>> = (0..30_000u32).map(|i| vec![b'x'; (i % 97) as usize]).collect();
+        let refs: Vec<Vec<Option<&[u8]>>> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, v)| vec![Some(&v[..]), (i % 5 != 0).then_some(&b"abcdefgh"[..])])
+            .collect();
+        let refs: Vec<&[Option<&[u8]>]> = refs.iter().map(|r| &r[..]).collect();
+        let raw = binary(&refs);
+        let mut whole = Vec::new();
+        let rows = pack(&raw, &mut |b| whole.extend_from_slice(b)).unwrap();
+        assert_eq!(rows, 30_000);
+        for piece in [1, 7, 4096, GROUP_BYTES - 3, GROUP_BYTES + 5, raw.len()] {
+            let mut packer = Packer::default();
+            let mut packed = Vec::new();
+            for p in raw.chunks(piece) {
+                packer.feed(p, &mut |b| packed.extend_from_slice(b)).unwrap();
+            }
+            assert_eq!(packer.finish(&mut |b| packed.extend_from_slice(b)), Ok(30_000), "pieces of {piece}");
+            // Groups may be cut elsewhere; the stream unpacked from them is the same.
+            let mut back = Vec::new();
+            unpack(&mut &packed[..], raw.len() as u64, &mut |v| {
+                back.extend_from_slice(&v);
+                Ok(())
+            })
+            .unwrap();
+            assert!(back == raw, "pieces of {piece}");
+        }
     }
 
     #[test]

@@ -1,13 +1,11 @@
 //! Sealing a chunk: check and count its rows, hash it, pack it (see `columns`), compress it as
-//! one independent zstd frame, hash the frame. Runs on rayon threads, each reusing its zstd
-//! context; the frame is compressed as it is packed, so no second copy of the chunk is made.
+//! one independent zstd frame, hash the frame — all while the COPY stream arrives, so a chunk is
+//! never held whole in memory, only its compressed frame.
 
-use std::cell::RefCell;
+use zstd::zstd_safe::{self, zstd_sys::ZSTD_EndDirective, CCtx, CParameter, InBuffer, OutBuffer};
 
-use zstd::zstd_safe::{self, zstd_sys::ZSTD_EndDirective, CCtx, CParameter, InBuffer, OutBuffer, ResetDirective};
-
-use crate::columns;
-use crate::copy_format::{count_rows, CopyFormat};
+use crate::columns::Packer;
+use crate::copy_format::{CopyFormat, RowCounter};
 use crate::manifest::{Compression, Layout};
 
 /// A chunk ready to be written: stored bytes and what the manifest records of it.
@@ -42,83 +40,137 @@ impl Sealed {
     }
 }
 
-thread_local! {
-    static CONTEXT: RefCell<Option<CCtx<'static>>> = const { RefCell::new(None) };
-}
-
 fn zstd_error(code: usize) -> String {
     format!("zstd: {}", zstd_safe::get_error_name(code))
 }
 
-/// Compresses what `produce` hands over, piece by piece, into one zstd frame; returns the frame
-/// and what `produce` returned.
-fn zstd_frame<T>(
-    level: i32,
-    capacity: usize,
-    produce: impl FnOnce(&mut dyn FnMut(&[u8])) -> Result<T, String>,
-) -> Result<(Vec<u8>, T), String> {
-    CONTEXT.with(|cell| {
-        let mut slot = cell.borrow_mut();
-        let ctx = slot.get_or_insert_with(CCtx::create);
-        ctx.reset(ResetDirective::SessionOnly).map_err(zstd_error)?;
-        ctx.set_parameter(CParameter::CompressionLevel(level)).map_err(zstd_error)?;
-        let mut frame = Vec::with_capacity(capacity);
-        let mut failed = None;
-        let step = |ctx: &mut CCtx, input: &mut InBuffer, frame: &mut Vec<u8>, end| -> Result<usize, usize> {
-            frame.reserve(zstd_safe::CCtx::out_size());
-            let pos = frame.len();
-            let mut out = OutBuffer::around_pos(frame, pos);
-            ctx.compress_stream2(&mut out, input, end)
-        };
-        let value = produce(&mut |piece: &[u8]| {
-            let mut input = InBuffer::around(piece);
-            while failed.is_none() && input.pos() < piece.len() {
-                if let Err(code) = step(ctx, &mut input, &mut frame, ZSTD_EndDirective::ZSTD_e_continue) {
-                    failed = Some(code);
-                }
-            }
-        })?;
-        if let Some(code) = failed {
-            return Err(zstd_error(code));
-        }
-        loop {
-            match step(ctx, &mut InBuffer::around(&[]), &mut frame, ZSTD_EndDirective::ZSTD_e_end) {
-                Ok(0) => break,
-                Ok(_) => {}
-                Err(code) => return Err(zstd_error(code)),
-            }
-        }
-        Ok((frame, value))
-    })
+/// Where sealed bytes go: one zstd frame compressed as they come, or kept as they are.
+struct Frame {
+    ctx: Option<CCtx<'static>>,
+    bytes: Vec<u8>,
+    failed: Option<usize>,
 }
 
-/// Checks, hashes, packs and compresses one raw COPY stream.
+impl Frame {
+    fn new(compression: Compression) -> Result<Frame, String> {
+        let ctx = match compression {
+            Compression::None => None,
+            Compression::Zstd { level } => {
+                let mut ctx = CCtx::create();
+                ctx.set_parameter(CParameter::CompressionLevel(level)).map_err(zstd_error)?;
+                Some(ctx)
+            }
+        };
+        Ok(Frame { ctx, bytes: Vec::new(), failed: None })
+    }
+
+    fn step(&mut self, input: &mut InBuffer, end: ZSTD_EndDirective) -> Result<usize, usize> {
+        let ctx = self.ctx.as_mut().expect("only compressed frames step");
+        self.bytes.reserve(CCtx::out_size());
+        let pos = self.bytes.len();
+        ctx.compress_stream2(&mut OutBuffer::around_pos(&mut self.bytes, pos), input, end)
+    }
+
+    fn write(&mut self, piece: &[u8]) {
+        if self.ctx.is_none() {
+            self.bytes.extend_from_slice(piece);
+            return;
+        }
+        let mut input = InBuffer::around(piece);
+        while self.failed.is_none() && input.pos() < piece.len() {
+            if let Err(code) = self.step(&mut input, ZSTD_EndDirective::ZSTD_e_continue) {
+                self.failed = Some(code);
+            }
+        }
+    }
+
+    fn end(mut self) -> Result<Vec<u8>, String> {
+        if let Some(code) = self.failed {
+            return Err(zstd_error(code));
+        }
+        if self.ctx.is_some() {
+            while self.step(&mut InBuffer::around(&[]), ZSTD_EndDirective::ZSTD_e_end).map_err(zstd_error)? != 0 {}
+        }
+        Ok(self.bytes)
+    }
+}
+
+/// How the stream is checked and counted as it goes by.
+enum Parse {
+    /// Packed by column, which checks and counts.
+    Columns(Packer),
+    /// Stored as rows, counted alongside.
+    Rows(RowCounter),
+}
+
+/// Seals one chunk as its COPY stream arrives, in pieces of any size: memory holds about one
+/// column group and the stored bytes, not the raw stream.
+pub struct Sealer {
+    parse: Parse,
+    frame: Frame,
+    hasher: blake3::Hasher,
+    raw_len: u64,
+    /// Stored bytes are the raw stream, so both hashes are one.
+    stored_is_raw: bool,
+}
+
+impl Sealer {
+    /// A sealer for a stream in `format`, stored in `layout` with `compression`.
+    pub fn new(format: CopyFormat, layout: Layout, compression: Compression) -> Result<Sealer, String> {
+        let parse = match (layout, format) {
+            (Layout::Columns, CopyFormat::Binary) => Parse::Columns(Packer::default()),
+            (Layout::Columns, CopyFormat::Text) => {
+                return Err("only binary COPY streams can be packed by column".into())
+            }
+            (Layout::Rows, _) => Parse::Rows(RowCounter::new(format)),
+        };
+        Ok(Sealer {
+            parse,
+            frame: Frame::new(compression)?,
+            hasher: blake3::Hasher::new(),
+            raw_len: 0,
+            stored_is_raw: layout == Layout::Rows && compression == Compression::None,
+        })
+    }
+
+    /// Takes the next piece of the raw stream.
+    pub fn feed(&mut self, piece: &[u8]) -> Result<(), String> {
+        self.hasher.update(piece);
+        self.raw_len += piece.len() as u64;
+        let frame = &mut self.frame;
+        match &mut self.parse {
+            Parse::Columns(p) => p.feed(piece, &mut |b| frame.write(b)).map_err(malformed),
+            Parse::Rows(counter) => {
+                counter.feed(piece).map_err(malformed)?;
+                frame.write(piece);
+                Ok(())
+            }
+        }
+    }
+
+    /// Ends the stream: checks it is complete and returns the sealed chunk.
+    pub fn finish(self) -> Result<Sealed, String> {
+        let mut frame = self.frame;
+        let rows = match self.parse {
+            Parse::Columns(p) => p.finish(&mut |b| frame.write(b)),
+            Parse::Rows(counter) => counter.finish(),
+        }
+        .map_err(malformed)?;
+        let stored = frame.end()?;
+        let raw_blake3 = self.hasher.finalize();
+        let stored_blake3 = if self.stored_is_raw { raw_blake3 } else { blake3::hash(&stored) };
+        Ok(Sealed { stored, raw_len: self.raw_len, rows, raw_blake3, stored_blake3 })
+    }
+}
+
+fn malformed(e: String) -> String {
+    format!("server sent a malformed COPY stream: {e}")
+}
+
+/// Checks, hashes, packs and compresses one whole raw COPY stream.
 pub fn seal(format: CopyFormat, layout: Layout, raw: Vec<u8>, compression: Compression) -> Result<Sealed, String> {
-    let malformed = |e: String| format!("server sent a malformed COPY stream: {e}");
-    let raw_blake3 = blake3::hash(&raw);
-    let raw_len = raw.len() as u64;
-    let produce = |out: &mut dyn FnMut(&[u8])| match layout {
-        Layout::Rows => {
-            let rows = count_rows(format, &raw).map_err(malformed)?;
-            out(&raw);
-            Ok(rows)
-        }
-        Layout::Columns if format == CopyFormat::Binary => columns::pack(&raw, out).map_err(malformed),
-        Layout::Columns => Err("only binary COPY streams can be packed by column".into()),
-    };
-    let (stored, rows) = match compression {
-        Compression::Zstd { level } => zstd_frame(level, raw.len() / 4, produce)?,
-        Compression::None if layout == Layout::Rows => {
-            let rows = count_rows(format, &raw).map_err(malformed)?;
-            (raw, rows)
-        }
-        Compression::None => {
-            let mut packed = Vec::with_capacity(raw.len());
-            let rows = produce(&mut |piece| packed.extend_from_slice(piece))?;
-            (packed, rows)
-        }
-    };
-    let stored_blake3 =
-        if compression == Compression::None && layout == Layout::Rows { raw_blake3 } else { blake3::hash(&stored) };
-    Ok(Sealed { stored, raw_len, rows, raw_blake3, stored_blake3 })
+    let mut sealer = Sealer::new(format, layout, compression)?;
+    sealer.feed(&raw)?;
+    drop(raw);
+    sealer.finish()
 }

@@ -1,6 +1,6 @@
 //! The dump: `prepare` connects, exports the snapshot, reads the catalog and plans chunks (a
 //! `DumpPlan` that can be printed); `execute` copies every chunk over pooled connections,
-//! seals chunks on rayon, and writes the archive from one writer thread.
+//! seals each chunk on a blocking thread while it streams in, and writes the archive from one writer thread.
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
@@ -15,7 +15,7 @@ use tokio::task::JoinSet;
 
 use crate::archive_write::ArchiveWriter;
 use crate::catalog::Catalog;
-use crate::compress::{seal, Sealed};
+use crate::compress::{Sealed, Sealer};
 use crate::connect::Target;
 use crate::copy_format::CopyFormat;
 use crate::copy_out::copy_out;
@@ -286,7 +286,7 @@ pub async fn prepare(target: &Target, options: &DumpOptions) -> Result<DumpPlan>
     })
 }
 
-/// A chunk sealed on rayon, on its way to the writer; the permit bounds chunks in memory.
+/// A sealed chunk on its way to the writer; the permit bounds chunks in memory.
 struct Frame {
     table: usize,
     chunk: usize,
@@ -469,15 +469,21 @@ impl Worker {
             let permit = self.permits.clone().acquire_owned().await.expect("semaphore never closed");
             let tp = &self.tables[t];
             let range = &tp.chunks[c];
-            let capacity = range.estimated_bytes.min(256 << 20) as usize;
-            let raw = copy_out(&client, &tp.copy_out_sql(range), capacity)
-                .await
-                .map_err(|e| Error::db(format!("dumping table {}, chunk {c}", tp.display_name()), &e))?;
-            let (tx, format, compression) = (self.tx.clone(), tp.format, self.compression);
-            rayon::spawn(move || {
-                let sealed = seal(format, Layout::for_table(format, compression), raw, compression);
-                let _ = tx.send(Frame { table: t, chunk: c, sealed, _permit: permit });
+            // The chunk is sealed on a blocking thread while it streams in.
+            let (format, compression) = (tp.format, self.compression);
+            let (pieces, mut arriving) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
+            let sealer = tokio::task::spawn_blocking(move || {
+                let mut sealer = Sealer::new(format, Layout::for_table(format, compression), compression)?;
+                while let Some(piece) = arriving.blocking_recv() {
+                    sealer.feed(&piece)?;
+                }
+                sealer.finish()
             });
+            let copied = copy_out(&client, &tp.copy_out_sql(range), &pieces).await;
+            drop(pieces);
+            let sealed = sealer.await.map_err(|e| Error::Internal(format!("chunk sealer failed: {e}")))?;
+            copied.map_err(|e| Error::db(format!("dumping table {}, chunk {c}", tp.display_name()), &e))?;
+            let _ = self.tx.send(Frame { table: t, chunk: c, sealed, _permit: permit });
         }
         let _ = client.batch_execute("COMMIT").await;
         Ok(())
