@@ -174,3 +174,51 @@ pub fn seal(format: CopyFormat, layout: Layout, raw: Vec<u8>, compression: Compr
     drop(raw);
     sealer.finish()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::copy_format::tests::binary;
+
+    #[test]
+    fn a_stream_sealed_in_pieces_unpacks_to_itself_with_the_same_hashes() {
+        let values: Vec<[u8; 8]> = (0..300_000i64).map(|i| i.to_be_bytes()).collect();
+        let rows: Vec<Vec<Option<&[u8]>>> =
+            values.iter().map(|v| vec![Some(&v[..]), Some(&b"some text"[..]), None]).collect();
+        let rows: Vec<&[Option<&[u8]>]> = rows.iter().map(|r| &r[..]).collect();
+        let raw = binary(&rows);
+        let zstd = Compression::Zstd { level: 1 };
+        for (layout, compression) in [(Layout::Columns, zstd), (Layout::Rows, zstd), (Layout::Rows, Compression::None)]
+        {
+            let whole = seal(CopyFormat::Binary, layout, raw.clone(), compression).unwrap();
+            let mut sealer = Sealer::new(CopyFormat::Binary, layout, compression).unwrap();
+            for piece in raw.chunks(333_333) {
+                sealer.feed(piece).unwrap();
+            }
+            let pieces = sealer.finish().unwrap();
+            assert_eq!((pieces.rows, pieces.raw_len, pieces.raw_blake3), (300_000, raw.len() as u64, whole.raw_blake3));
+            assert_eq!(pieces.stored_blake3, blake3::hash(&pieces.stored));
+            let stored = match compression {
+                Compression::None => pieces.stored.clone(),
+                Compression::Zstd { .. } => zstd::decode_all(&pieces.stored[..]).unwrap(),
+            };
+            let back = match layout {
+                Layout::Rows => stored,
+                Layout::Columns => {
+                    let mut back = Vec::new();
+                    crate::columns::unpack(&mut &stored[..], raw.len() as u64, &mut |v| {
+                        back.extend_from_slice(&v);
+                        Ok(())
+                    })
+                    .unwrap();
+                    back
+                }
+            };
+            assert!(back == raw, "{layout:?} {compression:?}");
+        }
+        let mut cut = Sealer::new(CopyFormat::Binary, Layout::Columns, zstd).unwrap();
+        cut.feed(&raw[..raw.len() - 1]).unwrap();
+        assert!(cut.finish().unwrap_err().contains("malformed"));
+        assert!(Sealer::new(CopyFormat::Text, Layout::Columns, zstd).is_err());
+    }
+}
