@@ -220,9 +220,14 @@ fn main() -> Result<()> {
             run(conn.tool(&bin, "dropdb").args(["--if-exists", db]))?;
             run(conn.tool(&bin, "createdb").arg(db))?;
         }
-        // Each restore starts from a clean server (no dirty buffers or checkpoint left by the
-        // previous one), and the two restores take turns going first.
-        let checkpoint = || run(conn.tool(&bin, "psql").args(["-X", "-q", "-c", "CHECKPOINT", "bench_r1"]));
+        // Each restore starts from a clean server and page cache (no dirty buffers, checkpoint or
+        // kernel writeback left by the previous one), and the two restores take turns going first.
+        let checkpoint = || -> Result<()> {
+            run(conn.tool(&bin, "psql").args(["-X", "-q", "-c", "CHECKPOINT", "bench_r1"]))?;
+            // SAFETY: sync(2) takes no arguments and cannot fail.
+            unsafe { libc::sync() };
+            Ok(())
+        };
         let pg_restore = || -> Result<Sample> {
             checkpoint()?;
             measure(conn.tool(&bin, "pg_restore").args(["-j", &jobs, "-d", "bench_r1"]).arg(w("gz")))
