@@ -479,6 +479,27 @@ mod tests {
     }
 
     #[test]
+    fn a_row_larger_than_a_group_arriving_in_small_pieces_is_kept_whole() {
+        let big = vec![7u8; 3 * GROUP_BYTES + 11];
+        let raw = binary(&[&[Some(b"a"), Some(&big)], &[Some(b"b"), None], &[Some(b"c"), Some(&big[..5])]]);
+        let mut packer = Packer::default();
+        let mut packed = Vec::new();
+        for p in raw.chunks(64 << 10) {
+            packer.feed(p, &mut |b| packed.extend_from_slice(b)).unwrap();
+            // Never more than the row being gathered and one piece are held.
+            assert!(packer.pending.len() <= big.len() + 2 * (64 << 10), "{}", packer.pending.len());
+        }
+        assert_eq!(packer.finish(&mut |b| packed.extend_from_slice(b)), Ok(3));
+        let mut back = Vec::new();
+        let rows = unpack(&mut &packed[..], raw.len() as u64, &mut |v| {
+            back.extend_from_slice(&v);
+            Ok(())
+        });
+        assert_eq!(rows, Ok(3));
+        assert!(back == raw);
+    }
+
+    #[test]
     fn damaged_streams_are_refused_without_panicking() {
         let raw = binary(&[&[Some(b"abcd"), None], &[Some(b"efgh"), Some(b"ij")]]);
         for cut in 0..raw.len() - 1 {
