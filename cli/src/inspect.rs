@@ -4,7 +4,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use pgark_engine::{Archive, Compression};
+use pgark_engine::{Archive, Compression, Layout};
 use serde_json::json;
 
 use crate::units::bytes;
@@ -12,10 +12,14 @@ use crate::units::bytes;
 pub fn run(path: &Path, as_json: bool) -> Result<ExitCode> {
     let archive = Archive::open(path)?;
     let m = archive.manifest();
-    let compression = match m.settings.compression {
+    let mut compression = match m.settings.compression {
         Compression::None => "none".to_string(),
         Compression::Zstd { level } => format!("zstd level {level}"),
     };
+    let packed = m.tables.iter().filter(|t| t.layout == Layout::Columns).count();
+    if packed > 0 {
+        compression.push_str(&format!(", {packed} of {} tables packed by column", m.tables.len()));
+    }
     if as_json {
         let tables: Vec<_> = m
             .tables
@@ -24,11 +28,13 @@ pub fn run(path: &Path, as_json: bool) -> Result<ExitCode> {
                 json!({
                     "schema": t.schema, "name": t.name, "rows": t.rows(), "raw_bytes": t.raw_bytes(),
                     "stored_bytes": t.stored_bytes(), "chunks": t.chunks.len(), "format": t.format.sql(),
+                    "layout": t.layout,
                 })
             })
             .collect();
         let v = json!({
-            "path": path, "file_bytes": archive.file_len(), "database": m.database,
+            "path": path, "file_bytes": archive.file_len(), "format_version": archive.format_version(),
+            "database": m.database,
             "server_version": m.server_version, "encoding": m.encoding, "tool_version": m.tool_version,
             "snapshot_time": m.snapshot_time, "finished_time": m.finished_time, "settings": m.settings,
             "totals": { "tables": m.tables.len(), "rows": m.total_rows(), "raw_bytes": m.total_raw_bytes(),
@@ -46,7 +52,7 @@ pub fn run(path: &Path, as_json: bool) -> Result<ExitCode> {
         m.finished_time.format("%Y-%m-%d %H:%M:%S UTC"),
         (m.finished_time - m.snapshot_time).num_milliseconds() as f64 / 1000.0
     );
-    println!("written by:  pgark {}", m.tool_version);
+    println!("written by:  pgark {} (archive format {})", m.tool_version, archive.format_version());
     println!("settings:    {} jobs, chunks of {}, {}", m.settings.jobs, bytes(m.settings.chunk_size), compression);
     let mut contents = Vec::new();
     if let Some(p) = &m.settings.profile {

@@ -22,6 +22,7 @@ const MAX_MANIFEST: u64 = 1 << 31;
 /// An open, structurally valid archive.
 pub struct Archive {
     path: PathBuf,
+    version: u32,
     map: Mmap,
     manifest: Manifest,
     manifest_offset: u64,
@@ -95,7 +96,8 @@ impl Archive {
             .map_err(|e| bad(format!("manifest cannot be decompressed: {e}")))?;
         let manifest: Manifest =
             serde_json::from_slice(&json).map_err(|e| bad(format!("manifest cannot be parsed: {e}")))?;
-        let archive = Archive { path: path.to_path_buf(), map, manifest, manifest_offset: footer.manifest_offset };
+        let archive =
+            Archive { path: path.to_path_buf(), version, map, manifest, manifest_offset: footer.manifest_offset };
         archive.check_layout()?;
         Ok(archive)
     }
@@ -116,6 +118,11 @@ impl Archive {
     /// The archive's path.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The archive format version it was written in.
+    pub fn format_version(&self) -> u32 {
+        self.version
     }
 
     /// The manifest.

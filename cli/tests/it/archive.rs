@@ -196,13 +196,22 @@ async fn inspect_describes_the_archive() {
     let out = pgark(&["inspect", good.to_str().unwrap()]);
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
-    for needle in ["database:    arch_src", "shop.order_items", "120000", "pgark restore", "zstd level 1"] {
+    for needle in [
+        "database:    arch_src",
+        "shop.order_items",
+        "120000",
+        "pgark restore",
+        "zstd level 1, 4 of 4 tables packed by column",
+        "(archive format 2)",
+    ] {
         assert!(text.contains(needle), "missing {needle:?} in\n{text}");
     }
     let out = pgark(&["inspect", "--json", good.to_str().unwrap()]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["totals"]["rows"], 202000);
     assert_eq!(v["totals"]["tables"], 4);
+    assert_eq!(v["format_version"], 2);
+    assert!(v["tables"].as_array().unwrap().iter().all(|t| t["layout"] == "columns"));
 }
 
 #[tokio::test]
@@ -216,6 +225,9 @@ async fn archives_of_format_1_still_verify_and_restore() {
     let report = verify(&archive, &NoProgress);
     assert!(report.ok(), "{:?}", report.problems);
     assert_eq!(report.rows, 3500);
+    assert_eq!(archive.format_version(), 1);
+    let out = pgark(&["inspect", path.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("(archive format 1)"));
 
     let source = fresh_db("format1_src").await;
     exec(&source, &fixture("format1.sql")).await;
