@@ -157,6 +157,12 @@ pub(crate) struct Extra {
 }
 
 impl Extra {
+    /// A database-wide object with a plain name, dropped by `DROP <what> IF EXISTS name CASCADE`.
+    fn named(key: ObjKey, kind: crate::manifest::Kind, what: &str, name: String, sql: String) -> Extra {
+        let drop = Some(format!("DROP {what} IF EXISTS {} CASCADE;", crate::ddl::ident(&name)));
+        Extra::global(Some(key), kind, name, sql, drop)
+    }
+
     fn global(
         key: Option<ObjKey>,
         kind: crate::manifest::Kind,
@@ -314,14 +320,15 @@ impl Objects {
     async fn read_more(&mut self, client: &Client) -> Result<()> {
         use crate::ddl::{ident, literal, qualified};
         use crate::manifest::{Kind, Section};
-        let schema_obj = |key: ObjKey, kind: Kind, schema: String, name: String, sql: String, drop: String| Extra {
+        // An object in a schema, dropped by `DROP <what> IF EXISTS schema.name CASCADE`.
+        let schema_obj = |key: ObjKey, kind: Kind, what: &str, schema: String, name: String, sql: String| Extra {
             key: Some(key),
             kind,
             section: Section::PreData,
+            drop: Some(format!("DROP {what} IF EXISTS {} CASCADE;", qualified(&schema, &name))),
             schema: Some(schema),
             name,
             sql,
-            drop: Some(drop),
             deps: vec![],
             roles: vec![],
         };
@@ -354,17 +361,9 @@ impl Objects {
             if !r.get::<_, bool>(4) {
                 opts.push("deterministic = false".into());
             }
-            let q = qualified(&schema, &name);
-            let sql = format!("CREATE COLLATION {q} ({});", opts.join(", "));
-            let drop = format!("DROP COLLATION IF EXISTS {q} CASCADE;");
-            self.extras.push(schema_obj(
-                ObjKey::new(class::COLLATION, r.get(0)),
-                Kind::Collation,
-                schema,
-                name,
-                sql,
-                drop,
-            ));
+            let sql = format!("CREATE COLLATION {} ({});", qualified(&schema, &name), opts.join(", "));
+            let key = ObjKey::new(class::COLLATION, r.get(0));
+            self.extras.push(schema_obj(key, Kind::Collation, "COLLATION", schema, name, sql));
         }
         // Text search dictionaries and configurations.
         let sql = format!(
@@ -383,15 +382,8 @@ impl Objects {
                 sql.push_str(&format!(", {o}"));
             }
             sql.push_str(");");
-            let drop = format!("DROP TEXT SEARCH DICTIONARY IF EXISTS {q} CASCADE;");
-            self.extras.push(schema_obj(
-                ObjKey::new(class::TS_DICT, r.get(0)),
-                Kind::TextSearch,
-                schema,
-                name,
-                sql,
-                drop,
-            ));
+            let key = ObjKey::new(class::TS_DICT, r.get(0));
+            self.extras.push(schema_obj(key, Kind::TextSearch, "TEXT SEARCH DICTIONARY", schema, name, sql));
         }
         let sql = format!(
             "SELECT c.oid, n.nspname, c.cfgname, \
@@ -411,15 +403,8 @@ impl Objects {
             for m in r.get::<_, Vec<String>>(4) {
                 sql.push_str(&format!("\nALTER TEXT SEARCH CONFIGURATION {q} {m};"));
             }
-            let drop = format!("DROP TEXT SEARCH CONFIGURATION IF EXISTS {q} CASCADE;");
-            self.extras.push(schema_obj(
-                ObjKey::new(class::TS_CONFIG, r.get(0)),
-                Kind::TextSearch,
-                schema,
-                name,
-                sql,
-                drop,
-            ));
+            let key = ObjKey::new(class::TS_CONFIG, r.get(0));
+            self.extras.push(schema_obj(key, Kind::TextSearch, "TEXT SEARCH CONFIGURATION", schema, name, sql));
         }
         // Procedural languages no extension brings (pg_dump writes them without their handler's
         // details; here they are complete).
@@ -435,14 +420,8 @@ impl Objects {
             let trusted = if r.get::<_, bool>(2) { "TRUSTED " } else { "" };
             let mut sql = format!("CREATE {trusted}LANGUAGE {}", ident(&name));
             clauses(&mut sql, &[("HANDLER", r.get(3)), ("INLINE", r.get(4)), ("VALIDATOR", r.get(5))]);
-            let drop = Some(format!("DROP LANGUAGE IF EXISTS {} CASCADE;", ident(&name)));
-            self.extras.push(Extra::global(
-                Some(ObjKey::new(class::LANGUAGE, r.get(0))),
-                Kind::Language,
-                name,
-                sql,
-                drop,
-            ));
+            let key = ObjKey::new(class::LANGUAGE, r.get(0));
+            self.extras.push(Extra::named(key, Kind::Language, "LANGUAGE", name, sql));
         }
         // Extended statistics (created after the data, like indexes).
         let sql = format!(
@@ -453,15 +432,9 @@ impl Objects {
         );
         for r in client.query(&sql, &[]).await.map_err(db("statistics"))? {
             let (schema, name): (String, String) = (r.get(1), r.get(2));
-            let drop = format!("DROP STATISTICS IF EXISTS {};", qualified(&schema, &name));
-            let mut e = schema_obj(
-                ObjKey::new(class::STATISTICS, r.get(0)),
-                Kind::Statistics,
-                schema,
-                name,
-                format!("{};", r.get::<_, String>(3)),
-                drop,
-            );
+            let sql = format!("{};", r.get::<_, String>(3));
+            let mut e =
+                schema_obj(ObjKey::new(class::STATISTICS, r.get(0)), Kind::Statistics, "STATISTICS", schema, name, sql);
             e.section = Section::PostData;
             self.extras.push(e);
         }
@@ -689,14 +662,8 @@ impl Objects {
                 &mut sql,
                 &[("HANDLER", r.get(2)), ("VALIDATOR", r.get(3)), ("OPTIONS", options.map(|o| format!("({o})")))],
             );
-            let drop = Some(format!("DROP FOREIGN DATA WRAPPER IF EXISTS {} CASCADE;", ident(&name)));
-            self.extras.push(Extra::global(
-                Some(ObjKey::new(class::FDW, r.get(0))),
-                Kind::ForeignServer,
-                name,
-                sql,
-                drop,
-            ));
+            let key = ObjKey::new(class::FDW, r.get(0));
+            self.extras.push(Extra::named(key, Kind::ForeignServer, "FOREIGN DATA WRAPPER", name, sql));
         }
         let sql = format!(
             "SELECT s.oid, s.srvname, w.fdwname, s.srvtype, s.srvversion, {} \
@@ -719,14 +686,8 @@ impl Objects {
                 sql.push_str(&format!(" OPTIONS ({o})"));
             }
             sql.push(';');
-            let drop = Some(format!("DROP SERVER IF EXISTS {} CASCADE;", ident(&name)));
-            self.extras.push(Extra::global(
-                Some(ObjKey::new(class::SERVER, r.get(0))),
-                Kind::ForeignServer,
-                name,
-                sql,
-                drop,
-            ));
+            let key = ObjKey::new(class::SERVER, r.get(0));
+            self.extras.push(Extra::named(key, Kind::ForeignServer, "SERVER", name, sql));
         }
         // Passwords in user mappings are secrets: they never go into an archive.
         let sql = format!(
