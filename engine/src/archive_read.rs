@@ -153,16 +153,6 @@ impl Archive {
         let _ = unsafe { self.map.unchecked_advise_range(UncheckedAdvice::DontNeed, offset as usize, len as usize) };
     }
 
-    /// Reads one chunk whole, checked like [`Archive::stream_chunk`]: the raw COPY stream.
-    pub fn read_chunk(&self, table: &TableEntry, chunk: &ChunkEntry) -> Result<Vec<u8>> {
-        let mut raw = Vec::new();
-        self.stream_chunk(table, chunk, &mut |piece| {
-            raw.extend_from_slice(&piece);
-            Ok(())
-        })?;
-        Ok(raw)
-    }
-
     /// Checks one chunk without keeping it; returns its rows.
     pub fn check_chunk(&self, table: &TableEntry, chunk: &ChunkEntry) -> Result<u64> {
         self.stream_chunk(table, chunk, &mut |_| Ok(()))
@@ -344,7 +334,13 @@ mod tests {
             let good = one_chunk_archive(dir.path(), layout, None);
             let t = &good.manifest().tables[0];
             let raw_len = t.chunks[0].raw_len;
-            assert_eq!(good.read_chunk(t, &t.chunks[0]).unwrap().len() as u64, raw_len);
+            let mut raw = Vec::new();
+            good.stream_chunk(t, &t.chunks[0], &mut |piece| {
+                raw.extend_from_slice(&piece);
+                Ok(())
+            })
+            .unwrap();
+            assert_eq!(raw.len() as u64, raw_len);
             assert_eq!(good.check_chunk(t, &t.chunks[0]).unwrap(), 1000);
 
             for claim in [1 << 40, raw_len - 1, 100] {

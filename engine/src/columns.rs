@@ -412,7 +412,7 @@ mod tests {
             Ok(())
         })
         .unwrap();
-        assert_eq!(Ok(rows), crate::copy_format::count_rows(crate::copy_format::CopyFormat::Binary, raw));
+        assert_eq!(Ok(rows), crate::copy_format::tests::count_rows(crate::copy_format::CopyFormat::Binary, raw));
         (packed, back)
     }
 

@@ -28,13 +28,6 @@ impl CopyFormat {
 /// The first bytes of every binary COPY stream.
 pub(crate) const BINARY_SIGNATURE: &[u8; 11] = b"PGCOPY\n\xff\r\n\0";
 
-/// Counts the rows of a complete COPY stream, or says why it is malformed.
-pub fn count_rows(format: CopyFormat, data: &[u8]) -> Result<u64, String> {
-    let mut counter = RowCounter::new(format);
-    counter.feed(data)?;
-    counter.finish()
-}
-
 /// What the binary parser expects next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Expect {
@@ -186,6 +179,13 @@ impl RowCounter {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    /// Counts the rows of a complete COPY stream, or says why it is malformed.
+    pub(crate) fn count_rows(format: CopyFormat, data: &[u8]) -> Result<u64, String> {
+        let mut counter = RowCounter::new(format);
+        counter.feed(data)?;
+        counter.finish()
+    }
 
     /// A binary COPY stream of these rows (`None` = NULL).
     pub(crate) fn binary(rows: &[&[Option<&[u8]>]]) -> Vec<u8> {

@@ -70,7 +70,7 @@ pub use archive_read::Archive;
 pub use archive_write::{partial_path, ArchiveWriter};
 pub use compress::{seal, Sealed};
 pub use connect::{ConnectOptions, SslMode, Target};
-pub use copy_format::{count_rows, CopyFormat, RowCounter};
+pub use copy_format::{CopyFormat, RowCounter};
 pub use ddl::{ident, literal, qualified};
 pub use dump_impl::{DumpOptions, DumpPlan, DumpSummary, SUPABASE_MANAGED_SCHEMAS};
 pub use error::{Error, Result};
