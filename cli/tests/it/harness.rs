@@ -131,27 +131,22 @@ pub fn pgark(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_pgark")).args(args).env_remove("PGARK_DATABASE_URL").output().unwrap()
 }
 
+/// The rows of a two-column query in `db`: a name and a value.
+pub async fn pairs<T: for<'a> tokio_postgres::types::FromSql<'a>>(db: String, sql: &str) -> Vec<(String, T)> {
+    client(&db).await.query(sql, &[]).await.unwrap().iter().map(|r| (r.get(0), r.get(1))).collect()
+}
+
 /// Asserts two databases hold the same schema and the same rows.
 pub async fn assert_same(source: &str, copy: &str) {
     let (a, b) = (fingerprints(source).await, fingerprints(copy).await);
     assert!(!a.is_empty(), "no tables in {source}");
     assert_eq!(a, b, "table fingerprints differ between {source} and {copy}");
     let settings = |db: &str| {
-        let db = db.to_string();
-        async move {
-            client(&db)
-                .await
-                .query(
-                    "SELECT coalesce(r.rolname, ''), s.setconfig::text FROM pg_db_role_setting s LEFT JOIN pg_roles r ON r.oid = s.setrole \
-                     WHERE s.setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY 1",
-                    &[],
-                )
-                .await
-                .unwrap()
-                .iter()
-                .map(|r| (r.get::<_, String>(0), r.get::<_, String>(1)))
-                .collect::<Vec<_>>()
-        }
+        pairs::<String>(
+            db.to_string(),
+            "SELECT coalesce(r.rolname, ''), s.setconfig::text FROM pg_db_role_setting s LEFT JOIN pg_roles r ON r.oid = s.setrole \
+             WHERE s.setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY 1",
+        )
     };
     assert_eq!(settings(source).await, settings(copy).await, "database settings differ");
     let (sa, sb) = (schema_dump(source), schema_dump(copy));

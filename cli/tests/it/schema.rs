@@ -31,28 +31,12 @@ async fn every_object_kind_round_trips() {
     // The only intended difference: the password, which the archive never holds.
     exec(&db, "ALTER USER MAPPING FOR fx_reader SERVER fx_server OPTIONS (DROP password)").await;
     assert_same(&db, "sc_objects_copy").await;
-    let populated = |db: String| async move {
-        client(&db)
-            .await
-            .query("SELECT relname::text, relispopulated FROM pg_class WHERE relkind = 'm' ORDER BY 1", &[])
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| (r.get::<_, String>(0), r.get::<_, bool>(1)))
-            .collect::<Vec<_>>()
+    let populated = |db: String| {
+        pairs::<bool>(db, "SELECT relname::text, relispopulated FROM pg_class WHERE relkind = 'm' ORDER BY 1")
     };
     assert_eq!(populated(db.clone()).await, populated("sc_objects_copy".into()).await);
     // Better than pg_dump: extensions come back at the version the source had.
-    let versions = |db: String| async move {
-        client(&db)
-            .await
-            .query("SELECT extname::text, extversion FROM pg_extension ORDER BY 1", &[])
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| (r.get::<_, String>(0), r.get::<_, String>(1)))
-            .collect::<Vec<_>>()
-    };
+    let versions = |db: String| pairs::<String>(db, "SELECT extname::text, extversion FROM pg_extension ORDER BY 1");
     assert_eq!(versions(db.clone()).await, versions("sc_objects_copy".into()).await);
     assert_eq!(populated(db).await, [("mood_counts".to_string(), true), ("never_filled".to_string(), false)]);
 }
