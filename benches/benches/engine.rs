@@ -9,8 +9,8 @@ use std::hint::black_box;
 use chrono::Utc;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use pgark_engine::{
-    seal, verify, Archive, ArchiveWriter, ChunkEntry, ChunkRange, Compression, CopyFormat, DdlItem, DumpOptions,
-    DumpSettings, Kind, Layout, Manifest, NoProgress, Section, TableEntry,
+    seal, verify, Archive, ArchiveWriter, ChunkEntry, Compression, CopyFormat, DdlItem, DumpOptions, DumpSettings,
+    Kind, Layout, Manifest, NoProgress, Section, TableEntry,
 };
 
 /// A binary COPY stream shaped like `bench.events` rows (ids, enum, timestamp, numeric, text[],
@@ -82,8 +82,7 @@ fn archive(dir: &std::path::Path, chunks: usize) -> Archive {
     for index in 0..chunks {
         let s = seal(CopyFormat::Binary, Layout::Columns, raw.clone(), Compression::Zstd { level: 1 }).unwrap();
         let offset = writer.append(&s.stored).unwrap();
-        let whole = ChunkRange { first_block: 0, end_block: None, estimated_bytes: s.raw_len };
-        entries.push(s.entry(index as u32, &whole, offset));
+        entries.push(s.entry(index as u32, 0, None, offset));
     }
     let mut m = manifest(1, 0);
     m.tables[0].chunks = entries;

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use tokio_postgres::Client;
 
-use crate::ddl::qualified;
 use crate::error::{Error, Result};
+use crate::sql::qualified;
 
 /// One table's fingerprint.
 #[derive(Debug, Clone, PartialEq, Eq)]

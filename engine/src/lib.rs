@@ -27,59 +27,29 @@
 //! ```
 
 mod archive;
-mod archive_read;
-mod archive_write;
-mod catalog;
-mod columns;
-mod compress;
-mod connect;
-mod copy_format;
-mod copy_in;
-mod copy_out;
-mod ddl;
-mod depsort;
+pub mod dump;
 mod error;
 mod filter;
 mod fingerprint;
-mod local_cluster;
-mod manifest;
-mod objects;
-mod plan;
+mod pg;
 mod progress;
-mod roles;
-mod session;
-mod snapshot;
+pub mod restore;
+mod schema;
+mod sql;
 mod verify;
 mod workers;
 
-/// Dumping a database into an archive: `prepare` → [`DumpPlan`] → `execute`.
-pub mod dump {
-    pub use crate::dump_impl::*;
-}
-/// Restoring an archive: `prepare` → [`RestorePlan`] → `execute`.
-pub mod restore {
-    pub use crate::restore_impl::*;
-}
-#[path = "dump.rs"]
-pub(crate) mod dump_impl;
-#[path = "restore.rs"]
-mod restore_impl;
-
-pub use archive::{FORMAT_VERSION, MAGIC};
-pub use archive_read::Archive;
-pub use archive_write::{partial_path, ArchiveWriter};
-pub use compress::{seal, Sealed};
-pub use connect::{ConnectOptions, SslMode, Target};
-pub use copy_format::{CopyFormat, RowCounter};
-pub use ddl::{ident, literal, qualified};
-pub use dump_impl::{DumpOptions, DumpPlan, DumpSummary, SUPABASE_MANAGED_SCHEMAS};
+pub use archive::{
+    partial_path, seal, Archive, ArchiveWriter, ChunkEntry, Compression, CopyFormat, DdlItem, DumpSettings, Kind,
+    Layout, Manifest, RoleDef, RowCounter, Sealed, Section, TableEntry, FORMAT_VERSION, MAGIC,
+};
+pub use dump::{ChunkRange, DumpOptions, DumpPlan, DumpSummary, TablePlan, SUPABASE_MANAGED_SCHEMAS};
 pub use error::{Error, Result};
 pub use filter::{glob_match, Filter};
 pub use fingerprint::{fingerprint_tables, Fingerprint};
-pub use local_cluster::{find_server_binaries, LocalCluster};
-pub use manifest::{ChunkEntry, Compression, DdlItem, DumpSettings, Kind, Layout, Manifest, Section, TableEntry};
-pub use plan::{ChunkRange, TablePlan};
+pub use pg::{find_server_binaries, ConnectOptions, LocalCluster, SslMode, Target};
 pub use progress::{Event, NoProgress, Progress, Stage};
-pub use restore_impl::{RestoreOptions, RestorePlan, RestoreSummary};
-pub use roles::{roles_named, RoleDef};
+pub use restore::{RestoreOptions, RestorePlan, RestoreSummary};
+pub use schema::roles_named;
+pub use sql::{ident, literal, qualified};
 pub use verify::{verify, VerifyReport};

@@ -4,7 +4,7 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::archive_read::Archive;
+use crate::archive::Archive;
 use crate::error::Error;
 use crate::progress::{Event, Progress, Stage};
 

@@ -9,6 +9,16 @@ use futures_util::SinkExt;
 use tokio::sync::mpsc::Receiver;
 use tokio_postgres::Client;
 
+use crate::archive::CopyFormat;
+use crate::sql::{ident_list, qualified};
+
+/// The `COPY … FROM STDIN` statement that loads a table's chunks (all columns when `columns`
+/// is empty: a table without columns).
+pub(crate) fn copy_in_sql(schema: &str, name: &str, columns: &[String], format: CopyFormat) -> String {
+    let list = if columns.is_empty() { String::new() } else { format!(" ({})", ident_list(columns)) };
+    format!("COPY {}{list} FROM STDIN (FORMAT {})", qualified(schema, name), format.sql())
+}
+
 /// Why a streamed COPY did not complete.
 pub(crate) enum CopyInError<E> {
     /// The server refused the COPY or its data.
@@ -33,4 +43,18 @@ pub(crate) async fn copy_in<E>(
     // Dropping the sink without finishing it sends CopyFail: the server discards the rows.
     checked.await.map_err(CopyInError::Source)?;
     sink.finish().await.map_err(CopyInError::Server)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copy_in_sql_is_qualified() {
+        assert_eq!(copy_in_sql("s", "z", &[], CopyFormat::Text), "COPY \"s\".\"z\" FROM STDIN (FORMAT text)");
+        assert_eq!(
+            copy_in_sql("s", "z", &["a".into()], CopyFormat::Binary),
+            "COPY \"s\".\"z\" (\"a\") FROM STDIN (FORMAT binary)"
+        );
+    }
 }

@@ -5,10 +5,10 @@
 use chrono::{DateTime, Utc};
 use tokio_postgres::Client;
 
-use crate::connect::Target;
-use crate::ddl::literal;
+use super::connect::Target;
+use super::session::{self, Role};
 use crate::error::{Error, Result};
-use crate::session::{self, Role};
+use crate::sql::literal;
 
 /// The coordinator's connection, holding the exported snapshot open.
 pub(crate) struct Snapshot {

@@ -3,7 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::copy_format::CopyFormat;
+use super::copy_format::CopyFormat;
+use crate::sql::{ident, literal};
 
 /// Where a DDL item belongs in a restore.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
@@ -406,7 +407,7 @@ pub struct Manifest {
     pub roles: Vec<String>,
     /// Definitions of those roles, when dumped with `--globals` (never passwords).
     #[serde(default)]
-    pub globals: Vec<crate::roles::RoleDef>,
+    pub globals: Vec<RoleDef>,
 }
 
 impl Manifest {
@@ -425,6 +426,57 @@ impl Manifest {
     /// Chunks over all tables.
     pub fn total_chunks(&self) -> usize {
         self.tables.iter().map(|t| t.chunks.len()).sum()
+    }
+}
+
+/// A role's definition, without its password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleDef {
+    /// Role name.
+    pub name: String,
+    /// `SUPERUSER`.
+    pub superuser: bool,
+    /// `INHERIT`.
+    pub inherit: bool,
+    /// `CREATEROLE`.
+    pub create_role: bool,
+    /// `CREATEDB`.
+    pub create_db: bool,
+    /// `LOGIN`.
+    pub login: bool,
+    /// `REPLICATION`.
+    pub replication: bool,
+    /// `BYPASSRLS`.
+    pub bypass_rls: bool,
+    /// `CONNECTION LIMIT` (-1: none).
+    pub connection_limit: i32,
+    /// `VALID UNTIL`.
+    pub valid_until: Option<String>,
+    /// Roles this role is a member of.
+    pub member_of: Vec<String>,
+}
+
+impl RoleDef {
+    /// `CREATE ROLE …` with the same attributes (no password: set one afterwards for logins).
+    pub fn create_sql(&self) -> String {
+        let flag = |on: bool, word: &str| if on { word.to_string() } else { format!("NO{word}") };
+        let mut sql = format!(
+            "CREATE ROLE {} WITH {} {} {} {} {} {} {} CONNECTION LIMIT {}",
+            ident(&self.name),
+            flag(self.superuser, "SUPERUSER"),
+            flag(self.inherit, "INHERIT"),
+            flag(self.create_role, "CREATEROLE"),
+            flag(self.create_db, "CREATEDB"),
+            flag(self.login, "LOGIN"),
+            flag(self.replication, "REPLICATION"),
+            flag(self.bypass_rls, "BYPASSRLS"),
+            self.connection_limit
+        );
+        if let Some(v) = &self.valid_until {
+            sql.push_str(&format!(" VALID UNTIL {}", literal(v)));
+        }
+        sql.push(';');
+        sql
     }
 }
 

@@ -1,9 +1,10 @@
-//! Splitting tables into ctid block-range chunks of about the requested size.
+//! Chunk planning: splitting tables into ctid block ranges of about the requested size, and
+//! the `COPY … TO STDOUT` statement that reads one range.
 
 use serde::Serialize;
 
-use crate::copy_format::CopyFormat;
-use crate::ddl::{ident, qualified};
+use crate::archive::CopyFormat;
+use crate::sql::{ident_list, qualified};
 
 /// A block range of a table: `[first_block, end_block)`, open-ended when `end_block` is `None`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -43,8 +44,8 @@ impl TablePlan {
 
     /// The `COPY … TO STDOUT` statement for one chunk.
     pub fn copy_out_sql(&self, chunk: &ChunkRange) -> String {
-        let cols: Vec<String> = self.columns.iter().map(|c| ident(c)).collect();
-        let mut select = format!("SELECT {} FROM ONLY {}", cols.join(", "), qualified(&self.schema, &self.name));
+        let mut select =
+            format!("SELECT {} FROM ONLY {}", ident_list(&self.columns), qualified(&self.schema, &self.name));
         let single = chunk.first_block == 0 && chunk.end_block.is_none();
         if !single {
             select.push_str(&format!(" WHERE ctid >= '({},0)'::pg_catalog.tid", chunk.first_block));
@@ -53,13 +54,6 @@ impl TablePlan {
             }
         }
         format!("COPY ({select}) TO STDOUT (FORMAT {})", self.format.sql())
-    }
-
-    /// The `COPY … FROM STDIN` statement that loads this table's chunks.
-    pub fn copy_in_sql(schema: &str, name: &str, columns: &[String], format: CopyFormat) -> String {
-        let cols: Vec<String> = columns.iter().map(|c| ident(c)).collect();
-        let list = if cols.is_empty() { String::new() } else { format!(" ({})", cols.join(", ")) };
-        format!("COPY {}{list} FROM STDIN (FORMAT {})", qualified(schema, name), format.sql())
     }
 }
 
@@ -121,10 +115,6 @@ mod tests {
         assert_eq!(
             t.copy_out_sql(&c),
             "COPY (SELECT \"a\", \"B\" FROM ONLY \"s\".\"t\"\"x\" WHERE ctid >= '(5,0)'::pg_catalog.tid AND ctid < '(9,0)'::pg_catalog.tid) TO STDOUT (FORMAT binary)"
-        );
-        assert_eq!(
-            TablePlan::copy_in_sql("s", "z", &[], CopyFormat::Text),
-            "COPY \"s\".\"z\" FROM STDIN (FORMAT text)"
         );
     }
 }

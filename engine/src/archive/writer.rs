@@ -6,9 +6,9 @@ use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::archive::{header, Footer, FORMAT_VERSION, HEADER_LEN};
+use super::format::{header, Footer, FORMAT_VERSION, HEADER_LEN};
+use super::manifest::Manifest;
 use crate::error::{Error, Result};
-use crate::manifest::Manifest;
 
 /// An archive being written.
 pub struct ArchiveWriter {

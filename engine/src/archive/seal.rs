@@ -4,9 +4,9 @@
 
 use zstd::zstd_safe::{self, zstd_sys::ZSTD_EndDirective, CCtx, CParameter, InBuffer, OutBuffer};
 
-use crate::columns::Packer;
-use crate::copy_format::{CopyFormat, RowCounter};
-use crate::manifest::{Compression, Layout};
+use super::columns::Packer;
+use super::copy_format::{CopyFormat, RowCounter};
+use super::manifest::{ChunkEntry, Compression, Layout};
 
 /// A chunk ready to be written: stored bytes and what the manifest records of it.
 #[derive(Debug)]
@@ -24,12 +24,13 @@ pub struct Sealed {
 }
 
 impl Sealed {
-    /// The manifest entry for this chunk, written at `offset`, covering `range`.
-    pub fn entry(&self, index: u32, range: &crate::plan::ChunkRange, offset: u64) -> crate::manifest::ChunkEntry {
-        crate::manifest::ChunkEntry {
+    /// The manifest entry for chunk `index`, written at `offset`, covering heap blocks
+    /// `[first_block, end_block)` (to the end of the table when `end_block` is `None`).
+    pub fn entry(&self, index: u32, first_block: u64, end_block: Option<u64>, offset: u64) -> ChunkEntry {
+        ChunkEntry {
             index,
-            first_block: range.first_block,
-            end_block: range.end_block,
+            first_block,
+            end_block,
             offset,
             stored_len: self.stored.len() as u64,
             raw_len: self.raw_len,
@@ -178,7 +179,7 @@ pub fn seal(format: CopyFormat, layout: Layout, raw: Vec<u8>, compression: Compr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::copy_format::tests::binary;
+    use crate::archive::copy_format::tests::binary;
 
     #[test]
     fn a_stream_sealed_in_pieces_unpacks_to_itself_with_the_same_hashes() {
@@ -206,7 +207,7 @@ mod tests {
                 Layout::Rows => stored,
                 Layout::Columns => {
                     let mut back = Vec::new();
-                    crate::columns::unpack(&mut &stored[..], raw.len() as u64, &mut |v| {
+                    crate::archive::columns::unpack(&mut &stored[..], raw.len() as u64, &mut |v| {
                         back.extend_from_slice(&v);
                         Ok(())
                     })

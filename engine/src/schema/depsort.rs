@@ -9,9 +9,9 @@ use std::collections::{BTreeSet, BinaryHeap, HashMap, HashSet};
 
 use tokio_postgres::Client;
 
+use super::key::{class, ObjKey};
+use crate::archive::DdlItem;
 use crate::error::{Error, Result};
-use crate::manifest::DdlItem;
-use crate::objects::{class, ObjKey};
 
 /// An item with its identity and what it needs.
 #[derive(Debug, Clone)]
@@ -23,6 +23,13 @@ pub(crate) struct Node {
     pub deps: Vec<ObjKey>,
     /// Tie-break among ready items: lower first.
     pub priority: u8,
+}
+
+impl Node {
+    /// A node for `item`, creating `key` (if any), needing `deps` first, ranked by `priority`.
+    pub fn new(item: DdlItem, key: Option<ObjKey>, deps: Vec<ObjKey>, priority: u8) -> Node {
+        Node { item, key, deps, priority }
+    }
 }
 
 /// Dependency edges between user objects, mapped onto emitted objects.
@@ -205,7 +212,7 @@ impl Depends {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifest::{Kind, Section};
+    use crate::archive::{Kind, Section};
 
     fn node(name: &str, key: u32, deps: &[u32], priority: u8) -> Node {
         Node {

@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 
 use memmap2::{Advice, Mmap, UncheckedAdvice};
 
-use crate::archive::{Footer, FOOTER_LEN, FORMAT_VERSION, HEADER_LEN, MAGIC};
-use crate::columns;
-use crate::copy_format::RowCounter;
+use super::columns;
+use super::copy_format::RowCounter;
+use super::format::{Footer, FOOTER_LEN, FORMAT_VERSION, HEADER_LEN, MAGIC};
+use super::manifest::{ChunkEntry, Compression, Layout, Manifest, TableEntry};
 use crate::error::{Error, Result};
-use crate::manifest::{ChunkEntry, Compression, Layout, Manifest, TableEntry};
 
 /// Size of the pieces a chunk is handed over in.
 const PIECE: usize = 1 << 20;
@@ -261,7 +261,7 @@ struct RawCheck {
 }
 
 impl RawCheck {
-    fn new(format: crate::copy_format::CopyFormat, count_rows: bool) -> RawCheck {
+    fn new(format: super::copy_format::CopyFormat, count_rows: bool) -> RawCheck {
         RawCheck { len: 0, hasher: blake3::Hasher::new(), counter: count_rows.then(|| Ok(RowCounter::new(format))) }
     }
 
@@ -279,10 +279,9 @@ impl RawCheck {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::archive_write::ArchiveWriter;
-    use crate::copy_format::CopyFormat;
-    use crate::manifest::DumpSettings;
-    use crate::plan::ChunkRange;
+    use crate::archive::copy_format::CopyFormat;
+    use crate::archive::manifest::DumpSettings;
+    use crate::archive::writer::ArchiveWriter;
 
     fn one_chunk_archive(dir: &Path, layout: Layout, raw_len_claim: Option<u64>) -> Archive {
         let mut raw = b"PGCOPY\n\xff\r\n\0".to_vec();
@@ -293,11 +292,12 @@ mod tests {
             raw.extend_from_slice(&i.to_be_bytes());
         }
         raw.extend_from_slice(&(-1i16).to_be_bytes());
-        let sealed = crate::compress::seal(CopyFormat::Binary, layout, raw, Compression::Zstd { level: 1 }).unwrap();
+        let sealed =
+            crate::archive::seal::seal(CopyFormat::Binary, layout, raw, Compression::Zstd { level: 1 }).unwrap();
         let path = dir.join("a.pgark");
         let mut w = ArchiveWriter::create(&path).unwrap();
         let offset = w.append(&sealed.stored).unwrap();
-        let mut entry = sealed.entry(0, &ChunkRange { first_block: 0, end_block: None, estimated_bytes: 0 }, offset);
+        let mut entry = sealed.entry(0, 0, None, offset);
         if let Some(claim) = raw_len_claim {
             entry.raw_len = claim;
         }
@@ -310,7 +310,20 @@ mod tests {
             encoding: "UTF8".into(),
             snapshot_time: now,
             finished_time: now,
-            settings: DumpSettings::from(&crate::dump_impl::DumpOptions::default()),
+            settings: DumpSettings {
+                chunk_size: 1 << 20,
+                jobs: 1,
+                compression: Compression::Zstd { level: 1 },
+                schemas: vec![],
+                exclude_schemas: vec![],
+                tables: vec![],
+                exclude_tables: vec![],
+                profile: None,
+                data: true,
+                structure: true,
+                exclude_kinds: vec![],
+                managed_schemas: vec![],
+            },
             items: vec![],
             tables: vec![TableEntry {
                 schema: "s".into(),

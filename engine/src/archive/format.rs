@@ -1,14 +1,5 @@
-//! The archive layout: a fixed header, chunk frames, the manifest, a fixed footer.
-//!
-//! ```text
-//! header   16 B   magic "PGARK\r\n\x1a", format version (u32 LE), flags (u32 LE, 0)
-//! chunks          one frame per chunk (zstd frame or raw COPY bytes), any order; a binary
-//!                 COPY stream is packed column by column before compression (see `columns`)
-//! manifest        zstd-compressed JSON (see `Manifest`)
-//! footer   72 B   manifest offset, stored length, raw length (u64 LE each),
-//!                 blake3 of the stored manifest (32 B), format version, flags (u32 LE),
-//!                 end magic "PGARKEND"
-//! ```
+//! The fixed parts of an archive: magic bytes, format versions, the header and the footer
+//! (the byte layout is drawn in the module overview, `archive/mod.rs`).
 
 /// First bytes of every archive.
 pub const MAGIC: &[u8; 8] = b"PGARK\r\n\x1a";

@@ -4,63 +4,11 @@
 
 use std::collections::BTreeSet;
 
-use serde::{Deserialize, Serialize};
 use tokio_postgres::Client;
 
-use crate::ddl::{ident, literal};
+use crate::archive::{DdlItem, RoleDef};
 use crate::error::{Error, Result};
-use crate::manifest::DdlItem;
-
-/// A role's definition, without its password.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RoleDef {
-    /// Role name.
-    pub name: String,
-    /// `SUPERUSER`.
-    pub superuser: bool,
-    /// `INHERIT`.
-    pub inherit: bool,
-    /// `CREATEROLE`.
-    pub create_role: bool,
-    /// `CREATEDB`.
-    pub create_db: bool,
-    /// `LOGIN`.
-    pub login: bool,
-    /// `REPLICATION`.
-    pub replication: bool,
-    /// `BYPASSRLS`.
-    pub bypass_rls: bool,
-    /// `CONNECTION LIMIT` (-1: none).
-    pub connection_limit: i32,
-    /// `VALID UNTIL`.
-    pub valid_until: Option<String>,
-    /// Roles this role is a member of.
-    pub member_of: Vec<String>,
-}
-
-impl RoleDef {
-    /// `CREATE ROLE …` with the same attributes (no password: set one afterwards for logins).
-    pub fn create_sql(&self) -> String {
-        let flag = |on: bool, word: &str| if on { word.to_string() } else { format!("NO{word}") };
-        let mut sql = format!(
-            "CREATE ROLE {} WITH {} {} {} {} {} {} {} CONNECTION LIMIT {}",
-            ident(&self.name),
-            flag(self.superuser, "SUPERUSER"),
-            flag(self.inherit, "INHERIT"),
-            flag(self.create_role, "CREATEROLE"),
-            flag(self.create_db, "CREATEDB"),
-            flag(self.login, "LOGIN"),
-            flag(self.replication, "REPLICATION"),
-            flag(self.bypass_rls, "BYPASSRLS"),
-            self.connection_limit
-        );
-        if let Some(v) = &self.valid_until {
-            sql.push_str(&format!(" VALID UNTIL {}", literal(v)));
-        }
-        sql.push(';');
-        sql
-    }
-}
+use crate::sql::ident;
 
 /// Every role the items name, sorted.
 pub fn roles_named(items: &[DdlItem]) -> Vec<String> {

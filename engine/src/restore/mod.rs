@@ -10,16 +10,12 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use tokio::task::JoinSet;
 
-use crate::archive_read::Archive;
-use crate::connect::Target;
-use crate::copy_in::{copy_in, CopyInError};
-use crate::ddl::{ident, literal};
+use crate::archive::{Archive, DdlItem, Kind, Section};
 use crate::error::{Error, Result};
 use crate::filter::Filter;
-use crate::manifest::{DdlItem, Kind, Section};
-use crate::plan::TablePlan;
+use crate::pg::{copy_in, copy_in_sql, setup_session, CopyInError, Role, Target};
 use crate::progress::{Event, Progress, Stage};
-use crate::session::{self, Role};
+use crate::sql::{ident, literal};
 
 /// How to restore.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -196,13 +192,14 @@ impl RestorePlan {
         let all: Vec<DdlItem> = self.pre_data.iter().chain(&self.data_items).chain(&self.post_data).cloned().collect();
         let cluster = if self.options.create { target.with_dbname(admin_db(target.dbname())) } else { target.clone() };
         let roles_client = cluster.connect().await?;
-        crate::roles::ensure_roles(&roles_client, &all, &archive.manifest().globals, self.options.create_roles).await?;
+        crate::schema::ensure_roles(&roles_client, &all, &archive.manifest().globals, self.options.create_roles)
+            .await?;
         drop(roles_client);
         if self.options.create {
             create_database(target, &archive.manifest().encoding).await?;
         }
         let client = target.connect().await?;
-        session::setup(&client, Role::Restore).await?;
+        setup_session(&client, Role::Restore).await?;
         if !self.options.clean && !self.pre_data.is_empty() {
             refuse_non_empty(&client, &self.schemas, target).await?;
         }
@@ -319,7 +316,7 @@ impl RestorePlan {
                     let Some((t, c)) = queue.lock().expect("queue lock").pop_front() else { break };
                     let table = &archive.manifest().tables[t];
                     let chunk = &table.chunks[c];
-                    let sql = TablePlan::copy_in_sql(&table.schema, &table.name, &table.columns, table.format);
+                    let sql = copy_in_sql(&table.schema, &table.name, &table.columns, table.format);
                     let context = || format!("loading table {}, chunk {c}", table.display_name());
                     // The reader decompresses, unpacks and checks on a blocking thread while the
                     // pieces go to the server; a few pieces in flight bound the memory.

@@ -20,7 +20,7 @@
 
 use std::io::Read;
 
-use crate::copy_format::BINARY_SIGNATURE;
+use super::copy_format::BINARY_SIGNATURE;
 
 /// Raw bytes of rows gathered into one group (a single larger row makes a larger group).
 pub const GROUP_BYTES: usize = 1 << 20;
@@ -394,7 +394,7 @@ impl Column<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::copy_format::tests::binary;
+    use crate::archive::copy_format::tests::binary;
 
     /// Packs a complete stream.
     fn pack(raw: &[u8], out: &mut dyn FnMut(&[u8])) -> Result<u64, String> {
@@ -412,7 +412,10 @@ mod tests {
             Ok(())
         })
         .unwrap();
-        assert_eq!(Ok(rows), crate::copy_format::tests::count_rows(crate::copy_format::CopyFormat::Binary, raw));
+        assert_eq!(
+            Ok(rows),
+            crate::archive::copy_format::tests::count_rows(crate::archive::copy_format::CopyFormat::Binary, raw)
+        );
         (packed, back)
     }
 

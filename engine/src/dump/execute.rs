@@ -1,0 +1,178 @@
+//! Running a dump plan: workers copy chunks from a shared queue, a writer thread appends each
+//! sealed frame to the archive as it arrives, and the manifest is written last.
+
+use std::collections::VecDeque;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use chrono::Utc;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::task::JoinSet;
+
+use super::worker::Worker;
+use super::{DumpPlan, DumpSummary, TablePlan};
+use crate::archive::{ArchiveWriter, ChunkEntry, Compression, DumpSettings, Layout, Manifest, Sealed, TableEntry};
+use crate::error::{Error, Result};
+use crate::pg::Role;
+use crate::progress::{Event, Progress, Stage};
+
+/// A sealed chunk on its way to the writer; the permit bounds chunks in memory.
+pub(super) struct Frame {
+    pub table: usize,
+    pub chunk: usize,
+    pub sealed: std::result::Result<Sealed, String>,
+    pub _permit: OwnedSemaphorePermit,
+}
+
+pub(super) type Queue = Arc<Mutex<VecDeque<(usize, usize)>>>;
+
+impl DumpPlan {
+    /// Copies every chunk and writes the archive at `path` (via `path.partial`).
+    pub async fn execute(self, path: &Path, progress: Arc<dyn Progress>) -> Result<DumpSummary> {
+        let started = Instant::now();
+        let jobs = self.options.jobs;
+        let writer = ArchiveWriter::create(path)?;
+
+        let mut order: Vec<(usize, usize)> =
+            self.tables.iter().enumerate().flat_map(|(t, tp)| (0..tp.chunks.len()).map(move |c| (t, c))).collect();
+        order.sort_by_key(|&(t, c)| std::cmp::Reverse(self.tables[t].chunks[c].estimated_bytes));
+        let queue: Queue = Arc::new(Mutex::new(order.into()));
+        let tables = Arc::new(self.tables);
+        let failed = Arc::new(AtomicBool::new(false));
+        let permits = Arc::new(Semaphore::new(jobs + 1));
+        let (tx, rx) = crossbeam_channel::unbounded::<Frame>();
+        progress.event(Event::Begin {
+            stage: Stage::Dump,
+            total: tables.iter().flat_map(|t| &t.chunks).map(|c| c.estimated_bytes).sum(),
+            bytes: true,
+        });
+
+        let writer_thread = spawn_writer(writer, rx, tables.clone(), failed.clone(), progress.clone());
+
+        let pool = self.target.pool(jobs, Role::Dump)?;
+        let mut workers = JoinSet::new();
+        for _ in 0..jobs.min(queue.lock().expect("queue lock").len()) {
+            let worker = Worker {
+                target: self.target.clone(),
+                pool: pool.clone(),
+                snapshot: self.snapshot.id(),
+                queue: queue.clone(),
+                tables: tables.clone(),
+                failed: failed.clone(),
+                permits: permits.clone(),
+                tx: tx.clone(),
+                compression: self.options.compression,
+            };
+            workers.spawn(worker.run());
+        }
+        drop(tx);
+        let first_error = crate::workers::join_all(&mut workers, "dump").await;
+        if first_error.is_some() {
+            failed.store(true, Ordering::SeqCst);
+        }
+        drop(pool);
+        let written = tokio::task::spawn_blocking(move || writer_thread.join())
+            .await
+            .map_err(|e| Error::Internal(format!("archive writer failed: {e}")))?
+            .map_err(|_| Error::Internal("archive writer panicked".into()))?;
+        // A worker's error explains a writer that stopped early; report it first.
+        if let Some(e) = first_error {
+            return Err(e);
+        }
+        let (writer, entries) = written?;
+        progress.event(Event::End);
+
+        let tables = Arc::try_unwrap(tables).unwrap_or_else(|a| (*a).clone());
+        let table_entries = table_entries(tables, entries, self.options.compression)?;
+        let manifest = Manifest {
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            database: self.database,
+            server_version: self.server_version,
+            server_version_num: self.server_version_num,
+            encoding: self.encoding,
+            snapshot_time: self.snapshot_time,
+            finished_time: Utc::now(),
+            settings: DumpSettings::from(&self.options),
+            items: self.items,
+            tables: table_entries,
+            roles: self.roles,
+            globals: self.globals,
+        };
+        let summary_base =
+            (manifest.total_raw_bytes(), manifest.total_rows(), manifest.tables.len(), manifest.total_chunks());
+        let file_bytes = tokio::task::spawn_blocking(move || writer.finish(&manifest))
+            .await
+            .map_err(|e| Error::Internal(format!("archive writer failed: {e}")))??;
+        self.snapshot.release().await?;
+        Ok(DumpSummary {
+            path: path.to_path_buf(),
+            file_bytes,
+            raw_bytes: summary_base.0,
+            rows: summary_base.1,
+            tables: summary_base.2,
+            chunks: summary_base.3,
+            elapsed: started.elapsed(),
+        })
+    }
+}
+
+/// The chunks' entries as the writer records them: `[table][chunk]`, `None` until written.
+type Entries = Vec<Vec<Option<ChunkEntry>>>;
+
+/// Starts the writer thread: it appends each sealed frame as it arrives and records its entry;
+/// on the first failure it sets `failed` (so workers stop) and returns the error.
+fn spawn_writer(
+    mut writer: ArchiveWriter,
+    rx: crossbeam_channel::Receiver<Frame>,
+    tables: Arc<Vec<TablePlan>>,
+    failed: Arc<AtomicBool>,
+    progress: Arc<dyn Progress>,
+) -> std::thread::JoinHandle<Result<(ArchiveWriter, Entries)>> {
+    std::thread::spawn(move || {
+        let mut entries: Entries = tables.iter().map(|t| vec![None; t.chunks.len()]).collect();
+        for frame in rx {
+            let tp = &tables[frame.table];
+            let range = tp.chunks[frame.chunk];
+            let result = frame
+                .sealed
+                .map_err(|reason| Error::Db {
+                    context: format!("dumping table {}, chunk {}", tp.display_name(), frame.chunk),
+                    reason,
+                })
+                .and_then(|s| Ok((writer.append(&s.stored)?, s)));
+            let (offset, s) = match result {
+                Ok(v) => v,
+                Err(e) => {
+                    failed.store(true, Ordering::SeqCst);
+                    return Err(e);
+                }
+            };
+            entries[frame.table][frame.chunk] =
+                Some(s.entry(frame.chunk as u32, range.first_block, range.end_block, offset));
+            progress.event(Event::Advance { amount: range.estimated_bytes });
+        }
+        Ok((writer, entries))
+    })
+}
+
+/// The manifest's table entries, once every chunk was written.
+fn table_entries(tables: Vec<TablePlan>, entries: Entries, compression: Compression) -> Result<Vec<TableEntry>> {
+    let mut out = Vec::with_capacity(tables.len());
+    for (tp, chunks) in tables.into_iter().zip(entries) {
+        let chunks = chunks
+            .into_iter()
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| Error::Internal(format!("a chunk of {} was not written", tp.display_name())))?;
+        out.push(TableEntry {
+            schema: tp.schema,
+            name: tp.name,
+            columns: tp.columns,
+            format: tp.format,
+            layout: Layout::for_table(tp.format, compression),
+            chunks,
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,146 @@
+//! Table constraints added after the data: primary keys and unique constraints (their index
+//! built first under a SHARE lock, then attached), exclusion and NOT VALID check constraints,
+//! and foreign keys. Validated local CHECK constraints are written inside CREATE TABLE.
+
+use std::collections::HashMap;
+
+use tokio_postgres::Client;
+
+use super::depsort::Node;
+use super::item;
+use super::key::{class, ObjKey};
+use super::query::{ch, db};
+use super::scope::Context;
+use super::tables::Table;
+use crate::archive::{Kind, Section};
+use crate::error::Result;
+use crate::sql::{ident, qualified};
+
+/// A constraint on a table.
+#[derive(Debug, Clone)]
+pub(crate) struct Constraint {
+    pub oid: u32,
+    pub table: u32,
+    pub name: String,
+    /// `p`, `u`, `x`, `c` or `f`.
+    pub kind: char,
+    pub def: String,
+    pub referenced: Option<u32>,
+    /// For primary keys and unique constraints: their index's definition.
+    pub index_def: Option<String>,
+    pub deferrable: bool,
+    pub deferred: bool,
+}
+
+/// What `read` finds: constraints added after the data, and the (table, constraint) oids of
+/// the CHECK constraints it wrote into their tables instead.
+pub(super) type Constraints = (Vec<Constraint>, Vec<(u32, u32)>);
+
+/// Reads the constraints of `tables`; validated local CHECKs go into their table's `checks`.
+pub(super) async fn read(client: &Client, tables: &mut [Table]) -> Result<Constraints> {
+    let oids: Vec<u32> = tables.iter().map(|t| t.oid).collect();
+    let (mut constraints, mut check_oids) = (Vec::new(), Vec::new());
+    let rows = client
+        .query(
+            "SELECT co.conrelid, co.conname, co.contype::text, pg_catalog.pg_get_constraintdef(co.oid), \
+             co.convalidated, co.conislocal, co.conparentid <> 0, co.confrelid, co.oid, \
+             CASE WHEN co.contype IN ('p', 'u') THEN pg_catalog.pg_get_indexdef(co.conindid) END, co.condeferrable, co.condeferred \
+             FROM pg_catalog.pg_constraint co \
+             WHERE co.conrelid = ANY($1) AND co.contype IN ('p', 'u', 'x', 'c', 'f') \
+             ORDER BY co.conrelid, co.conname",
+            &[&oids],
+        )
+        .await
+        .map_err(db("constraints"))?;
+    let index: HashMap<u32, usize> = tables.iter().enumerate().map(|(i, t)| (t.oid, i)).collect();
+    for r in rows {
+        let table: u32 = r.get(0);
+        let kind = ch(r.get(2));
+        let validated: bool = r.get(4);
+        let local: bool = r.get(5);
+        let inherited_from_parent: bool = r.get(6);
+        if !local || inherited_from_parent {
+            continue; // created by the parent's definition
+        }
+        let name: String = r.get(1);
+        let def: String = r.get(3);
+        if kind == 'c' && validated {
+            tables[index[&table]].checks.push((name, def));
+            check_oids.push((table, r.get(8)));
+            continue;
+        }
+        let referenced: u32 = r.get(7);
+        constraints.push(Constraint {
+            oid: r.get(8),
+            table,
+            name,
+            kind,
+            def,
+            referenced: (referenced != 0).then_some(referenced),
+            index_def: r.get(9),
+            deferrable: r.get(10),
+            deferred: r.get(11),
+        });
+    }
+    Ok((constraints, check_oids))
+}
+
+/// Unique-like, exclusion and check constraints of the selected tables.
+pub(super) fn build(cx: &Context<'_>, nodes: &mut Vec<Node>) {
+    for c in cx.cat.constraints.iter().filter(|c| c.kind != 'f' && cx.selected.contains(&c.table)) {
+        let t = cx.by_oid[&c.table];
+        let only = if t.kind == 'p' { "" } else { "ONLY " };
+        let q = qualified(&t.schema, &t.name);
+        let mut it = item(
+            Section::PostData,
+            Kind::Constraint,
+            Some(&t.schema),
+            &c.name,
+            format!("ALTER TABLE {only}{q} ADD CONSTRAINT {} {};", ident(&c.name), c.def),
+        );
+        it.table = Some(t.name.clone());
+        it.touches = cx.lineage(t);
+        // A primary key or unique constraint of a plain table: its index is built first, under a
+        // SHARE lock (alongside the table's other index builds), then attached in an instant.
+        if let (Some(index_def), 'r', 'p' | 'u') = (&c.index_def, t.kind, c.kind) {
+            let mut build = it.clone();
+            build.sql = format!("{index_def};");
+            build.shared = true;
+            nodes.push(Node::new(build, None, vec![ObjKey::new(class::REL, t.oid)], 0));
+            let what = if c.kind == 'p' { "PRIMARY KEY" } else { "UNIQUE" };
+            let timing = match (c.deferrable, c.deferred) {
+                (true, true) => " DEFERRABLE INITIALLY DEFERRED",
+                (true, false) => " DEFERRABLE",
+                _ => "",
+            };
+            let name = ident(&c.name);
+            it.sql = format!("ALTER TABLE ONLY {q} ADD CONSTRAINT {name} {what} USING INDEX {name}{timing};");
+            nodes.push(Node::new(it, Some(ObjKey::new(class::CONSTRAINT, c.oid)), vec![], 1));
+            continue;
+        }
+        nodes.push(Node::new(it, Some(ObjKey::new(class::CONSTRAINT, c.oid)), vec![], 0));
+    }
+}
+
+/// Foreign keys between selected tables (one to a table outside the dump is left out).
+pub(super) fn build_foreign_keys(cx: &Context<'_>, nodes: &mut Vec<Node>) {
+    for c in cx.cat.constraints.iter().filter(|c| c.kind == 'f' && cx.selected.contains(&c.table)) {
+        let t = cx.by_oid[&c.table];
+        let Some(r) = c.referenced.and_then(|r| cx.by_oid.get(&r)) else { continue };
+        if !cx.selected.contains(&r.oid) {
+            continue; // the referenced table is not in this dump
+        }
+        let only = if t.kind == 'p' { "" } else { "ONLY " };
+        let mut it = item(
+            Section::PostData,
+            Kind::ForeignKey,
+            Some(&t.schema),
+            &c.name,
+            format!("ALTER TABLE {only}{} ADD CONSTRAINT {} {};", qualified(&t.schema, &t.name), ident(&c.name), c.def),
+        );
+        it.table = Some(t.name.clone());
+        it.touches = cx.lineage(t);
+        it.touches.extend(cx.lineage(r));
+        nodes.push(Node::new(it, Some(ObjKey::new(class::CONSTRAINT, c.oid)), vec![], 2));
+    }
+}

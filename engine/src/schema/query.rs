@@ -1,0 +1,53 @@
+//! Pieces of catalog SQL every family shares: which schemas are the user's, which objects belong
+//! to an extension, option lists, and the error context of a failed catalog query.
+
+use crate::error::Error;
+
+/// Wraps a failed catalog query with what was being read.
+pub(super) fn db(context: &str) -> impl Fn(tokio_postgres::Error) -> Error + '_ {
+    move |e| Error::db(format!("reading the catalog ({context})"), &e)
+}
+
+/// Schemas that belong to the system, never dumped (`n` is `pg_namespace`).
+pub(super) const USER_NS: &str = "n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'";
+
+/// Leaves out objects that belong to an extension (`e`) or are an internal part of another
+/// object (`i`, e.g. a range type's multirange constructors and casts).
+pub(super) fn not_member(class: &str, oid: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = '{class}'::pg_catalog.regclass \
+         AND d.objid = {oid} AND d.deptype IN ('e', 'i'))"
+    )
+}
+
+/// Objects created by an extension are restored by `CREATE EXTENSION`, not one by one.
+pub(super) fn not_extension_member(class: &str, oid: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = '{class}'::pg_catalog.regclass \
+         AND d.objid = {oid} AND d.deptype = 'e')"
+    )
+}
+
+/// Appends ` WORD value` for each present value, then the closing `;`.
+pub(super) fn clauses(sql: &mut String, parts: &[(&str, Option<String>)]) {
+    for (word, value) in parts {
+        if let Some(v) = value {
+            sql.push_str(&format!(" {word} {v}"));
+        }
+    }
+    sql.push(';');
+}
+
+/// Option lists (`key 'value', …`) as SQL, from a `text[]` of `key=value`.
+const OPTIONS: &str = "(SELECT pg_catalog.string_agg(pg_catalog.quote_ident(o.option_name) || ' ' || \
+    pg_catalog.quote_literal(o.option_value), ', ') FROM pg_catalog.pg_options_to_table({}) o {})";
+
+/// The option list of `column` (a `text[]`), rows restricted by `filter`.
+pub(super) fn options_sql(column: &str, filter: &str) -> String {
+    OPTIONS.replacen("{}", column, 1).replacen("{}", filter, 1)
+}
+
+/// The first character of a `"char"` column read as text.
+pub(super) fn ch(s: String) -> char {
+    s.chars().next().unwrap_or(' ')
+}

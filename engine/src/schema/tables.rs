@@ -1,0 +1,340 @@
+//! Tables: ordinary, partitioned, partitions, inheritance children, unlogged and foreign
+//! tables, with their columns (types, collations, defaults, identity, generated columns),
+//! inline CHECK constraints, storage parameters and replica identity; and the COPY format
+//! each table's data can travel in.
+
+use std::collections::HashMap;
+
+use tokio_postgres::Client;
+
+use super::depsort::Node;
+use super::key::{class, ObjKey};
+use super::query::{ch, db, not_extension_member, USER_NS};
+use super::scope::Context;
+use super::{item, sequences};
+use crate::archive::{CopyFormat, Kind, Section};
+use crate::error::Result;
+use crate::sql::{ident, qualified};
+
+/// A table or partitioned table.
+#[derive(Debug, Clone)]
+pub(crate) struct Table {
+    pub oid: u32,
+    pub schema: String,
+    pub name: String,
+    /// `r` (ordinary) or `p` (partitioned).
+    pub kind: char,
+    pub unlogged: bool,
+    /// For a partition: the parent's oid and the `FOR VALUES …` clause.
+    pub partition_of: Option<(u32, String)>,
+    /// For a partitioned table: `RANGE (…)`, `LIST (…)`, `HASH (…)`.
+    pub partition_key: Option<String>,
+    /// For a foreign table: `SERVER x OPTIONS (…)`.
+    pub foreign: Option<String>,
+    pub heap_bytes: u64,
+    pub table_bytes: u64,
+    pub columns: Vec<Column>,
+    pub checks: Vec<(String, String)>,
+    /// Inheritance parents (not partition parents), in order.
+    pub inherits: Vec<u32>,
+    /// Storage parameters (`fillfactor=70`).
+    pub options: Vec<String>,
+    /// `FULL`, `NOTHING` or `USING INDEX x` when not the default.
+    pub replica_identity: Option<String>,
+}
+
+/// A column, with what `CREATE TABLE` needs.
+#[derive(Debug, Clone)]
+pub(crate) struct Column {
+    pub name: String,
+    pub type_sql: String,
+    pub type_oid: u32,
+    pub not_null: bool,
+    /// `a` (ALWAYS), `d` (BY DEFAULT) or none.
+    pub identity: Option<char>,
+    /// Whether the column is `GENERATED ALWAYS AS (…) STORED`.
+    pub generated: bool,
+    /// Default or generation expression.
+    pub expr: Option<String>,
+    pub collation: Option<String>,
+    /// Defined in this table (not only inherited from a parent).
+    pub local: bool,
+    /// A foreign table column's `OPTIONS (…)` contents.
+    pub fdw_options: Option<String>,
+}
+
+/// Minimal facts about every type, to decide which COPY format a table can use.
+struct TypeInfo {
+    kind: char,
+    base: u32,
+    elem: u32,
+    is_array: bool,
+    binary_io: bool,
+}
+
+/// Reads what `binary_portable` needs of every type.
+async fn type_infos(client: &Client) -> Result<HashMap<u32, TypeInfo>> {
+    let rows = client
+        .query(
+            "SELECT t.oid, t.typtype::text, t.typbasetype, t.typelem, t.typcategory = 'A', \
+             t.typsend <> 0 AND t.typreceive <> 0 FROM pg_catalog.pg_type t",
+            &[],
+        )
+        .await
+        .map_err(db("types"))?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            (
+                r.get::<_, u32>(0),
+                TypeInfo {
+                    kind: ch(r.get(1)),
+                    base: r.get(2),
+                    elem: r.get(3),
+                    is_array: r.get(4),
+                    binary_io: r.get(5),
+                },
+            )
+        })
+        .collect())
+}
+
+/// Oids below this were assigned by initdb and are the same in every database.
+const FIRST_NORMAL_OID: u32 = 16384;
+
+/// Whether a value of this type survives binary COPY into another database: composites and
+/// arrays embed type oids, which differ between databases for user-defined types.
+fn binary_portable(types: &HashMap<u32, TypeInfo>, oid: u32) -> bool {
+    let Some(t) = types.get(&oid) else { return false };
+    if !t.binary_io {
+        return false;
+    }
+    match t.kind {
+        'd' => binary_portable(types, t.base),
+        'c' => false,
+        _ if t.is_array => t.elem < FIRST_NORMAL_OID && binary_portable(types, t.elem),
+        _ => true,
+    }
+}
+
+/// The COPY format a table's data is dumped in.
+fn copy_format(table: &Table, portable: &dyn Fn(u32) -> bool) -> CopyFormat {
+    if table.columns.iter().filter(|c| !c.generated).all(|c| portable(c.type_oid)) {
+        CopyFormat::Binary
+    } else {
+        CopyFormat::Text
+    }
+}
+
+/// Reads every user table with its columns (parents before their partitions and children).
+pub(super) async fn read(client: &Client) -> Result<Vec<Table>> {
+    let mut tables = read_tables(client).await?;
+    let oids: Vec<u32> = tables.iter().map(|t| t.oid).collect();
+    read_columns(client, &mut tables, &oids).await?;
+    Ok(tables)
+}
+
+/// The COPY format of every table: binary wherever every column's binary form is portable.
+pub(super) async fn copy_formats(client: &Client, tables: &[Table]) -> Result<HashMap<u32, CopyFormat>> {
+    let types = type_infos(client).await?;
+    let portable = |oid| binary_portable(&types, oid);
+    Ok(tables.iter().map(|t| (t.oid, copy_format(t, &portable))).collect())
+}
+
+async fn read_tables(client: &Client) -> Result<Vec<Table>> {
+    let mut tables = Vec::new();
+    let sql = format!(
+        "SELECT c.oid, n.nspname, c.relname, c.relkind::text, c.relpersistence = 'u', \
+         (SELECT i.inhparent FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid AND c.relispartition), \
+         CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END, \
+         CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END, \
+         pg_catalog.pg_relation_size(c.oid), pg_catalog.pg_table_size(c.oid), \
+         coalesce(c.reloptions, '{{}}')::text[], \
+         CASE c.relreplident WHEN 'f' THEN 'FULL' WHEN 'n' THEN 'NOTHING' \
+           WHEN 'i' THEN 'USING INDEX ' || pg_catalog.quote_ident((SELECT ic.relname FROM pg_catalog.pg_index i \
+             JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid WHERE i.indrelid = c.oid AND i.indisreplident)) END, \
+         ARRAY(SELECT i.inhparent FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid AND NOT c.relispartition ORDER BY i.inhseqno), \
+         (SELECT 'SERVER ' || pg_catalog.quote_ident(fs.srvname) || coalesce(' OPTIONS (' || (SELECT pg_catalog.string_agg( \
+             pg_catalog.quote_ident(o.option_name) || ' ' || pg_catalog.quote_literal(o.option_value), ', ') \
+             FROM pg_catalog.pg_options_to_table(ft.ftoptions) o) || ')', '') \
+          FROM pg_catalog.pg_foreign_table ft JOIN pg_catalog.pg_foreign_server fs ON fs.oid = ft.ftserver WHERE ft.ftrelid = c.oid) \
+         FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+         WHERE c.relkind IN ('r', 'p', 'f') AND {USER_NS} AND {} ORDER BY n.nspname, c.relname",
+        not_extension_member("pg_class", "c.oid")
+    );
+    for r in client.query(&sql, &[]).await.map_err(db("tables"))? {
+        let parent: Option<u32> = r.get(5);
+        let bound: Option<String> = r.get(6);
+        tables.push(Table {
+            oid: r.get(0),
+            schema: r.get(1),
+            name: r.get(2),
+            kind: ch(r.get(3)),
+            unlogged: r.get(4),
+            partition_of: parent.zip(bound),
+            partition_key: r.get(7),
+            heap_bytes: r.get::<_, i64>(8) as u64,
+            table_bytes: r.get::<_, i64>(9) as u64,
+            columns: Vec::new(),
+            checks: Vec::new(),
+            options: r.get(10),
+            replica_identity: r.get(11),
+            inherits: r.get(12),
+            foreign: r.get(13),
+        });
+    }
+    // Parents before their partitions.
+    let depth = |t: &Table, all: &[Table]| {
+        let mut d = 0;
+        let parent = |t: &Table| t.partition_of.as_ref().map(|p| p.0).or_else(|| t.inherits.first().copied());
+        let mut cur = parent(t);
+        while let Some(p) = cur {
+            d += 1;
+            if d > 64 {
+                break;
+            }
+            cur = all.iter().find(|x| x.oid == p).and_then(parent);
+        }
+        d
+    };
+    let depths: HashMap<u32, usize> = tables.iter().map(|t| (t.oid, depth(t, &tables))).collect();
+    tables.sort_by_key(|t| depths[&t.oid]);
+    Ok(tables)
+}
+
+async fn read_columns(client: &Client, tables: &mut [Table], oids: &[u32]) -> Result<()> {
+    let rows = client
+        .query(
+            "SELECT a.attrelid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.atttypid, \
+             a.attnotnull, a.attidentity::text, a.attgenerated::text, a.attislocal, \
+             pg_catalog.pg_get_expr(d.adbin, d.adrelid), \
+             CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN \
+               pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) END, \
+             (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(o.option_name) || ' ' || pg_catalog.quote_literal(o.option_value), ', ') \
+              FROM pg_catalog.pg_options_to_table(a.attfdwoptions) o) \
+             FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid \
+             LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+             LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation \
+             LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace \
+             WHERE a.attrelid = ANY($1) AND a.attnum > 0 AND NOT a.attisdropped \
+             ORDER BY a.attrelid, a.attnum",
+            &[&oids],
+        )
+        .await
+        .map_err(db("columns"))?;
+    let index: HashMap<u32, usize> = tables.iter().enumerate().map(|(i, t)| (t.oid, i)).collect();
+    for r in rows {
+        let identity: String = r.get(5);
+        let generated: String = r.get(6);
+        tables[index[&r.get::<_, u32>(0)]].columns.push(Column {
+            name: r.get(1),
+            type_sql: r.get(2),
+            type_oid: r.get(3),
+            not_null: r.get(4),
+            identity: identity.chars().next(),
+            generated: generated == "s",
+            local: r.get(7),
+            expr: r.get(8),
+            collation: r.get(9),
+            fdw_options: r.get(10),
+        });
+    }
+    Ok(())
+}
+
+/// `CREATE TABLE` for every selected table (with its inherited columns' own defaults and its
+/// replica identity).
+pub(super) fn build(cx: &Context<'_>, nodes: &mut Vec<Node>) {
+    let identity_seq = sequences::identity_sequences(cx);
+    for t in cx.cat.tables.iter().filter(|t| cx.selected.contains(&t.oid)) {
+        let q = qualified(&t.schema, &t.name);
+        let mut parts = Vec::new();
+        // A partition's columns come from its parent; an inheritance child's inherited columns
+        // come from its parents.
+        for c in t.columns.iter().filter(|c| t.partition_of.is_none() && c.local) {
+            let mut col = format!("{} {}", ident(&c.name), c.type_sql);
+            if let Some(opts) = &c.fdw_options {
+                col.push_str(&format!(" OPTIONS ({opts})"));
+            }
+            if let Some(coll) = &c.collation {
+                col.push_str(&format!(" COLLATE {coll}"));
+            }
+            match (&c.expr, c.generated) {
+                (Some(e), true) => col.push_str(&format!(" GENERATED ALWAYS AS ({e}) STORED")),
+                (Some(e), false) => col.push_str(&format!(" DEFAULT {e}")),
+                _ => {}
+            }
+            if c.not_null {
+                col.push_str(" NOT NULL");
+            }
+            if let Some(kind) = c.identity {
+                let how = if kind == 'a' { "ALWAYS" } else { "BY DEFAULT" };
+                match identity_seq.get(&(t.oid, c.name.as_str())) {
+                    Some(s) => col.push_str(&format!(
+                        " GENERATED {how} AS IDENTITY (SEQUENCE NAME {} {})",
+                        qualified(&s.schema, &s.name),
+                        sequences::options(s)
+                    )),
+                    None => col.push_str(&format!(" GENERATED {how} AS IDENTITY")),
+                }
+            }
+            parts.push(col);
+        }
+        if cx.leave.keeps(Kind::Constraint) {
+            for (name, def) in &t.checks {
+                parts.push(format!("CONSTRAINT {} {def}", ident(name)));
+            }
+        }
+        let body = if parts.is_empty() && t.partition_of.is_some() {
+            String::new()
+        } else {
+            format!(" (\n    {}\n)", parts.join(",\n    "))
+        };
+        let unlogged = match (t.unlogged, t.foreign.is_some()) {
+            (_, true) => "FOREIGN ",
+            (true, _) => "UNLOGGED ",
+            _ => "",
+        };
+        // A parent outside the dump (an extension's table) cannot be named: such a partition is
+        // dumped as a table of its own.
+        let mut sql = match t.partition_of.as_ref().and_then(|(parent, bound)| Some((cx.by_oid.get(parent)?, bound))) {
+            Some((p, bound)) => {
+                format!("CREATE {unlogged}TABLE {q} PARTITION OF {}{body} {bound}", qualified(&p.schema, &p.name))
+            }
+            None => format!("CREATE {unlogged}TABLE {q}{body}"),
+        };
+        if !t.inherits.is_empty() {
+            let parents: Vec<String> =
+                t.inherits.iter().filter_map(|p| cx.by_oid.get(p)).map(|p| qualified(&p.schema, &p.name)).collect();
+            sql.push_str(&format!(" INHERITS ({})", parents.join(", ")));
+        }
+        if let Some(key) = &t.partition_key {
+            sql.push_str(&format!(" PARTITION BY {key}"));
+        }
+        if let Some(server) = &t.foreign {
+            sql.push_str(&format!(" {server}"));
+        }
+        if !t.options.is_empty() {
+            sql.push_str(&format!(" WITH ({})", t.options.join(", ")));
+        }
+        sql.push(';');
+        // Columns whose local definition differs from the inherited one.
+        for c in t.columns.iter().filter(|c| t.partition_of.is_none() && !c.local) {
+            if let (Some(e), false) = (&c.expr, c.generated) {
+                sql.push_str(&format!("\nALTER TABLE ONLY {q} ALTER COLUMN {} SET DEFAULT {e};", ident(&c.name)));
+            }
+        }
+        if let Some(ri) = t.replica_identity.as_ref().filter(|_| t.foreign.is_none()) {
+            sql.push_str(&format!("\nALTER TABLE ONLY {q} REPLICA IDENTITY {ri};"));
+        }
+        let mut it = item(Section::PreData, Kind::Table, Some(&t.schema), &t.name, sql);
+        let word = if t.foreign.is_some() { "FOREIGN TABLE" } else { "TABLE" };
+        it.drop = Some(format!("DROP {word} IF EXISTS {q} CASCADE;"));
+        it.touches = cx.lineage(t);
+        let mut deps: Vec<ObjKey> = t.inherits.iter().map(|p| ObjKey::new(class::REL, *p)).collect();
+        if let Some((p, _)) = &t.partition_of {
+            deps.push(ObjKey::new(class::REL, *p));
+        }
+        nodes.push(Node::new(it, Some(ObjKey::new(class::REL, t.oid)), deps, 6));
+    }
+}

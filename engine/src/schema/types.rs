@@ -1,0 +1,165 @@
+//! User-defined types: enums, domains (with their constraints), composite types, range types
+//! and shell types.
+
+use tokio_postgres::Client;
+
+use super::depsort::Node;
+use super::item;
+use super::key::{class, ObjKey};
+use super::query::{ch, db, not_extension_member, USER_NS};
+use super::scope::Context;
+use crate::archive::{Kind, Section};
+use crate::error::Result;
+use crate::sql::{ident, literal, qualified};
+
+/// A user-defined type.
+#[derive(Debug, Clone)]
+pub(crate) enum UserType {
+    Enum {
+        name: String,
+        labels: Vec<String>,
+    },
+    Domain {
+        name: String,
+        base: String,
+        not_null: bool,
+        default: Option<String>,
+        checks: Vec<(String, String)>,
+    },
+    Composite {
+        name: String,
+        attrs: Vec<(String, String)>,
+    },
+    Range {
+        name: String,
+        body: String,
+    },
+    /// A type declared but not yet defined (`CREATE TYPE x;`).
+    Shell {
+        name: String,
+    },
+}
+
+/// What `read` finds: the types, and every domain constraint as (domain, constraint).
+pub(super) type Types = (Vec<(u32, String, UserType)>, Vec<(u32, u32)>);
+
+/// Reads the user's types and the oids of their domain constraints (written inside CREATE DOMAIN).
+pub(super) async fn read(client: &Client) -> Result<Types> {
+    let (mut types, mut domain_checks) = (Vec::new(), Vec::new());
+    let sql = format!(
+        "SELECT t.oid, n.nspname, t.typname, t.typtype::text, \
+         ARRAY(SELECT e.enumlabel::text FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder), \
+         pg_catalog.format_type(t.typbasetype, t.typtypmod) \
+           || CASE WHEN t.typcollation <> 0 AND t.typcollation <> (SELECT b.typcollation FROM pg_catalog.pg_type b WHERE b.oid = t.typbasetype) \
+              THEN ' COLLATE ' || \
+                (SELECT pg_catalog.quote_ident(tcn.nspname) || '.' || pg_catalog.quote_ident(tco.collname) FROM pg_catalog.pg_collation tco JOIN pg_catalog.pg_namespace tcn ON tcn.oid = tco.collnamespace WHERE tco.oid = t.typcollation) ELSE '' END, \
+         t.typnotnull, pg_catalog.pg_get_expr(t.typdefaultbin, 0), \
+         ARRAY(SELECT co.conname::text FROM pg_catalog.pg_constraint co WHERE co.contypid = t.oid ORDER BY co.conname), \
+         ARRAY(SELECT pg_catalog.pg_get_constraintdef(co.oid) FROM pg_catalog.pg_constraint co WHERE co.contypid = t.oid ORDER BY co.conname), \
+         ARRAY(SELECT a.attname::text FROM pg_catalog.pg_attribute a WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum), \
+         ARRAY(SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) \
+         , (SELECT concat_ws(', ', 'SUBTYPE = ' || pg_catalog.format_type(rg.rngsubtype, NULL), \
+             CASE WHEN NOT oc.opcdefault THEN 'SUBTYPE_OPCLASS = ' || pg_catalog.quote_ident(ocn.nspname) || '.' || pg_catalog.quote_ident(oc.opcname) END, \
+             CASE WHEN rg.rngcollation <> 0 AND rg.rngcollation <> st.typcollation THEN 'COLLATION = ' || (SELECT pg_catalog.quote_ident(rcn.nspname) || '.' || pg_catalog.quote_ident(rco.collname) FROM pg_catalog.pg_collation rco JOIN pg_catalog.pg_namespace rcn ON rcn.oid = rco.collnamespace WHERE rco.oid = rg.rngcollation) END, \
+             CASE WHEN rg.rngcanonical <> 0 THEN 'CANONICAL = ' || rg.rngcanonical::pg_catalog.regproc::text END, \
+             CASE WHEN rg.rngsubdiff <> 0 THEN 'SUBTYPE_DIFF = ' || rg.rngsubdiff::pg_catalog.regproc::text END, \
+             'MULTIRANGE_TYPE_NAME = ' || ((pg_catalog.to_jsonb(rg) ->> 'rngmultitypid')::pg_catalog.oid)::pg_catalog.regtype::text) \
+           FROM pg_catalog.pg_range rg JOIN pg_catalog.pg_type st ON st.oid = rg.rngsubtype \
+           JOIN pg_catalog.pg_opclass oc ON oc.oid = rg.rngsubopc JOIN pg_catalog.pg_namespace ocn ON ocn.oid = oc.opcnamespace \
+           WHERE rg.rngtypid = t.oid) \
+         FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
+         WHERE {USER_NS} AND {} AND (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'p' AND NOT t.typisdefined) OR (t.typtype = 'c' AND \
+           (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) = 'c')) \
+         ORDER BY t.oid",
+        not_extension_member("pg_type", "t.oid")
+    );
+    for r in client
+        .query("SELECT co.contypid, co.oid FROM pg_catalog.pg_constraint co WHERE co.contypid <> 0", &[])
+        .await
+        .map_err(db("domain constraints"))?
+    {
+        domain_checks.push((r.get(0), r.get(1)));
+    }
+    for r in client.query(&sql, &[]).await.map_err(db("types"))? {
+        let schema: String = r.get(1);
+        let name: String = r.get(2);
+        let ty = match ch(r.get(3)) {
+            'e' => UserType::Enum { name, labels: r.get(4) },
+            'r' => UserType::Range { name, body: r.get(12) },
+            'p' => UserType::Shell { name },
+            'd' => {
+                let names: Vec<String> = r.get(8);
+                let defs: Vec<String> = r.get(9);
+                UserType::Domain {
+                    name,
+                    base: r.get(5),
+                    not_null: r.get(6),
+                    default: r.get(7),
+                    checks: names.into_iter().zip(defs).collect(),
+                }
+            }
+            _ => {
+                let names: Vec<String> = r.get(10);
+                let types: Vec<String> = r.get(11);
+                UserType::Composite { name, attrs: names.into_iter().zip(types).collect() }
+            }
+        };
+        types.push((r.get(0), schema, ty));
+    }
+    Ok((types, domain_checks))
+}
+
+/// `CREATE TYPE` / `CREATE DOMAIN` for the types of the schemas in scope.
+pub(super) fn build(cx: &Context<'_>, nodes: &mut Vec<Node>) {
+    for (oid, schema, ty) in &cx.cat.types {
+        if !cx.scope.schemas.contains(schema) {
+            continue;
+        }
+        let (name, sql, drop) = match ty {
+            UserType::Enum { name, labels } => {
+                let labels: Vec<String> = labels.iter().map(|l| literal(l)).collect();
+                let q = qualified(schema, name);
+                (
+                    name,
+                    format!("CREATE TYPE {q} AS ENUM ({});", labels.join(", ")),
+                    format!("DROP TYPE IF EXISTS {q} CASCADE;"),
+                )
+            }
+            UserType::Domain { name, base, not_null, default, checks } => {
+                let q = qualified(schema, name);
+                let mut sql = format!("CREATE DOMAIN {q} AS {base}");
+                if let Some(d) = default {
+                    sql.push_str(&format!(" DEFAULT {d}"));
+                }
+                if *not_null {
+                    sql.push_str(" NOT NULL");
+                }
+                for (cname, def) in checks {
+                    sql.push_str(&format!(" CONSTRAINT {} {def}", ident(cname)));
+                }
+                sql.push(';');
+                (name, sql, format!("DROP DOMAIN IF EXISTS {q} CASCADE;"))
+            }
+            UserType::Composite { name, attrs } => {
+                let q = qualified(schema, name);
+                let attrs: Vec<String> = attrs.iter().map(|(n, t)| format!("{} {t}", ident(n))).collect();
+                (
+                    name,
+                    format!("CREATE TYPE {q} AS ({});", attrs.join(", ")),
+                    format!("DROP TYPE IF EXISTS {q} CASCADE;"),
+                )
+            }
+            UserType::Shell { name } => {
+                let q = qualified(schema, name);
+                (name, format!("CREATE TYPE {q};"), format!("DROP TYPE IF EXISTS {q} CASCADE;"))
+            }
+            UserType::Range { name, body } => {
+                let q = qualified(schema, name);
+                (name, format!("CREATE TYPE {q} AS RANGE ({body});"), format!("DROP TYPE IF EXISTS {q} CASCADE;"))
+            }
+        };
+        let mut it = item(Section::PreData, Kind::Type, Some(schema), name, sql);
+        it.drop = Some(drop);
+        nodes.push(Node::new(it, Some(ObjKey::new(class::TYPE, *oid)), vec![], 2));
+    }
+}
