@@ -15,7 +15,7 @@ use crate::progress::Bars;
 use crate::units::{bytes, parse_size, secs};
 
 /// The sample data, embedded so the demo runs from the binary alone.
-const DEMO_SQL: &str = include_str!("../../testdata/demo.sql");
+const DEMO_SQL: &str = include_str!("../../../testdata/demo.sql");
 
 #[derive(Args)]
 pub struct DemoArgs {

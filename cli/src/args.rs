@@ -1,0 +1,53 @@
+//! Argument groups several commands share: where the database is, and which schemas and
+//! tables to cover.
+
+use anyhow::Result;
+use clap::Args;
+use pgark_engine::{ConnectOptions, Filter, Target};
+
+/// Where the database is.
+#[derive(Args, Clone)]
+pub struct ConnArgs {
+    /// Connection URL (postgres://user@host:port/db?sslmode=verify-full&sslrootcert=ca.pem);
+    /// PG* environment variables fill in what it leaves out.
+    #[arg(long, env = "PGARK_DATABASE_URL", hide_env_values = true)]
+    pub db: Option<String>,
+    /// Supabase project ref (connects to db.REF.supabase.co; password from SUPABASE_DB_PASSWORD or PGPASSWORD).
+    #[arg(long, conflicts_with = "db")]
+    pub project_ref: Option<String>,
+}
+
+impl ConnArgs {
+    /// The connection target these arguments (and the environment) name.
+    pub fn target(&self) -> Result<Target> {
+        Ok(Target::resolve(&ConnectOptions { url: self.db.clone(), project_ref: self.project_ref.clone() })?)
+    }
+}
+
+/// Schema and table selection.
+#[derive(Args, Clone, Default)]
+pub struct FilterArgs {
+    /// Only these schemas (repeatable; * and ? wildcards).
+    #[arg(long = "schema", short = 'n', value_name = "PATTERN")]
+    pub schemas: Vec<String>,
+    /// Leave these schemas out.
+    #[arg(long = "exclude-schema", short = 'N', value_name = "PATTERN")]
+    pub exclude_schemas: Vec<String>,
+    /// Only these tables (`name` or `schema.name`; repeatable; wildcards).
+    #[arg(long = "table", short = 't', value_name = "PATTERN")]
+    pub tables: Vec<String>,
+    /// Leave these tables out.
+    #[arg(long = "exclude-table", short = 'T', value_name = "PATTERN")]
+    pub exclude_tables: Vec<String>,
+}
+
+impl From<FilterArgs> for Filter {
+    fn from(f: FilterArgs) -> Filter {
+        Filter {
+            schemas: f.schemas,
+            exclude_schemas: f.exclude_schemas,
+            tables: f.tables,
+            exclude_tables: f.exclude_tables,
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! Loading data: `jobs` pooled connections take chunks from a shared queue (largest first) and
+//! stream each into `COPY … FROM STDIN` while the archive reader decompresses, unpacks and
+//! checks it; a chunk is committed only once its whole stream matched the manifest.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+use tokio::task::JoinSet;
+use tokio_postgres::Client;
+
+use super::RestorePlan;
+use crate::archive::Archive;
+use crate::error::{Error, Result};
+use crate::pg::{copy_in, copy_in_sql, CopyInError, Target};
+use crate::progress::{Event, Progress};
+
+type Queue = Arc<Mutex<VecDeque<(usize, usize)>>>;
+
+impl RestorePlan {
+    /// Loads every planned chunk over the pool; on failure returns the error and how many
+    /// chunks had been committed.
+    pub(super) async fn load_chunks(
+        &self,
+        archive: &Arc<Archive>,
+        target: &Target,
+        pool: &deadpool_postgres::Pool,
+        progress: Arc<dyn Progress>,
+    ) -> std::result::Result<(u64, usize), (Error, usize)> {
+        let queue: Queue = Arc::new(Mutex::new(self.chunks.iter().copied().collect()));
+        let counts = Arc::new(Mutex::new((0u64, 0usize)));
+        let mut workers = JoinSet::new();
+        for _ in 0..self.options.jobs.min(self.chunks.len()) {
+            let loader = Loader {
+                archive: archive.clone(),
+                target: target.clone(),
+                pool: pool.clone(),
+                queue: queue.clone(),
+                counts: counts.clone(),
+                progress: progress.clone(),
+                disable_triggers: self.options.disable_triggers,
+                data_only: self.pre_data.is_empty(),
+            };
+            workers.spawn(loader.run());
+        }
+        let first_error = crate::workers::join_all(&mut workers, "restore").await;
+        let (rows, n) = *counts.lock().expect("counts lock");
+        match first_error {
+            Some(e) => Err((e, n)),
+            None => Ok((rows, n)),
+        }
+    }
+}
+
+/// One pooled connection loading chunks from the shared queue.
+struct Loader {
+    archive: Arc<Archive>,
+    target: Target,
+    pool: deadpool_postgres::Pool,
+    queue: Queue,
+    /// Rows and chunks committed so far, over all loaders.
+    counts: Arc<Mutex<(u64, usize)>>,
+    progress: Arc<dyn Progress>,
+    disable_triggers: bool,
+    data_only: bool,
+}
+
+impl Loader {
+    /// Loads chunks until the queue is empty; the first failure ends this loader.
+    async fn run(self) -> Result<()> {
+        let client = self.target.pooled(&self.pool).await?;
+        if self.disable_triggers {
+            client
+                .batch_execute("SET session_replication_role = replica")
+                .await
+                .map_err(|e| Error::db("--disable-triggers (needs a superuser)", &e))?;
+        }
+        let result = async {
+            loop {
+                let Some((t, c)) = self.queue.lock().expect("queue lock").pop_front() else { break };
+                let rows = self.load(&client, t, c).await?;
+                let mut n = self.counts.lock().expect("counts lock");
+                n.0 += rows;
+                n.1 += 1;
+                self.progress.event(Event::Advance { amount: self.archive.manifest().tables[t].chunks[c].raw_len });
+            }
+            Ok::<_, Error>(())
+        }
+        .await;
+        if self.disable_triggers {
+            let _ = client.batch_execute("RESET session_replication_role").await;
+        }
+        result
+    }
+
+    /// Loads chunk `c` of table `t` and returns its rows, once the server and the archive agree.
+    async fn load(&self, client: &Client, t: usize, c: usize) -> Result<u64> {
+        let table = &self.archive.manifest().tables[t];
+        let chunk = &table.chunks[c];
+        let sql = copy_in_sql(&table.schema, &table.name, &table.columns, table.format);
+        let context = || format!("loading table {}, chunk {c}", table.display_name());
+        // The reader decompresses, unpacks and checks on a blocking thread while the pieces go
+        // to the server; a few pieces in flight bound the memory.
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
+        let a = self.archive.clone();
+        let reader = tokio::task::spawn_blocking(move || {
+            let table = &a.manifest().tables[t];
+            a.stream_chunk(table, &table.chunks[c], &mut |piece| {
+                tx.blocking_send(piece).map_err(|_| "the load stopped".to_string())
+            })
+        });
+        let checked = async {
+            match reader.await {
+                Ok(r) => r.map(drop),
+                Err(e) => Err(Error::Internal(format!("chunk reader failed: {e}"))),
+            }
+        };
+        let rows = match copy_in(client, &sql, &mut rx, checked).await {
+            Ok(rows) => rows,
+            Err(CopyInError::Source(e)) => return Err(e),
+            Err(CopyInError::Server(e)) => {
+                let mut err = Error::db(context(), &e);
+                let fk = e.code() == Some(&tokio_postgres::error::SqlState::FOREIGN_KEY_VIOLATION);
+                if self.data_only && !self.disable_triggers && fk {
+                    if let Error::Db { reason, .. } = &mut err {
+                        reason.push_str(
+                            "; loading data into tables whose foreign keys exist already needs --disable-triggers",
+                        );
+                    }
+                }
+                return Err(err);
+            }
+        };
+        if rows != chunk.rows {
+            return Err(Error::Db {
+                context: context(),
+                reason: format!("server loaded {rows} rows, archive has {}", chunk.rows),
+            });
+        }
+        Ok(rows)
+    }
+}
