@@ -3,9 +3,26 @@
 //! Parallel, verifiable PostgreSQL dumps into one archive file, and parallel restores.
 //!
 //! A dump exports one snapshot that every worker imports, splits tables into ctid block ranges,
-//! copies them with `COPY … TO STDOUT (FORMAT binary)` over pooled connections, compresses and
-//! hashes each chunk on rayon, and writes one `.pgark` file (header, chunk frames, manifest,
-//! footer) atomically. An archive can be verified without a database and restored in parallel.
+//! copies them with `COPY … TO STDOUT (FORMAT binary)` over pooled connections, packs, hashes
+//! and compresses each chunk as it streams in, and writes one `.pgark` file (header, chunk
+//! frames, manifest, footer) atomically. An archive can be verified without a database and
+//! restored in parallel.
+//!
+//! The source tree follows the pipeline (each folder's `mod.rs` says what it takes and hands on):
+//!
+//! | where | what |
+//! |---|---|
+//! | `dump/` | `prepare` → [`DumpPlan`] → `execute`: chunk planning, the COPY-out workers, the writer |
+//! | `schema/` | the catalog read in the snapshot, one module per object family, dependency order |
+//! | `archive/` | the file: byte layout, manifest, column packing, sealing, writer, reader |
+//! | `restore/` | `prepare` → [`RestorePlan`] → `execute`: COPY-in workers, post-data scheduling |
+//! | `pg/` | connections (URLs, TLS, pools), session settings, snapshots, COPY in/out, local cluster |
+//! | `verify.rs`, `fingerprint.rs` | checking an archive without a database; comparing databases |
+//! | `error.rs`, `progress.rs`, `filter.rs`, `sql.rs`, `workers.rs` | shared by every stage |
+//!
+//! Dependencies point one way: `dump` and `restore` use `schema`, `archive` and `pg`; `schema`
+//! uses `archive` (the items it builds are the manifest's); `archive` knows nothing of catalogs
+//! or servers. The engine never prints: progress is reported through [`Progress`].
 //!
 //! ```no_run
 //! use std::{path::Path, sync::Arc};
@@ -25,6 +42,8 @@
 //! # Ok(())
 //! # }
 //! ```
+
+#![warn(missing_docs)]
 
 mod archive;
 pub mod dump;
@@ -53,3 +72,71 @@ pub use restore::{RestoreOptions, RestorePlan, RestoreSummary};
 pub use schema::roles_named;
 pub use sql::{ident, literal, qualified};
 pub use verify::{verify, VerifyReport};
+
+#[cfg(test)]
+mod layout {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    /// The top-level modules `text` names through `crate::` paths.
+    fn uses(text: &str) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        for (i, _) in text.match_indices("crate::") {
+            let rest = &text[i + 7..];
+            let names: Vec<&str> = match rest.strip_prefix('{') {
+                Some(group) => group.split('}').next().unwrap_or("").split(',').collect(),
+                None => vec![rest],
+            };
+            for n in names {
+                let name: String = n.trim().chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                if !name.is_empty() {
+                    out.insert(name);
+                }
+            }
+        }
+        out
+    }
+
+    /// The non-test code of every `.rs` file under `path`.
+    fn sources(path: &Path, out: &mut String) {
+        if path.is_dir() {
+            for entry in std::fs::read_dir(path).unwrap() {
+                sources(&entry.unwrap().path(), out);
+            }
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            let text = std::fs::read_to_string(path).unwrap();
+            // Tests may use anything.
+            out.push_str(text.split("#[cfg(test)]").next().unwrap_or(""));
+        }
+    }
+
+    #[test]
+    fn dependencies_point_one_way() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let leaves = ["error", "filter", "progress", "sql"];
+        // What each stage may use besides itself and the leaves.
+        let allowed: [(&str, &[&str]); 9] = [
+            ("archive", &[]),
+            ("pg", &["archive"]),
+            ("schema", &["archive"]),
+            ("workers", &[]),
+            ("verify", &["archive"]),
+            ("fingerprint", &[]),
+            ("dump", &["archive", "pg", "schema", "workers"]),
+            ("restore", &["archive", "pg", "schema", "workers"]),
+            ("sql", &[]),
+        ];
+        for (module, may) in allowed {
+            let mut text = String::new();
+            let dir = src.join(module);
+            let path = if dir.is_dir() { dir } else { src.join(format!("{module}.rs")) };
+            sources(&path, &mut text);
+            assert!(!text.is_empty(), "no source for {module}");
+            for used in uses(&text) {
+                let fine = used == module || leaves.contains(&used.as_str()) || may.contains(&used.as_str());
+                assert!(fine, "{module} uses crate::{used}: dependencies must point one way (see lib.rs)");
+            }
+        }
+        assert_eq!(uses("use crate::{archive::X, pg};"), ["archive".to_string(), "pg".to_string()].into());
+    }
+}

@@ -254,6 +254,8 @@ async fn supabase_managed_schemas_are_left_out_but_user_triggers_and_policies_ke
            AS $$ BEGIN INSERT INTO public.profiles VALUES (NEW.id, NEW.email); RETURN NEW; END $$;
          CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users FOR EACH ROW EXECUTE FUNCTION public.handle_new_user();
          CREATE POLICY own_files ON storage.objects FOR SELECT USING (owner IS NOT NULL);
+         COMMENT ON POLICY own_files ON storage.objects IS 'files of their owner';
+         COMMENT ON TRIGGER on_auth_user_created ON auth.users IS 'creates the profile';
          INSERT INTO public.profiles VALUES ('00000000-0000-0000-0000-000000000009', 'p');",
     )
     .await;
@@ -281,6 +283,19 @@ async fn supabase_managed_schemas_are_left_out_but_user_triggers_and_policies_ke
     let p: i64 =
         c.query_one("SELECT count(*) FROM pg_policies WHERE policyname = 'own_files'", &[]).await.unwrap().get(0);
     assert_eq!(p, 1);
+    // Their comments come along too.
+    let comments: Vec<String> = c
+        .query(
+            "SELECT d.description FROM pg_description d WHERE d.classoid IN ('pg_policy'::regclass, 'pg_trigger'::regclass) \
+             ORDER BY 1",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(comments, ["creates the profile", "files of their owner"]);
 
     // --include-managed (with --project-ref) or no flag: everything.
     let all = dir.path().join("all.pgark");

@@ -61,7 +61,7 @@ impl TablePlan {
 /// `chunk_size` bytes. The last range is open-ended so rows in blocks added meanwhile are kept.
 /// Without Tid Range Scans (`tid_ranges` false, PostgreSQL < 14) each range would be a full scan,
 /// so the table stays whole.
-pub fn split(blocks: u64, table_bytes: u64, chunk_size: u64, tid_ranges: bool) -> Vec<ChunkRange> {
+pub(crate) fn split(blocks: u64, table_bytes: u64, chunk_size: u64, tid_ranges: bool) -> Vec<ChunkRange> {
     if blocks == 0 || !tid_ranges || table_bytes <= chunk_size {
         return vec![ChunkRange { first_block: 0, end_block: None, estimated_bytes: table_bytes }];
     }

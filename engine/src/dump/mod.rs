@@ -3,7 +3,7 @@
 //! copies every chunk over pooled connections inside the shared snapshot, seals each chunk on a
 //! blocking thread while it streams in, and writes the archive from one writer thread.
 //!
-//! Takes a [`Target`](crate::Target) and [`DumpOptions`]; hands on one `.pgark` file and a
+//! Takes a [`Target`] and [`DumpOptions`]; hands on one `.pgark` file and a
 //! [`DumpSummary`]. Files: `options.rs`, `chunks.rs` (chunk planning), `execute.rs` (the writer
 //! and the run), `worker.rs` (the COPY-out workers).
 
@@ -18,7 +18,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-pub use chunks::{split, ChunkRange, TablePlan};
+use chunks::split;
+pub use chunks::{ChunkRange, TablePlan};
 pub use options::{DumpOptions, SUPABASE_MANAGED_SCHEMAS};
 
 use crate::archive::{Compression, CopyFormat, DdlItem, RoleDef};

@@ -6,7 +6,7 @@
 //! [`Schema`]: the tables to copy and the items for the manifest.
 //!
 //! One module per object family holds its catalog query, its DDL and the identity
-//! ([`ObjKey`](key::ObjKey)) that dependency ordering and decorations use: `schemas`,
+//! ([`ObjKey`]) that dependency ordering and decorations use: `schemas`,
 //! `extensions`, `settings`, `types`, `routines`, `sequences`, `tables`, `views`,
 //! `constraints`, `indexes`, `triggers`, `rules`, `policies` (with `attached` turning those
 //! three into items), `collations`, `text_search`, `languages`, `statistics`, `casts`,
