@@ -3,6 +3,7 @@
 mod archive;
 mod cli;
 mod datasets;
+mod fidelity;
 mod harness;
 mod roundtrip;
 mod schema;

@@ -2,7 +2,7 @@
 //! `privileges.rs`) and comments (on the object, its columns, its inner constraints), read
 //! for the objects the dump covers and added as items after the ones that create them.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use tokio_postgres::Client;
 
@@ -128,8 +128,15 @@ pub(super) async fn read(client: &Client, keys: &[ObjKey]) -> Result<Decorations
     Ok(d)
 }
 
-/// Adds owner, privilege and comment items after the items that create their objects.
-pub(super) fn decorate(nodes: &mut Vec<Node>, d: &Decorations, inner: &HashMap<ObjKey, Vec<(ObjKey, Kind)>>) {
+/// Adds owner, privilege and comment items after the items that create their objects. Objects
+/// in `follows` get no owner item: their owner follows another object's (a serial sequence
+/// moves with its table's `ALTER TABLE … OWNER TO`, and `ALTER SEQUENCE … OWNER TO` is refused).
+pub(super) fn decorate(
+    nodes: &mut Vec<Node>,
+    d: &Decorations,
+    inner: &HashMap<ObjKey, Vec<(ObjKey, Kind)>>,
+    follows: &HashSet<ObjKey>,
+) {
     let mut extra = Vec::new();
     for n in nodes.iter() {
         let Some(own) = n.key else { continue };
@@ -155,7 +162,8 @@ pub(super) fn decorate(nodes: &mut Vec<Node>, d: &Decorations, inner: &HashMap<O
                 Node::new(it, None, vec![key], 20)
             };
             let word = object_word(ty);
-            if let (Some(owner), Some(word)) = (d.owner.get(&key), owner_word(ty)) {
+            let owner_word = owner_word(ty).filter(|_| !follows.contains(&key));
+            if let (Some(owner), Some(word)) = (d.owner.get(&key), owner_word) {
                 let mut o = base(Kind::Owner, format!("ALTER {word} {identity} OWNER TO {};", ident(owner)));
                 o.item.roles = vec![owner.clone()];
                 extra.push(o);

@@ -83,6 +83,21 @@ impl Depends {
         {
             redirect.insert(ObjKey::new(class::REL, r.get(0)), ObjKey::new(class::CONSTRAINT, r.get(1)));
         }
+        // A base type's support functions take or return the type: they need only its shell,
+        // which exists before them (the type's definition then needs the functions).
+        let shells: HashSet<(ObjKey, ObjKey)> = client
+            .query(
+                "SELECT p.oid, t.oid FROM pg_catalog.pg_type t JOIN pg_catalog.pg_proc p ON p.oid IN \
+                 (t.typinput, t.typoutput, t.typreceive, t.typsend, t.typmodin, t.typmodout, t.typanalyze, \
+                  coalesce(NULLIF(pg_catalog.to_jsonb(t) ->> 'typsubscript', '-'), '-')::pg_catalog.regproc) \
+                 WHERE t.typtype = 'b' AND t.oid >= 16384",
+                &[],
+            )
+            .await
+            .map_err(err)?
+            .iter()
+            .map(|r| (ObjKey::new(class::PROC, r.get(0)), ObjKey::new(class::TYPE, r.get(1))))
+            .collect();
         let mut edges = Vec::new();
         for r in client
             .query(
@@ -96,7 +111,9 @@ impl Depends {
             .await
             .map_err(err)?
         {
-            edges.push((ObjKey::new(r.get(0), r.get(1)), ObjKey::new(r.get(2), r.get(3))));
+            let (from, to) = (ObjKey::new(r.get(0), r.get(1)), ObjKey::new(r.get(2), r.get(3)));
+            let to = if shells.contains(&(from, to)) { ObjKey::new(class::SHELL_TYPE, to.oid) } else { to };
+            edges.push((from, to));
         }
         Ok(Depends { redirect, edges })
     }

@@ -6,6 +6,9 @@
 pub(crate) mod class {
     pub const REL: u32 = 1259;
     pub const TYPE: u32 = 1247;
+    /// Not a catalog: the shell of a base type, created before the functions its definition
+    /// names (they take or return the type), its own items never decorated.
+    pub const SHELL_TYPE: u32 = 0;
     pub const PROC: u32 = 1255;
     pub const NAMESPACE: u32 = 2615;
     pub const CONSTRAINT: u32 = 2606;

@@ -48,7 +48,7 @@ mod triggers;
 mod types;
 mod views;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use tokio_postgres::Client;
 
@@ -228,10 +228,17 @@ pub(crate) async fn read(client: &Client, filter: &Filter, leave: &Leave<'_>) ->
     let keys: Vec<ObjKey> = nodes
         .iter()
         .filter_map(|n| n.key)
+        .filter(|k| k.class != class::SHELL_TYPE)
         .flat_map(|k| std::iter::once(k).chain(inner.get(&k).into_iter().flatten().map(|(c, _)| *c)))
         .collect();
     let found = decorations::read(client, &keys).await?;
-    decorations::decorate(&mut nodes, &found, &inner);
+    let follows: HashSet<ObjKey> = cat
+        .sequences
+        .iter()
+        .filter(|s| matches!(s.owner, Some((_, _, false))))
+        .map(|s| ObjKey::new(class::REL, s.oid))
+        .collect();
+    decorations::decorate(&mut nodes, &found, &inner, &follows);
     let items = cat.depends.sort(nodes).into_iter().map(|n| n.item).collect();
     let tables = cat
         .tables

@@ -65,7 +65,8 @@ pub(super) fn grant_sql(rows: &[AclEntry], on: &str, columns: &str, owner: &str)
         }
         let option = if *grantable { " WITH GRANT OPTION" } else { "" };
         let grant = format!("GRANT {} ON {on} TO {grantee}{option};", privs.join(", "));
-        if grantor != owner {
+        // Role names come quoted only where needed (`quote_ident`), the owner always: compare names.
+        if unquote(grantor) != unquote(owner) {
             sql.push_str(&format!("\nSET ROLE {grantor};\n{grant}\nRESET ROLE;"));
         } else {
             sql.push_str(&format!("\n{grant}"));

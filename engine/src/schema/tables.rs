@@ -59,6 +59,8 @@ pub(crate) struct Column {
     pub collation: Option<String>,
     /// Defined in this table (not only inherited from a parent).
     pub local: bool,
+    /// Inherited from a parent (it may be defined locally as well).
+    pub inherited: bool,
     /// A foreign table column's `OPTIONS (…)` contents.
     pub fdw_options: Option<String>,
 }
@@ -206,7 +208,7 @@ async fn read_columns(client: &Client, tables: &mut [Table], oids: &[u32]) -> Re
     let rows = client
         .query(
             "SELECT a.attrelid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.atttypid, \
-             a.attnotnull, a.attidentity::text, a.attgenerated::text, a.attislocal, \
+             a.attnotnull, a.attidentity::text, a.attgenerated::text, a.attislocal, a.attinhcount > 0, \
              pg_catalog.pg_get_expr(d.adbin, d.adrelid), \
              CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN \
                pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) END, \
@@ -234,9 +236,10 @@ async fn read_columns(client: &Client, tables: &mut [Table], oids: &[u32]) -> Re
             identity: identity.chars().next(),
             generated: generated == "s",
             local: r.get(7),
-            expr: r.get(8),
-            collation: r.get(9),
-            fdw_options: r.get(10),
+            inherited: r.get(8),
+            expr: r.get(9),
+            collation: r.get(10),
+            fdw_options: r.get(11),
         });
     }
     Ok(())
@@ -260,6 +263,8 @@ pub(super) fn build(cx: &Context<'_>, nodes: &mut Vec<Node>) {
                 col.push_str(&format!(" COLLATE {coll}"));
             }
             match (&c.expr, c.generated) {
+                // An inherited generated column takes its parent's expression.
+                (Some(_), true) if c.inherited => {}
                 (Some(e), true) => col.push_str(&format!(" GENERATED ALWAYS AS ({e}) STORED")),
                 (Some(e), false) => col.push_str(&format!(" DEFAULT {e}")),
                 _ => {}

@@ -34,6 +34,12 @@ pub(crate) enum UserType {
         name: String,
         body: String,
     },
+    /// A base type with its own input/output functions; `body` is the list inside
+    /// `CREATE TYPE x (…)`. Created as a shell first, defined once its functions exist.
+    Base {
+        name: String,
+        body: String,
+    },
     /// A type declared but not yet defined (`CREATE TYPE x;`).
     Shell {
         name: String,
@@ -42,6 +48,28 @@ pub(crate) enum UserType {
 
 /// What `read` finds: the types, and every domain constraint as (domain, constraint).
 pub(super) type Types = (Vec<(u32, String, UserType)>, Vec<(u32, u32)>);
+
+/// The inside of `CREATE TYPE x (…)` for a base type `t`, as pg_dump writes it (functions by
+/// name: the search path is empty, so they come qualified).
+const BASE_BODY: &str = "concat_ws(', ', \
+    'INTERNALLENGTH = ' || CASE WHEN t.typlen = -1 THEN 'variable' ELSE t.typlen::text END, \
+    'INPUT = ' || t.typinput::pg_catalog.regproc::text, 'OUTPUT = ' || t.typoutput::pg_catalog.regproc::text, \
+    CASE WHEN t.typreceive <> 0 THEN 'RECEIVE = ' || t.typreceive::pg_catalog.regproc::text END, \
+    CASE WHEN t.typsend <> 0 THEN 'SEND = ' || t.typsend::pg_catalog.regproc::text END, \
+    CASE WHEN t.typmodin <> 0 THEN 'TYPMOD_IN = ' || t.typmodin::pg_catalog.regproc::text END, \
+    CASE WHEN t.typmodout <> 0 THEN 'TYPMOD_OUT = ' || t.typmodout::pg_catalog.regproc::text END, \
+    CASE WHEN t.typanalyze <> 0 THEN 'ANALYZE = ' || t.typanalyze::pg_catalog.regproc::text END, \
+    CASE WHEN coalesce(pg_catalog.to_jsonb(t) ->> 'typsubscript', '-') <> '-' \
+      THEN 'SUBSCRIPT = ' || (pg_catalog.to_jsonb(t) ->> 'typsubscript') END, \
+    CASE WHEN t.typcategory <> 'U' THEN 'CATEGORY = ' || pg_catalog.quote_literal(t.typcategory::text) END, \
+    CASE WHEN t.typispreferred THEN 'PREFERRED = true' END, \
+    CASE WHEN t.typdefault IS NOT NULL THEN 'DEFAULT = ' || pg_catalog.quote_literal(t.typdefault) END, \
+    CASE WHEN t.typelem <> 0 THEN 'ELEMENT = ' || pg_catalog.format_type(t.typelem, NULL) END, \
+    CASE WHEN t.typdelim <> ',' THEN 'DELIMITER = ' || pg_catalog.quote_literal(t.typdelim::text) END, \
+    'ALIGNMENT = ' || CASE t.typalign WHEN 'c' THEN 'char' WHEN 's' THEN 'int2' WHEN 'd' THEN 'double' ELSE 'int4' END, \
+    'STORAGE = ' || CASE t.typstorage WHEN 'e' THEN 'external' WHEN 'x' THEN 'extended' WHEN 'm' THEN 'main' ELSE 'plain' END, \
+    CASE WHEN t.typcollation <> 0 THEN 'COLLATABLE = true' END, \
+    CASE WHEN t.typbyval THEN 'PASSEDBYVALUE' END)";
 
 /// Reads the user's types and the oids of their domain constraints (written inside CREATE DOMAIN).
 pub(super) async fn read(client: &Client) -> Result<Types> {
@@ -66,9 +94,11 @@ pub(super) async fn read(client: &Client) -> Result<Types> {
              'MULTIRANGE_TYPE_NAME = ' || ((pg_catalog.to_jsonb(rg) ->> 'rngmultitypid')::pg_catalog.oid)::pg_catalog.regtype::text) \
            FROM pg_catalog.pg_range rg JOIN pg_catalog.pg_type st ON st.oid = rg.rngsubtype \
            JOIN pg_catalog.pg_opclass oc ON oc.oid = rg.rngsubopc JOIN pg_catalog.pg_namespace ocn ON ocn.oid = oc.opcnamespace \
-           WHERE rg.rngtypid = t.oid) \
+           WHERE rg.rngtypid = t.oid), \
+         CASE WHEN t.typtype = 'b' THEN {BASE_BODY} END \
          FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
-         WHERE {USER_NS} AND {} AND (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'p' AND NOT t.typisdefined) OR (t.typtype = 'c' AND \
+         WHERE {USER_NS} AND {} AND (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'p' AND NOT t.typisdefined) \
+           OR (t.typtype = 'b' AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type e WHERE e.oid = t.typelem AND e.typarray = t.oid)) OR (t.typtype = 'c' AND \
            (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) = 'c')) \
          ORDER BY t.oid",
         not_extension_member("pg_type", "t.oid")
@@ -87,6 +117,7 @@ pub(super) async fn read(client: &Client) -> Result<Types> {
             'e' => UserType::Enum { name, labels: r.get(4) },
             'r' => UserType::Range { name, body: r.get(12) },
             'p' => UserType::Shell { name },
+            'b' => UserType::Base { name, body: r.get(13) },
             'd' => {
                 let names: Vec<String> = r.get(8);
                 let defs: Vec<String> = r.get(9);
@@ -156,6 +187,14 @@ pub(super) fn build(cx: &Context<'_>, nodes: &mut Vec<Node>) {
             UserType::Range { name, body } => {
                 let q = qualified(schema, name);
                 (name, format!("CREATE TYPE {q} AS RANGE ({body});"), format!("DROP TYPE IF EXISTS {q} CASCADE;"))
+            }
+            UserType::Base { name, body } => {
+                // The shell first: the functions of the definition take or return the type (their
+                // dependency on it is mapped onto the shell, see `depsort.rs`).
+                let q = qualified(schema, name);
+                let shell = item(Section::PreData, Kind::Type, Some(schema), name, format!("CREATE TYPE {q};"));
+                nodes.push(Node::new(shell, Some(ObjKey::new(class::SHELL_TYPE, *oid)), vec![], 2));
+                (name, format!("CREATE TYPE {q} ({body});"), format!("DROP TYPE IF EXISTS {q} CASCADE;"))
             }
         };
         let mut it = item(Section::PreData, Kind::Type, Some(schema), name, sql);
