@@ -1,4 +1,5 @@
 -- One of each kind of object pgark must carry (restored into the same cluster, so the roles exist).
+-- A line ending in `-- pgN+` is loaded only into PostgreSQL N and later, `-- pg<N` only before N.
 -- Roles are cluster-wide: created here only if missing.
 DO $$ BEGIN CREATE ROLE fx_owner NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;
 DO $$ BEGIN CREATE ROLE fx_reader NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;
@@ -20,7 +21,8 @@ CREATE TEXT SEARCH CONFIGURATION app.cfg (COPY = pg_catalog.english);
 ALTER TEXT SEARCH CONFIGURATION app.cfg ALTER MAPPING FOR asciiword WITH app.simple_dict;
 
 CREATE FUNCTION app.touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.updated_at := now(); RETURN NEW; END $$;
-CREATE FUNCTION app.double_it(int) RETURNS int LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN $1 * 2;
+CREATE FUNCTION app.double_it(int) RETURNS int LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN $1 * 2; -- pg14+
+CREATE FUNCTION app.double_it(int) RETURNS int LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT $1 * 2 $$; -- pg<14
 CREATE FUNCTION app.secret() RETURNS text LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog AS $$ SELECT 'x' $$;
 REVOKE ALL ON FUNCTION app.secret() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION app.secret() TO fx_reader;
@@ -102,8 +104,12 @@ CREATE MATERIALIZED VIEW app.never_filled AS SELECT 1 AS one WITH NO DATA;
 CREATE RULE cache_no_delete AS ON DELETE TO app.cache DO INSTEAD NOTHING;
 COMMENT ON VIEW app.account_names IS 'names only';
 
-CREATE PUBLICATION fx_pub FOR TABLE app.account, app.booking WITH (publish = 'insert, update');
-ALTER PUBLICATION fx_pub ADD TABLE app.derived WHERE (kind <> 'secret');
+CREATE PUBLICATION fx_pub FOR TABLE app.account, app.booking WITH (publish = 'insert, update'); -- pg<18
+CREATE PUBLICATION fx_pub FOR TABLE app.account, app.booking WITH (publish = 'insert, update', publish_generated_columns = stored); -- pg18+
+ALTER PUBLICATION fx_pub ADD TABLE app.derived WHERE (kind <> 'secret'); -- pg15+
+ALTER PUBLICATION fx_pub ADD TABLE app.derived; -- pg<15
+CREATE TABLE app.pubcols (c1 int PRIMARY KEY, c2 text, c3 text);
+ALTER PUBLICATION fx_pub ADD TABLE app.pubcols (c3, c2, c1) WHERE (c1 > 0); -- pg15+
 CREATE FOREIGN DATA WRAPPER fx_fdw;
 CREATE SERVER fx_server FOREIGN DATA WRAPPER fx_fdw OPTIONS (host 'example.invalid');
 CREATE USER MAPPING FOR fx_reader SERVER fx_server OPTIONS (user 'remote', password 'not-in-archive');

@@ -15,6 +15,7 @@ struct Shared {
     cluster: Mutex<Option<LocalCluster>>,
     port: u16,
     bin: PathBuf,
+    major: u32,
 }
 
 static SHARED: OnceLock<Shared> = OnceLock::new();
@@ -32,7 +33,8 @@ fn shared() -> &'static Shared {
         let cluster = LocalCluster::start().expect("starting the test cluster");
         // SAFETY: registers a plain function; the test binary exits through libc's exit.
         unsafe { libc::atexit(stop_cluster) };
-        Shared { port: cluster.port(), bin: cluster.bin_dir().to_path_buf(), cluster: Mutex::new(Some(cluster)) }
+        let major = major_of(cluster.bin_dir());
+        Shared { port: cluster.port(), bin: cluster.bin_dir().to_path_buf(), major, cluster: Mutex::new(Some(cluster)) }
     })
 }
 
@@ -79,9 +81,38 @@ pub async fn fresh_db(name: &str) -> String {
     name.to_string()
 }
 
-/// A fixture from testdata/.
+/// The major version of the server binaries in `bin` (`postgres --version`).
+pub fn major_of(bin: &Path) -> u32 {
+    let out = Command::new(bin.join("postgres")).arg("--version").output().expect("postgres --version");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let version = text.split_whitespace().last().unwrap_or_default();
+    version.split('.').next().and_then(|m| m.parse().ok()).unwrap_or_else(|| panic!("cannot read {text:?}"))
+}
+
+/// A fixture from testdata/, as the test cluster's version takes it.
 pub fn fixture(name: &str) -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata").join(name)).unwrap()
+    fixture_for(name, shared().major)
+}
+
+/// A fixture's lines for one major version: a line ending in `-- pgN+` needs version N or
+/// later, one ending in `-- pg<N` an earlier one.
+pub fn fixture_for(name: &str, major: u32) -> String {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata").join(name)).unwrap();
+    let mut out = String::new();
+    for line in text.lines() {
+        let keep = match line.rsplit_once("-- pg") {
+            Some((_, rest)) if rest.starts_with('<') => rest[1..].trim().parse::<u32>().map_or(true, |n| major < n),
+            Some((_, rest)) if rest.trim().ends_with('+') => {
+                rest.trim().trim_end_matches('+').parse::<u32>().map_or(true, |n| major >= n)
+            }
+            _ => true,
+        };
+        if keep {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
 }
 
 /// Fingerprints of every table in `db`.
@@ -149,14 +180,22 @@ pub async fn assert_same(source: &str, copy: &str) {
         )
     };
     assert_eq!(settings(source).await, settings(copy).await, "database settings differ");
-    let (sa, sb) = (schema_dump(source), schema_dump(copy));
-    if sa != sb {
-        let diff: Vec<String> = sa
+    assert_same_text(
+        &schema_dump(source),
+        &schema_dump(copy),
+        &format!("pg_dump --schema-only of {source} and {copy}"),
+    );
+}
+
+/// Asserts two schema dumps are equal, listing the lines only one of them has.
+pub fn assert_same_text(a: &str, b: &str, what: &str) {
+    if a != b {
+        let diff: Vec<String> = a
             .lines()
-            .filter(|l| !sb.lines().any(|m| m == *l))
+            .filter(|l| !b.lines().any(|m| m == *l))
             .map(|l| format!("- {l}"))
-            .chain(sb.lines().filter(|l| !sa.lines().any(|m| m == *l)).map(|l| format!("+ {l}")))
+            .chain(b.lines().filter(|l| !a.lines().any(|m| m == *l)).map(|l| format!("+ {l}")))
             .collect();
-        panic!("pg_dump --schema-only differs between {source} and {copy}:\n{}", diff.join("\n"));
+        panic!("{what} differ:\n{}", diff.join("\n"));
     }
 }

@@ -8,3 +8,4 @@ mod harness;
 mod roundtrip;
 mod schema;
 mod tls;
+mod versions;

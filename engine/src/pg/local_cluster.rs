@@ -72,9 +72,15 @@ fn free_port() -> Result<u16> {
 }
 
 impl LocalCluster {
-    /// Creates and starts a cluster (trust authentication, loopback only, fsync off).
+    /// Creates and starts a cluster from the server binaries `find_server_binaries` finds
+    /// (trust authentication, loopback only, fsync off).
     pub fn start() -> Result<LocalCluster> {
-        let bin = find_server_binaries()?;
+        Self::start_with(&find_server_binaries()?)
+    }
+
+    /// Creates and starts a cluster from the server binaries in `bin` (`initdb`, `pg_ctl`).
+    pub fn start_with(bin: &Path) -> Result<LocalCluster> {
+        let bin = bin.to_path_buf();
         let dir =
             tempfile::Builder::new().prefix("pgark-cluster-").tempdir().map_err(|e| Error::Cluster(e.to_string()))?;
         let run_as = if is_root() { Some("postgres".to_string()) } else { None };

@@ -30,6 +30,8 @@ pub(super) async fn read(client: &Client, out: &mut Vec<Extra>) -> Result<()> {
         let (collate, ctype): (Option<String>, Option<String>) = (r.get(5), r.get(6));
         let locale: Option<String> = r.get::<_, Option<String>>(8).or(r.get(7));
         let mut opts = vec![format!("provider = {provider}")];
+        // Before PostgreSQL 15 an ICU collation kept its locale in collcollate.
+        let locale = locale.or_else(|| collate.clone().filter(|_| provider == "icu"));
         match (provider, locale) {
             ("libc", _) | (_, None) => {
                 opts.push(format!("lc_collate = {}", literal(&collate.unwrap_or_default())));

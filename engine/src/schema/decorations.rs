@@ -2,7 +2,7 @@
 //! `privileges.rs`) and comments (on the object, its columns, its inner constraints), read
 //! for the objects the dump covers and added as items after the ones that create them.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use tokio_postgres::Client;
 
@@ -28,6 +28,8 @@ pub(crate) struct Decorations {
     pub comments: BTreeMap<(ObjKey, i32), String>,
     /// Column names of commented columns.
     pub column_names: HashMap<(ObjKey, i32), String>,
+    /// Every privilege an owner holds by default, per `GRANT … ON` keyword, on the source.
+    pub all_privileges: HashMap<String, BTreeSet<String>>,
 }
 
 /// Reads identity, owner, ACL and comments for `keys` (and comments on their columns).
@@ -48,6 +50,19 @@ pub(super) async fn read(client: &Client, keys: &[ObjKey]) -> Result<Decorations
         if let (Some(ty), Some(identity)) = (ty, identity) {
             d.identity.insert(ObjKey::new(r.get(0), r.get(1)), (ty, identity));
         }
+    }
+    let rows = client
+        .query(
+            "SELECT k.w, ARRAY(SELECT a.privilege_type FROM pg_catalog.aclexplode(pg_catalog.acldefault(k.t, 10)) a \
+             WHERE a.grantee = 10) FROM (VALUES ('TABLE', 'r'::\"char\"), ('SEQUENCE', 's'), ('FUNCTION', 'f'), \
+             ('PROCEDURE', 'f'), ('LANGUAGE', 'l'), ('SCHEMA', 'n'), ('TYPE', 'T'), ('FOREIGN DATA WRAPPER', 'F'), \
+             ('FOREIGN SERVER', 'S')) AS k(w, t)",
+            &[],
+        )
+        .await
+        .map_err(db("default privileges of owners"))?;
+    for r in rows {
+        d.all_privileges.insert(r.get(0), r.get::<_, Vec<String>>(1).into_iter().collect());
     }
     // Owners and ACLs live in each catalog's own columns.
     let owner_acl = [
@@ -173,7 +188,7 @@ pub(super) fn decorate(
                 let mut sql = format!(
                     "REVOKE ALL ON {word} {identity} FROM PUBLIC;\nREVOKE ALL ON {word} {identity} FROM {owner};"
                 );
-                sql.push_str(&grant_sql(acl, &format!("{word} {identity}"), "", &owner));
+                sql.push_str(&grant_sql(acl, &format!("{word} {identity}"), "", &owner, d.all_privileges.get(word)));
                 let mut g = base(Kind::Grant, sql);
                 g.item.roles = acl_roles(acl, d.owner.get(&key));
                 g.priority = 21;
@@ -186,7 +201,7 @@ pub(super) fn decorate(
                 let owner = d.owner.get(&key).map(|o| ident(o)).unwrap_or_else(|| "CURRENT_USER".into());
                 let mut g = base(
                     Kind::Grant,
-                    grant_sql(acl, &format!("TABLE {identity}"), &format!(" ({})", ident(col)), &owner)
+                    grant_sql(acl, &format!("TABLE {identity}"), &format!(" ({})", ident(col)), &owner, None)
                         .trim_start()
                         .to_string(),
                 );

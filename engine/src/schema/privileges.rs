@@ -1,6 +1,8 @@
 //! Privileges: ACL rows as `aclexplode` gives them, and the `GRANT` statements that replay them
 //! (from a clean slate, switching to the grantor's role when it is not the owner).
 
+use std::collections::BTreeSet;
+
 /// One privilege granted on an object (a row of `aclexplode`); role names are quoted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct AclEntry {
@@ -48,12 +50,22 @@ fn unquote(s: &str) -> String {
     }
 }
 
-/// `GRANT` statements for ACL rows, switching role when the grantor is not the owner.
-pub(super) fn grant_sql(rows: &[AclEntry], on: &str, columns: &str, owner: &str) -> String {
+/// `GRANT` statements for ACL rows, switching role when the grantor is not the owner. A
+/// grantee holding every privilege in `all` (what the source gives an owner of such an object)
+/// is granted `ALL`, so each server version grants its own set: a privilege one version adds
+/// (PostgreSQL 17's MAINTAIN) comes along on an upgrade, and is not named to an older server.
+pub(super) fn grant_sql(
+    rows: &[AclEntry],
+    on: &str,
+    columns: &str,
+    owner: &str,
+    all: Option<&BTreeSet<String>>,
+) -> String {
     let mut sql = String::new();
     let mut i = 0;
     while i < rows.len() {
         let AclEntry { grantee, grantable, grantor, .. } = &rows[i];
+        let start = i;
         let mut privs = Vec::new();
         while i < rows.len()
             && rows[i].grantee == *grantee
@@ -64,7 +76,10 @@ pub(super) fn grant_sql(rows: &[AclEntry], on: &str, columns: &str, owner: &str)
             i += 1;
         }
         let option = if *grantable { " WITH GRANT OPTION" } else { "" };
-        let grant = format!("GRANT {} ON {on} TO {grantee}{option};", privs.join(", "));
+        let held: BTreeSet<String> = rows[start..i].iter().map(|r| r.privilege.clone()).collect();
+        let privs =
+            if all.is_some_and(|all| !all.is_empty() && *all == held) { "ALL".into() } else { privs.join(", ") };
+        let grant = format!("GRANT {privs} ON {on} TO {grantee}{option};");
         // Role names come quoted only where needed (`quote_ident`), the owner always: compare names.
         if unquote(grantor) != unquote(owner) {
             sql.push_str(&format!("\nSET ROLE {grantor};\n{grant}\nRESET ROLE;"));

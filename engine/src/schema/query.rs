@@ -1,7 +1,9 @@
 //! Pieces of catalog SQL every family shares: which schemas are the user's, which objects belong
 //! to an extension, option lists, and the error context of a failed catalog query.
 
-use crate::error::Error;
+use tokio_postgres::Client;
+
+use crate::error::{Error, Result};
 
 /// Wraps a failed catalog query with what was being read.
 pub(super) fn db(context: &str) -> impl Fn(tokio_postgres::Error) -> Error + '_ {
@@ -45,6 +47,16 @@ const OPTIONS: &str = "(SELECT pg_catalog.string_agg(pg_catalog.quote_ident(o.op
 /// The option list of `column` (a `text[]`), rows restricted by `filter`.
 pub(super) fn options_sql(column: &str, filter: &str) -> String {
     OPTIONS.replacen("{}", column, 1).replacen("{}", filter, 1)
+}
+
+/// The server's `server_version_num`, for the few queries that differ between versions (most
+/// read a column that not every version has by name, through `to_jsonb(row)`).
+pub(super) async fn server_version(client: &Client) -> Result<i32> {
+    let row = client
+        .query_one("SELECT pg_catalog.current_setting('server_version_num')::int4", &[])
+        .await
+        .map_err(db("server version"))?;
+    Ok(row.get(0))
 }
 
 /// The first character of a `"char"` column read as text.

@@ -61,6 +61,8 @@ pub(crate) struct Column {
     pub local: bool,
     /// Inherited from a parent (it may be defined locally as well).
     pub inherited: bool,
+    /// The name of its NOT NULL constraint (PostgreSQL 18 names them).
+    pub not_null_name: Option<String>,
     /// A foreign table column's `OPTIONS (…)` contents.
     pub fdw_options: Option<String>,
 }
@@ -213,7 +215,9 @@ async fn read_columns(client: &Client, tables: &mut [Table], oids: &[u32]) -> Re
              CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN \
                pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) END, \
              (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(o.option_name) || ' ' || pg_catalog.quote_literal(o.option_value), ', ') \
-              FROM pg_catalog.pg_options_to_table(a.attfdwoptions) o) \
+              FROM pg_catalog.pg_options_to_table(a.attfdwoptions) o), \
+             (SELECT nn.conname::text FROM pg_catalog.pg_constraint nn WHERE nn.conrelid = a.attrelid AND nn.contype = 'n' \
+              AND nn.conkey[1] = a.attnum) \
              FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid \
              LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
              LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation \
@@ -240,6 +244,7 @@ async fn read_columns(client: &Client, tables: &mut [Table], oids: &[u32]) -> Re
             expr: r.get(9),
             collation: r.get(10),
             fdw_options: r.get(11),
+            not_null_name: r.get(12),
         });
     }
     Ok(())
@@ -255,35 +260,22 @@ pub(super) fn build(cx: &Context<'_>, nodes: &mut Vec<Node>) {
         // A partition's columns come from its parent; an inheritance child's inherited columns
         // come from its parents.
         for c in t.columns.iter().filter(|c| t.partition_of.is_none() && c.local) {
-            let mut col = format!("{} {}", ident(&c.name), c.type_sql);
-            if let Some(opts) = &c.fdw_options {
-                col.push_str(&format!(" OPTIONS ({opts})"));
-            }
-            if let Some(coll) = &c.collation {
-                col.push_str(&format!(" COLLATE {coll}"));
-            }
-            match (&c.expr, c.generated) {
-                // An inherited generated column takes its parent's expression.
-                (Some(_), true) if c.inherited => {}
-                (Some(e), true) => col.push_str(&format!(" GENERATED ALWAYS AS ({e}) STORED")),
-                (Some(e), false) => col.push_str(&format!(" DEFAULT {e}")),
-                _ => {}
-            }
-            if c.not_null {
-                col.push_str(" NOT NULL");
-            }
-            if let Some(kind) = c.identity {
-                let how = if kind == 'a' { "ALWAYS" } else { "BY DEFAULT" };
-                match identity_seq.get(&(t.oid, c.name.as_str())) {
-                    Some(s) => col.push_str(&format!(
-                        " GENERATED {how} AS IDENTITY (SEQUENCE NAME {} {})",
-                        qualified(&s.schema, &s.name),
-                        sequences::options(s)
-                    )),
-                    None => col.push_str(&format!(" GENERATED {how} AS IDENTITY")),
+            parts.push(column_sql(t, c, identity_seq.get(&(t.oid, c.name.as_str())).copied()));
+        }
+        // A partition's NOT NULL constraints take its parent's names (PostgreSQL 18) unless it
+        // names its own. A source without names (before 18) gets the names a server that has
+        // them gives a partition created on its own and attached, as pg_dump restores it.
+        if let Some(parent) = t.partition_of.as_ref().and_then(|(p, _)| cx.by_oid.get(p)) {
+            for c in t.columns.iter().filter(|c| c.not_null) {
+                let parents = parent.columns.iter().find(|p| p.name == c.name).and_then(|p| p.not_null_name.as_ref());
+                let own = match &c.not_null_name {
+                    Some(name) => Some(name.clone()).filter(|n| Some(n) != parents),
+                    None => Some(format!("{}_{}_not_null", t.name, c.name)).filter(|n| n.len() < 64),
+                };
+                if let Some(name) = own {
+                    parts.push(format!("{} CONSTRAINT {} NOT NULL", ident(&c.name), ident(&name)));
                 }
             }
-            parts.push(col);
         }
         if cx.leave.keeps(Kind::Constraint) {
             for (name, def) in &t.checks {
@@ -342,4 +334,41 @@ pub(super) fn build(cx: &Context<'_>, nodes: &mut Vec<Node>) {
         }
         nodes.push(Node::new(it, Some(ObjKey::new(class::REL, t.oid)), deps, 6));
     }
+}
+
+/// A column's definition inside `CREATE TABLE`, with the sequence of its identity, if any.
+fn column_sql(t: &Table, c: &Column, identity_seq: Option<&sequences::Sequence>) -> String {
+    let mut col = format!("{} {}", ident(&c.name), c.type_sql);
+    if let Some(opts) = &c.fdw_options {
+        col.push_str(&format!(" OPTIONS ({opts})"));
+    }
+    if let Some(coll) = &c.collation {
+        col.push_str(&format!(" COLLATE {coll}"));
+    }
+    match (&c.expr, c.generated) {
+        // An inherited generated column takes its parent's expression.
+        (Some(_), true) if c.inherited => {}
+        (Some(e), true) => col.push_str(&format!(" GENERATED ALWAYS AS ({e}) STORED")),
+        (Some(e), false) => col.push_str(&format!(" DEFAULT {e}")),
+        _ => {}
+    }
+    if c.not_null {
+        // PostgreSQL 18 names NOT NULL constraints; keep a name other than the one it would choose.
+        match c.not_null_name.as_ref().filter(|n| **n != format!("{}_{}_not_null", t.name, c.name)) {
+            Some(name) => col.push_str(&format!(" CONSTRAINT {} NOT NULL", ident(name))),
+            None => col.push_str(" NOT NULL"),
+        }
+    }
+    if let Some(kind) = c.identity {
+        let how = if kind == 'a' { "ALWAYS" } else { "BY DEFAULT" };
+        match identity_seq {
+            Some(s) => col.push_str(&format!(
+                " GENERATED {how} AS IDENTITY (SEQUENCE NAME {} {})",
+                qualified(&s.schema, &s.name),
+                sequences::options(s)
+            )),
+            None => col.push_str(&format!(" GENERATED {how} AS IDENTITY")),
+        }
+    }
+    col
 }

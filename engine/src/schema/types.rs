@@ -121,10 +121,12 @@ pub(super) async fn read(client: &Client) -> Result<Types> {
             'd' => {
                 let names: Vec<String> = r.get(8);
                 let defs: Vec<String> = r.get(9);
+                // From PostgreSQL 17 a domain's NOT NULL is a named constraint among the others.
+                let named_not_null = defs.iter().any(|d| d == "NOT NULL");
                 UserType::Domain {
                     name,
                     base: r.get(5),
-                    not_null: r.get(6),
+                    not_null: r.get::<_, bool>(6) && !named_not_null,
                     default: r.get(7),
                     checks: names.into_iter().zip(defs).collect(),
                 }

@@ -1,0 +1,218 @@
+//! Every supported server version: the object fixture and a real dataset (pagila) round-trip on
+//! PostgreSQL 12 to 18, compared with pg_dump 18; archives restore into newer servers as
+//! pg_dump's own output does (12→18, 15→17, 17→18) and into an older one (17→15) as the same
+//! objects created there. The server binaries and pg_dump 18 come from `.ci/pg-versions`, which
+//! runs here when something is missing (it downloads from the npm registry and PyPI once; the
+//! files stay under target/pg).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, OnceLock};
+
+use pgark_engine::{
+    dump, fingerprint_tables, restore, Archive, ConnectOptions, DumpOptions, Fingerprint, LocalCluster, NoProgress,
+    RestoreOptions, Target,
+};
+
+use crate::harness::{assert_same_text, fixture_for, tmp};
+
+const MAJORS: [u32; 7] = [12, 13, 14, 15, 16, 17, 18];
+
+/// Where `.ci/pg-versions` puts the servers (`<major>/bin`) and pg_dump 18.
+fn versions_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let dir = root.join("target/pg");
+        let complete = MAJORS.iter().all(|m| dir.join(format!("{m}/bin/postgres")).is_file())
+            && client_bin(&dir).join("pg_dump").is_file();
+        if !complete {
+            let out = Command::new(root.join(".ci/pg-versions")).output().expect("running .ci/pg-versions");
+            assert!(
+                out.status.success(),
+                ".ci/pg-versions failed (it fetches PostgreSQL 12 to 18 from the npm registry and pg_dump 18 from PyPI):\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        dir
+    })
+}
+
+/// pg_dump 18 and psql 18, which read every supported server.
+fn client_bin(dir: &Path) -> PathBuf {
+    dir.join("client/pgserver/pginstall/bin")
+}
+
+/// A throwaway cluster of one major version.
+struct Server {
+    cluster: LocalCluster,
+    major: u32,
+}
+
+impl Server {
+    fn start(major: u32) -> Server {
+        let bin = versions_dir().join(format!("{major}/bin"));
+        let cluster = LocalCluster::start_with(&bin).unwrap_or_else(|e| panic!("starting PostgreSQL {major}: {e}"));
+        Server { cluster, major }
+    }
+
+    fn url(&self, db: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{db}?sslmode=disable", self.cluster.port())
+    }
+
+    fn target(&self, db: &str) -> Target {
+        Target::resolve(&ConnectOptions { url: Some(self.url(db)), project_ref: None }).unwrap()
+    }
+
+    async fn exec(&self, db: &str, sql: &str) {
+        let c = self.target(db).connect().await.unwrap();
+        c.batch_execute(sql).await.unwrap_or_else(|e| panic!("PostgreSQL {}: {e:?}", self.major));
+    }
+
+    /// A new database loaded with the object fixture as this version takes it (a line ending in
+    /// `-- pgN+` needs version N, `-- pg<N` an older one), without the user mapping's password
+    /// (which no archive holds).
+    async fn objects(&self, db: &str) {
+        self.exec("postgres", &format!("CREATE DATABASE {db}")).await;
+        self.exec(db, &fixture_for("objects.sql", self.major)).await;
+        self.exec(db, "ALTER USER MAPPING FOR fx_reader SERVER fx_server OPTIONS (DROP password)").await;
+    }
+
+    /// Runs psql 18 on `db` with `args`, stopping at the first error.
+    fn psql(&self, db: &str, args: &[&str]) {
+        let out = Command::new(client_bin(versions_dir()).join("psql"))
+            .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", &self.url(db)])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "psql on PostgreSQL {}: {}", self.major, String::from_utf8_lossy(&out.stderr));
+    }
+
+    /// pg_dump 18's output for `db` (`-s`: schema only), without the random `\restrict` lines.
+    fn pg_dump(&self, db: &str, args: &[&str]) -> String {
+        let out =
+            Command::new(client_bin(versions_dir()).join("pg_dump")).args(args).arg(self.url(db)).output().unwrap();
+        assert!(out.status.success(), "pg_dump on PostgreSQL {}: {}", self.major, String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.starts_with("\\restrict") && !l.starts_with("\\unrestrict"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    async fn fingerprints(&self, db: &str) -> BTreeMap<String, Fingerprint> {
+        fingerprint_tables(&self.target(db).connect().await.unwrap()).await.unwrap()
+    }
+
+    async fn dump(&self, db: &str, path: &Path) {
+        let plan =
+            dump::prepare(&self.target(db), &DumpOptions { jobs: 3, chunk_size: 64 << 10, ..Default::default() })
+                .await
+                .unwrap_or_else(|e| panic!("dump on PostgreSQL {}: {e}", self.major));
+        plan.execute(path, Arc::new(NoProgress)).await.unwrap();
+    }
+
+    async fn restore(&self, path: &Path, db: &str) {
+        let archive = Arc::new(Archive::open(path).unwrap());
+        let options = RestoreOptions { jobs: 3, create: true, create_roles: true, ..Default::default() };
+        let plan = restore::prepare(&archive, &options).unwrap();
+        if let Err(e) = plan.execute(archive.clone(), &self.target(db), Arc::new(NoProgress)).await {
+            panic!("restore into PostgreSQL {}: {e}", self.major);
+        }
+    }
+}
+
+/// Asserts `a` on `sa` and `b` on `sb` hold the same rows and the same schema (pg_dump 18).
+async fn assert_same(sa: &Server, a: &str, sb: &Server, b: &str) {
+    let what = format!("PostgreSQL {} {a} and PostgreSQL {} {b}", sa.major, sb.major);
+    let (fa, fb) = (sa.fingerprints(a).await, sb.fingerprints(b).await);
+    assert!(!fa.is_empty(), "no tables in {a}");
+    assert_eq!(fa, fb, "table fingerprints of {what} differ");
+    assert_same_text(&sa.pg_dump(a, &["-s"]), &sb.pg_dump(b, &["-s"]), &format!("pg_dump --schema-only of {what}"));
+}
+
+/// The fixture and pagila, dumped and restored on one server version.
+async fn round_trips_on(major: u32) {
+    let s = Server::start(major);
+    let dir = tmp();
+    s.objects("objects").await;
+    let path = dir.path().join("objects.pgark");
+    s.dump("objects", &path).await;
+    s.restore(&path, "objects_copy").await;
+    assert_same(&s, "objects", &s, "objects_copy").await;
+
+    let datasets = std::env::var_os("PGARK_DATASETS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/datasets"));
+    s.exec("postgres", "CREATE DATABASE pagila").await;
+    for file in ["pagila-schema.sql", "pagila-data.sql"] {
+        s.psql("pagila", &["-f", datasets.join("pagila").join(file).to_str().unwrap()]);
+    }
+    let path = dir.path().join("pagila.pgark");
+    s.dump("pagila", &path).await;
+    s.restore(&path, "pagila_copy").await;
+    assert_same(&s, "pagila", &s, "pagila_copy").await;
+}
+
+macro_rules! every_major {
+    ($($name:ident: $major:expr,)*) => {$(
+        #[tokio::test]
+        async fn $name() {
+            round_trips_on($major).await;
+        }
+    )*};
+}
+
+every_major! {
+    objects_and_pagila_round_trip_on_postgres_12: 12,
+    objects_and_pagila_round_trip_on_postgres_13: 13,
+    objects_and_pagila_round_trip_on_postgres_14: 14,
+    objects_and_pagila_round_trip_on_postgres_15: 15,
+    objects_and_pagila_round_trip_on_postgres_16: 16,
+    objects_and_pagila_round_trip_on_postgres_17: 17,
+    objects_and_pagila_round_trip_on_postgres_18: 18,
+}
+
+/// An archive of `from` restored into `to` equals pg_dump 18's plain output of the same
+/// database loaded there with psql (the way pg_dump supports upgrades).
+async fn upgrade(from: &Server, to: &Server) {
+    let dir = tmp();
+    let path = dir.path().join("objects.pgark");
+    from.dump("objects", &path).await;
+    let name = format!("from_{}", from.major);
+    to.restore(&path, &name).await;
+    let plain = dir.path().join("objects.sql");
+    std::fs::write(&plain, from.pg_dump("objects", &[])).unwrap();
+    let oracle = format!("pg_dump_from_{}", from.major);
+    to.exec("postgres", &format!("CREATE DATABASE {oracle}")).await;
+    to.psql(&oracle, &["-f", plain.to_str().unwrap()]);
+    assert_same(to, &oracle, to, &name).await;
+}
+
+#[tokio::test]
+async fn archives_restore_into_newer_servers_as_pg_dump_output_does() {
+    let servers: BTreeMap<u32, Server> = [12, 15, 17, 18].into_iter().map(|m| (m, Server::start(m))).collect();
+    for s in servers.values() {
+        s.objects("objects").await;
+    }
+    for (from, to) in [(12, 18), (15, 17), (17, 18)] {
+        upgrade(&servers[&from], &servers[&to]).await;
+    }
+}
+
+#[tokio::test]
+async fn an_archive_of_17_restores_into_15_as_the_same_objects_created_there() {
+    let (new, old) = (Server::start(17), Server::start(15));
+    new.objects("objects").await;
+    old.objects("objects").await;
+    let dir = tmp();
+    let path = dir.path().join("objects.pgark");
+    new.dump("objects", &path).await;
+    old.restore(&path, "from_17").await;
+    // The rows are the source's (each load of the fixture stamps its own times) …
+    assert_eq!(new.fingerprints("objects").await, old.fingerprints("from_17").await, "rows of 17 restored into 15");
+    // … and the objects are those the fixture creates on 15 itself.
+    assert_same_text(&old.pg_dump("objects", &["-s"]), &old.pg_dump("from_17", &["-s"]), "pg_dump of 15 and 17 → 15");
+}
