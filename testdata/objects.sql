@@ -136,3 +136,22 @@ CREATE AGGREGATE app.my_rank(VARIADIC "any" ORDER BY VARIADIC "any") (SFUNC = or
 CREATE TYPE app.not_yet;
 CREATE STATISTICS app.account_stats (dependencies, ndistinct) ON mood, owner_name FROM app.account;
 COMMENT ON STATISTICS app.account_stats IS 'correlated columns';
+-- Settings CREATE TABLE cannot say: a table access method, per-column statistics, storage, options
+-- and compression, CLUSTER ON, index and statistics-object targets, a partition's own default, view
+-- column defaults.
+CREATE ACCESS METHOD fx_heap TYPE TABLE HANDLER heap_tableam_handler;
+COMMENT ON ACCESS METHOD fx_heap IS 'heap by another name';
+CREATE TABLE app.tuned (id int PRIMARY KEY, body text, n int, tags text[]) USING fx_heap;
+ALTER TABLE app.tuned ALTER COLUMN body SET STORAGE EXTERNAL, ALTER COLUMN n SET STATISTICS 500,
+    ALTER COLUMN n SET (n_distinct = 100), ALTER COLUMN tags SET STORAGE MAIN;
+ALTER TABLE app.tuned ALTER COLUMN body SET COMPRESSION pglz; -- pg14+
+ALTER TABLE app.tuned CLUSTER ON tuned_pkey;
+INSERT INTO app.tuned SELECT i, repeat('x', 3000), i % 7, ARRAY['a', 'b'] FROM generate_series(1, 50) i;
+CREATE INDEX tuned_expr ON app.tuned ((n + 1));
+ALTER INDEX app.tuned_expr ALTER COLUMN 1 SET STATISTICS 300;
+CREATE INDEX booking_room ON app.booking (room);
+ALTER TABLE app.booking CLUSTER ON booking_room;
+ALTER STATISTICS app.account_stats SET STATISTICS 250; -- pg13+
+ALTER TABLE app.event_rest ALTER COLUMN payload SET DEFAULT '{"rest": true}';
+CREATE MATERIALIZED VIEW app.tuned_mv USING fx_heap AS SELECT id FROM app.tuned;
+ALTER VIEW app.account_names ALTER COLUMN name SET DEFAULT 'nobody';

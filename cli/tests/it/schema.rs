@@ -38,7 +38,10 @@ async fn every_object_kind_round_trips() {
     // Better than pg_dump: extensions come back at the version the source had.
     let versions = |db: String| pairs::<String>(db, "SELECT extname::text, extversion FROM pg_extension ORDER BY 1");
     assert_eq!(versions(db.clone()).await, versions("sc_objects_copy".into()).await);
-    assert_eq!(populated(db).await, [("mood_counts".to_string(), true), ("never_filled".to_string(), false)]);
+    assert_eq!(
+        populated(db).await,
+        [("mood_counts".to_string(), true), ("never_filled".to_string(), false), ("tuned_mv".to_string(), true)]
+    );
 }
 
 fn labels(m: &pgark_engine::Manifest) -> BTreeSet<String> {

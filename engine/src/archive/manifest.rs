@@ -99,11 +99,13 @@ pub enum Kind {
     Language,
     /// `CREATE STATISTICS`.
     Statistics,
+    /// `CREATE ACCESS METHOD`.
+    AccessMethod,
 }
 
 impl Kind {
     /// Every kind, in a stable order.
-    pub const ALL: [Kind; 33] = [
+    pub const ALL: [Kind; 34] = [
         Kind::Schema,
         Kind::Extension,
         Kind::Type,
@@ -137,6 +139,7 @@ impl Kind {
         Kind::TextSearch,
         Kind::Language,
         Kind::Statistics,
+        Kind::AccessMethod,
     ];
 
     /// The kind named `name` (as `name()` prints it).
@@ -193,6 +196,7 @@ impl Kind {
             Kind::TextSearch => "text-search",
             Kind::Language => "language",
             Kind::Statistics => "statistics",
+            Kind::AccessMethod => "access-method",
         }
     }
 }

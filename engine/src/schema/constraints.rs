@@ -30,6 +30,8 @@ pub(crate) struct Constraint {
     pub index_def: Option<String>,
     pub deferrable: bool,
     pub deferred: bool,
+    /// `CLUSTER ON` its index.
+    pub clustered: bool,
 }
 
 /// What `read` finds: constraints added after the data, and the (table, constraint) oids of
@@ -44,7 +46,8 @@ pub(super) async fn read(client: &Client, tables: &mut [Table]) -> Result<Constr
         .query(
             "SELECT co.conrelid, co.conname, co.contype::text, pg_catalog.pg_get_constraintdef(co.oid), \
              co.convalidated, co.conislocal, co.conparentid <> 0, co.confrelid, co.oid, \
-             CASE WHEN co.contype IN ('p', 'u') THEN pg_catalog.pg_get_indexdef(co.conindid) END, co.condeferrable, co.condeferred \
+             CASE WHEN co.contype IN ('p', 'u') THEN pg_catalog.pg_get_indexdef(co.conindid) END, co.condeferrable, co.condeferred, \
+                 coalesce((SELECT i.indisclustered FROM pg_catalog.pg_index i WHERE i.indexrelid = co.conindid), false) \
              FROM pg_catalog.pg_constraint co \
              WHERE co.conrelid = ANY($1) AND co.contype IN ('p', 'u', 'x', 'c', 'f') \
              ORDER BY co.conrelid, co.conname",
@@ -80,6 +83,7 @@ pub(super) async fn read(client: &Client, tables: &mut [Table]) -> Result<Constr
             index_def: r.get(9),
             deferrable: r.get(10),
             deferred: r.get(11),
+            clustered: r.get(12),
         });
     }
     Ok((constraints, check_oids))
@@ -100,6 +104,9 @@ pub(super) fn build(cx: &Context<'_>, nodes: &mut Vec<Node>) {
         );
         it.table = Some(t.name.clone());
         it.touches = cx.lineage(t);
+        let cluster =
+            if c.clustered { format!("\nALTER TABLE ONLY {q} CLUSTER ON {};", ident(&c.name)) } else { String::new() };
+        it.sql.push_str(&cluster);
         // A primary key or unique constraint of a plain table: its index is built first, under a
         // SHARE lock (alongside the table's other index builds), then attached in an instant.
         if let (Some(index_def), 'r', 'p' | 'u') = (&c.index_def, t.kind, c.kind) {
@@ -114,7 +121,7 @@ pub(super) fn build(cx: &Context<'_>, nodes: &mut Vec<Node>) {
                 _ => "",
             };
             let name = ident(&c.name);
-            it.sql = format!("ALTER TABLE ONLY {q} ADD CONSTRAINT {name} {what} USING INDEX {name}{timing};");
+            it.sql = format!("ALTER TABLE ONLY {q} ADD CONSTRAINT {name} {what} USING INDEX {name}{timing};{cluster}");
             nodes.push(Node::new(it, Some(ObjKey::new(class::CONSTRAINT, c.oid)), vec![], 1));
             continue;
         }

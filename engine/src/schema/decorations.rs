@@ -265,6 +265,7 @@ fn object_word(ty: &str) -> Option<&'static str> {
         "cast" => "CAST",
         "language" => "LANGUAGE",
         "statistics object" => "STATISTICS",
+        "access method" => "ACCESS METHOD",
         _ => return None,
     })
 }

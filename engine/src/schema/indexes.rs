@@ -10,6 +10,7 @@ use super::query::db;
 use super::scope::Context;
 use crate::archive::{Kind, Section};
 use crate::error::Result;
+use crate::sql::{ident, qualified};
 
 /// An index that no constraint owns.
 #[derive(Debug, Clone)]
@@ -18,6 +19,10 @@ pub(crate) struct Index {
     pub table: u32,
     pub name: String,
     pub def: String,
+    /// `CLUSTER ON` it.
+    pub clustered: bool,
+    /// `(column number, statistics target)` of expression columns with a target set.
+    pub statistics: Vec<String>,
 }
 
 /// Reads the indexes of the relations `oids` (tables and materialized views).
@@ -25,7 +30,9 @@ pub(super) async fn read(client: &Client, oids: &[u32]) -> Result<Vec<Index>> {
     let mut indexes = Vec::new();
     let rows = client
         .query(
-            "SELECT i.indrelid, ic.relname, pg_catalog.pg_get_indexdef(i.indexrelid), i.indexrelid \
+            "SELECT i.indrelid, ic.relname, pg_catalog.pg_get_indexdef(i.indexrelid), i.indexrelid, i.indisclustered, \
+                 ARRAY(SELECT a.attnum || ' ' || a.attstattarget FROM pg_catalog.pg_attribute a \
+                       WHERE a.attrelid = i.indexrelid AND a.attstattarget >= 0 ORDER BY a.attnum) \
              FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid \
              WHERE i.indrelid = ANY($1) \
              AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint co WHERE co.conindid = i.indexrelid \
@@ -37,7 +44,14 @@ pub(super) async fn read(client: &Client, oids: &[u32]) -> Result<Vec<Index>> {
         .await
         .map_err(db("indexes"))?;
     for r in rows {
-        indexes.push(Index { oid: r.get(3), table: r.get(0), name: r.get(1), def: r.get(2) });
+        indexes.push(Index {
+            oid: r.get(3),
+            table: r.get(0),
+            name: r.get(1),
+            def: r.get(2),
+            clustered: r.get(4),
+            statistics: r.get(5),
+        });
     }
     Ok(indexes)
 }
@@ -45,17 +59,29 @@ pub(super) async fn read(client: &Client, oids: &[u32]) -> Result<Vec<Index>> {
 /// The indexes of selected tables and of materialized views in scope.
 pub(super) fn build(cx: &Context<'_>, nodes: &mut Vec<Node>) {
     for i in &cx.cat.indexes {
-        let (schema, name, own, partitioned) =
+        let (schema, name, own, partitioned, own_is_view) =
             if let Some(t) = cx.by_oid.get(&i.table).filter(|t| cx.selected.contains(&t.oid)) {
-                (&t.schema, &t.name, cx.lineage(t), t.kind == 'p')
+                (&t.schema, &t.name, cx.lineage(t), t.kind == 'p', false)
             } else if let Some(v) = cx.view_by_oid.get(&i.table).filter(|v| cx.scope.view_oids.contains(&v.oid)) {
-                (&v.schema, &v.name, vec![format!("{}.{}", v.schema, v.name)], false)
+                (&v.schema, &v.name, vec![format!("{}.{}", v.schema, v.name)], false, true)
             } else {
                 continue;
             };
         // A partitioned table's index is created on every partition at once.
         let sql = if partitioned { i.def.replacen(" ON ONLY ", " ON ", 1) } else { i.def.clone() };
-        let mut it = item(Section::PostData, Kind::Index, Some(schema), &i.name, format!("{sql};"));
+        let mut sql = format!("{sql};");
+        for target in &i.statistics {
+            let (column, n) = target.split_once(' ').unwrap_or((target, ""));
+            sql.push_str(&format!(
+                "\nALTER INDEX {} ALTER COLUMN {column} SET STATISTICS {n};",
+                qualified(schema, &i.name)
+            ));
+        }
+        if i.clustered {
+            let word = if own_is_view { "MATERIALIZED VIEW" } else { "TABLE" };
+            sql.push_str(&format!("\nALTER {word} ONLY {} CLUSTER ON {};", qualified(schema, name), ident(&i.name)));
+        }
+        let mut it = item(Section::PostData, Kind::Index, Some(schema), &i.name, sql);
         it.table = Some(name.clone());
         it.shared = true;
         it.touches = own;

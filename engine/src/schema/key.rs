@@ -27,6 +27,7 @@ pub(crate) mod class {
     pub const TS_DICT: u32 = 3600;
     pub const LANGUAGE: u32 = 2612;
     pub const STATISTICS: u32 = 3381;
+    pub const ACCESS_METHOD: u32 = 2601;
 }
 
 /// An object's identity in the catalog: the catalog it lives in and its oid.

@@ -16,6 +16,7 @@
 //! A new family is one module plus a line in [`Catalog::read`] and, unless it reads into
 //! `Extra`s, one in [`FAMILIES`].
 
+mod access_methods;
 mod attached;
 mod casts;
 mod collations;
@@ -111,6 +112,7 @@ impl Catalog {
         rules::read(client, &rels, &mut attached).await?;
         policies::read(client, &rels, &mut attached).await?;
         let mut extras = Vec::new();
+        access_methods::read(client, &mut extras).await?;
         foreign::read(client, &mut extras).await?;
         collations::read(client, &mut extras).await?;
         text_search::read(client, &mut extras).await?;

@@ -41,6 +41,8 @@ pub(crate) struct Table {
     pub options: Vec<String>,
     /// `FULL`, `NOTHING` or `USING INDEX x` when not the default.
     pub replica_identity: Option<String>,
+    /// Its table access method, when not `heap`.
+    pub access_method: Option<String>,
 }
 
 /// A column, with what `CREATE TABLE` needs.
@@ -63,6 +65,14 @@ pub(crate) struct Column {
     pub inherited: bool,
     /// The name of its NOT NULL constraint (PostgreSQL 18 names them).
     pub not_null_name: Option<String>,
+    /// `SET STATISTICS n`, when set.
+    pub statistics: Option<i32>,
+    /// `SET STORAGE x`, when not the type's.
+    pub storage: Option<String>,
+    /// `SET (n_distinct = …)` and other column options.
+    pub attoptions: Vec<String>,
+    /// `SET COMPRESSION x`, when set (PostgreSQL 14 on).
+    pub compression: Option<String>,
     /// A foreign table column's `OPTIONS (…)` contents.
     pub fdw_options: Option<String>,
 }
@@ -161,7 +171,8 @@ async fn read_tables(client: &Client) -> Result<Vec<Table>> {
          (SELECT 'SERVER ' || pg_catalog.quote_ident(fs.srvname) || coalesce(' OPTIONS (' || (SELECT pg_catalog.string_agg( \
              pg_catalog.quote_ident(o.option_name) || ' ' || pg_catalog.quote_literal(o.option_value), ', ') \
              FROM pg_catalog.pg_options_to_table(ft.ftoptions) o) || ')', '') \
-          FROM pg_catalog.pg_foreign_table ft JOIN pg_catalog.pg_foreign_server fs ON fs.oid = ft.ftserver WHERE ft.ftrelid = c.oid) \
+          FROM pg_catalog.pg_foreign_table ft JOIN pg_catalog.pg_foreign_server fs ON fs.oid = ft.ftserver WHERE ft.ftrelid = c.oid), \
+         (SELECT pg_catalog.quote_ident(am.amname) FROM pg_catalog.pg_am am WHERE am.oid = c.relam AND am.amname <> 'heap') \
          FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
          WHERE c.relkind IN ('r', 'p', 'f') AND {USER_NS} AND {} ORDER BY n.nspname, c.relname",
         not_extension_member("pg_class", "c.oid")
@@ -185,6 +196,7 @@ async fn read_tables(client: &Client) -> Result<Vec<Table>> {
             replica_identity: r.get(11),
             inherits: r.get(12),
             foreign: r.get(13),
+            access_method: r.get(14),
         });
     }
     // Parents before their partitions.
@@ -217,7 +229,12 @@ async fn read_columns(client: &Client, tables: &mut [Table], oids: &[u32]) -> Re
              (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(o.option_name) || ' ' || pg_catalog.quote_literal(o.option_value), ', ') \
               FROM pg_catalog.pg_options_to_table(a.attfdwoptions) o), \
              (SELECT nn.conname::text FROM pg_catalog.pg_constraint nn WHERE nn.conrelid = a.attrelid AND nn.contype = 'n' \
-              AND nn.conkey[1] = a.attnum) \
+              AND nn.conkey[1] = a.attnum), \
+             CASE WHEN a.attstattarget >= 0 THEN a.attstattarget::int4 END, \
+             CASE WHEN a.attstorage <> t.typstorage THEN CASE a.attstorage WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL' \
+               WHEN 'm' THEN 'MAIN' ELSE 'EXTENDED' END END, \
+             coalesce(a.attoptions, '{}')::text[], \
+             CASE pg_catalog.to_jsonb(a) ->> 'attcompression' WHEN 'p' THEN 'pglz' WHEN 'l' THEN 'lz4' END \
              FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid \
              LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
              LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation \
@@ -245,6 +262,10 @@ async fn read_columns(client: &Client, tables: &mut [Table], oids: &[u32]) -> Re
             collation: r.get(10),
             fdw_options: r.get(11),
             not_null_name: r.get(12),
+            statistics: r.get(13),
+            storage: r.get(14),
+            attoptions: r.get(15),
+            compression: r.get(16),
         });
     }
     Ok(())
@@ -311,16 +332,14 @@ pub(super) fn build(cx: &Context<'_>, nodes: &mut Vec<Node>) {
         if let Some(server) = &t.foreign {
             sql.push_str(&format!(" {server}"));
         }
+        if let Some(am) = &t.access_method {
+            sql.push_str(&format!(" USING {am}"));
+        }
         if !t.options.is_empty() {
             sql.push_str(&format!(" WITH ({})", t.options.join(", ")));
         }
         sql.push(';');
-        // Columns whose local definition differs from the inherited one.
-        for c in t.columns.iter().filter(|c| t.partition_of.is_none() && !c.local) {
-            if let (Some(e), false) = (&c.expr, c.generated) {
-                sql.push_str(&format!("\nALTER TABLE ONLY {q} ALTER COLUMN {} SET DEFAULT {e};", ident(&c.name)));
-            }
-        }
+        sql.push_str(&column_alters(cx, t));
         if let Some(ri) = t.replica_identity.as_ref().filter(|_| t.foreign.is_none()) {
             sql.push_str(&format!("\nALTER TABLE ONLY {q} REPLICA IDENTITY {ri};"));
         }
@@ -371,4 +390,43 @@ fn column_sql(t: &Table, c: &Column, identity_seq: Option<&sequences::Sequence>)
         }
     }
     col
+}
+
+/// `ALTER TABLE` statements for what `CREATE TABLE` cannot say about columns: defaults that
+/// differ from the inherited ones (an inheritance child's, a partition's own), and per-column
+/// statistics targets, storage, options and compression.
+fn column_alters(cx: &Context<'_>, t: &Table) -> String {
+    let q = qualified(&t.schema, &t.name);
+    let word = if t.foreign.is_some() { "FOREIGN TABLE" } else { "TABLE" };
+    let parent = t.partition_of.as_ref().and_then(|(p, _)| cx.by_oid.get(p));
+    let mut sql = String::new();
+    for c in &t.columns {
+        let col = ident(&c.name);
+        let inherited_default = match parent {
+            Some(p) => p.columns.iter().find(|pc| pc.name == c.name).and_then(|pc| pc.expr.as_ref()),
+            None => None,
+        };
+        let own_default = match (&c.expr, c.generated) {
+            // Columns whose local definition differs from the inherited one.
+            (Some(e), false) if t.partition_of.is_none() && !c.local => Some(e),
+            (Some(e), false) if parent.is_some() && inherited_default != Some(e) => Some(e),
+            _ => None,
+        };
+        if let Some(e) = own_default {
+            sql.push_str(&format!("\nALTER TABLE ONLY {q} ALTER COLUMN {col} SET DEFAULT {e};"));
+        }
+        if let Some(n) = c.statistics {
+            sql.push_str(&format!("\nALTER {word} ONLY {q} ALTER COLUMN {col} SET STATISTICS {n};"));
+        }
+        if let Some(storage) = &c.storage {
+            sql.push_str(&format!("\nALTER {word} ONLY {q} ALTER COLUMN {col} SET STORAGE {storage};"));
+        }
+        if !c.attoptions.is_empty() {
+            sql.push_str(&format!("\nALTER {word} ONLY {q} ALTER COLUMN {col} SET ({});", c.attoptions.join(", ")));
+        }
+        if let Some(method) = c.compression.as_ref().filter(|_| t.foreign.is_none()) {
+            sql.push_str(&format!("\nALTER TABLE ONLY {q} ALTER COLUMN {col} SET COMPRESSION {method};"));
+        }
+    }
+    sql
 }

@@ -27,6 +27,10 @@ pub(crate) struct View {
     pub query: String,
     /// `"name" type [COLLATE x]` per column, for a placeholder with the same shape.
     pub columns: Vec<String>,
+    /// A materialized view's table access method, when not `heap`.
+    pub access_method: Option<String>,
+    /// Column defaults (`ALTER VIEW … SET DEFAULT`): quoted column, expression.
+    pub defaults: Vec<(String, String)>,
 }
 
 /// Reads every user view and materialized view.
@@ -38,7 +42,12 @@ pub(super) async fn read(client: &Client) -> Result<Vec<View>> {
              ARRAY(SELECT pg_catalog.quote_ident(a.attname) || ' ' || pg_catalog.format_type(a.atttypid, a.atttypmod) \
                    || CASE WHEN a.attcollation <> t.typcollation THEN ' COLLATE ' || (SELECT pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace WHERE co.oid = a.attcollation) ELSE '' END \
                    FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid \
-                   WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) \
+                   WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum), \
+             (SELECT pg_catalog.quote_ident(am.amname) FROM pg_catalog.pg_am am WHERE am.oid = c.relam AND am.amname <> 'heap'), \
+             ARRAY(SELECT pg_catalog.quote_ident(a.attname) FROM pg_catalog.pg_attrdef d JOIN pg_catalog.pg_attribute a \
+                   ON a.attrelid = d.adrelid AND a.attnum = d.adnum WHERE d.adrelid = c.oid ORDER BY a.attnum), \
+             ARRAY(SELECT pg_catalog.pg_get_expr(d.adbin, d.adrelid) FROM pg_catalog.pg_attrdef d \
+                   WHERE d.adrelid = c.oid ORDER BY d.adnum) \
              FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
              WHERE c.relkind IN ('v', 'm') AND {USER_NS} AND {} ORDER BY c.oid",
             not_member("pg_class", "c.oid")
@@ -53,6 +62,8 @@ pub(super) async fn read(client: &Client) -> Result<Vec<View>> {
             options: r.get(5),
             query: r.get(6),
             columns: r.get(7),
+            access_method: r.get(8),
+            defaults: r.get::<_, Vec<String>>(9).into_iter().zip(r.get::<_, Vec<String>>(10)).collect(),
         });
     }
     Ok(views)
@@ -83,15 +94,19 @@ pub(super) fn build(cx: &Context<'_>, nodes: &mut Vec<Node>) {
         let with = if v.options.is_empty() { String::new() } else { format!(" WITH ({})", v.options.join(", ")) };
         let key = ObjKey::new(class::REL, v.oid);
         let query = v.query.trim_end().trim_end_matches(';');
-        let (kind, sql, drop) = if v.materialized {
+        let (kind, mut sql, drop) = if v.materialized {
+            let using = v.access_method.as_ref().map(|am| format!(" USING {am}")).unwrap_or_default();
             (
                 Kind::MaterializedView,
-                format!("CREATE MATERIALIZED VIEW {q}{with} AS\n{query}\n  WITH NO DATA;"),
+                format!("CREATE MATERIALIZED VIEW {q}{using}{with} AS\n{query}\n  WITH NO DATA;"),
                 format!("DROP MATERIALIZED VIEW IF EXISTS {q} CASCADE;"),
             )
         } else {
             (Kind::View, format!("CREATE VIEW {q}{with} AS\n{query};"), format!("DROP VIEW IF EXISTS {q} CASCADE;"))
         };
+        for (column, expr) in &v.defaults {
+            sql.push_str(&format!("\nALTER VIEW {q} ALTER COLUMN {column} SET DEFAULT {expr};"));
+        }
         let mut it = item(Section::PreData, kind, Some(&v.schema), &v.name, sql);
         it.drop = Some(drop);
         nodes.push(Node::new(it, Some(key), vec![], 7));
