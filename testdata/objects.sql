@@ -155,3 +155,31 @@ ALTER STATISTICS app.account_stats SET STATISTICS 250; -- pg13+
 ALTER TABLE app.event_rest ALTER COLUMN payload SET DEFAULT '{"rest": true}';
 CREATE MATERIALIZED VIEW app.tuned_mv USING fx_heap AS SELECT id FROM app.tuned;
 ALTER VIEW app.account_names ALTER COLUMN name SET DEFAULT 'nobody';
+-- Operators (infix with commutator, negator, estimators; prefix), an operator family with a loose
+-- member, an operator class using it, an index on the class, a range type on a custom class.
+CREATE FUNCTION app.abs_lt(int, int) RETURNS bool LANGUAGE sql IMMUTABLE AS 'SELECT abs($1) < abs($2)';
+CREATE FUNCTION app.abs_le(int, int) RETURNS bool LANGUAGE sql IMMUTABLE AS 'SELECT abs($1) <= abs($2)';
+CREATE FUNCTION app.abs_eq(int, int) RETURNS bool LANGUAGE sql IMMUTABLE AS 'SELECT abs($1) = abs($2)';
+CREATE FUNCTION app.abs_ge(int, int) RETURNS bool LANGUAGE sql IMMUTABLE AS 'SELECT abs($1) >= abs($2)';
+CREATE FUNCTION app.abs_gt(int, int) RETURNS bool LANGUAGE sql IMMUTABLE AS 'SELECT abs($1) > abs($2)';
+CREATE FUNCTION app.abs_cmp(int, int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT btint4cmp(abs($1), abs($2))';
+CREATE FUNCTION app.abs_cmp8(int, int8) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT btint8cmp(abs($1)::int8, abs($2))';
+CREATE OPERATOR app.<<< (FUNCTION = app.abs_lt, LEFTARG = int, RIGHTARG = int, COMMUTATOR = OPERATOR(app.>>>), NEGATOR = OPERATOR(app.>>>=));
+CREATE OPERATOR app.<<<= (FUNCTION = app.abs_le, LEFTARG = int, RIGHTARG = int);
+CREATE OPERATOR app.=== (FUNCTION = app.abs_eq, LEFTARG = int, RIGHTARG = int, COMMUTATOR = OPERATOR(app.===), RESTRICT = eqsel, JOIN = eqjoinsel, MERGES);
+CREATE OPERATOR app.>>>= (FUNCTION = app.abs_ge, LEFTARG = int, RIGHTARG = int);
+CREATE OPERATOR app.>>> (FUNCTION = app.abs_gt, LEFTARG = int, RIGHTARG = int);
+CREATE FUNCTION app.neg(bigint) RETURNS bigint LANGUAGE sql IMMUTABLE AS 'SELECT -$1';
+CREATE OPERATOR app.~- (FUNCTION = app.neg, RIGHTARG = bigint);
+COMMENT ON OPERATOR app.=== (int, int) IS 'equal in absolute value';
+CREATE OPERATOR FAMILY app.abs_fam USING btree;
+CREATE OPERATOR CLASS app.abs_ops FOR TYPE int USING btree FAMILY app.abs_fam AS
+    OPERATOR 1 app.<<<, OPERATOR 2 app.<<<=, OPERATOR 3 app.===, OPERATOR 4 app.>>>=, OPERATOR 5 app.>>>,
+    FUNCTION 1 app.abs_cmp(int, int);
+ALTER OPERATOR FAMILY app.abs_fam USING btree ADD FUNCTION 1 (int, int8) app.abs_cmp8(int, int8);
+COMMENT ON OPERATOR CLASS app.abs_ops USING btree IS 'by absolute value';
+ALTER OPERATOR CLASS app.abs_ops USING btree OWNER TO fx_owner;
+CREATE TABLE app.signed (n int);
+INSERT INTO app.signed VALUES (-3), (2), (1);
+CREATE INDEX signed_abs ON app.signed (n app.abs_ops);
+CREATE TYPE app.absrange AS RANGE (subtype = int, subtype_opclass = app.abs_ops);

@@ -74,3 +74,12 @@ async fn base_types_with_their_own_functions() {
         INSERT INTO t.docs SELECT g, 'doc ' || g, ARRAY['a' || g, 'b']::t.mytext[] FROM generate_series(1, 100) g;";
     round_trip("fi_base", sql).await;
 }
+
+#[tokio::test]
+async fn a_range_type_on_a_custom_operator_class() {
+    let sql = "CREATE OPERATOR ~~ (PROCEDURE = int4eq, LEFTARG = int, RIGHTARG = int);
+        CREATE OPERATOR CLASS op_class_custom FOR TYPE int USING btree AS OPERATOR 3 ~~;
+        CREATE TYPE rt AS RANGE (subtype = int, subtype_opclass = op_class_custom);
+        CREATE TABLE uses_rt (id int, r rt);";
+    round_trip("fi_opclass", sql).await;
+}

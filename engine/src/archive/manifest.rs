@@ -101,11 +101,17 @@ pub enum Kind {
     Statistics,
     /// `CREATE ACCESS METHOD`.
     AccessMethod,
+    /// `CREATE OPERATOR`.
+    Operator,
+    /// `CREATE OPERATOR FAMILY` and its loose members.
+    OperatorFamily,
+    /// `CREATE OPERATOR CLASS`.
+    OperatorClass,
 }
 
 impl Kind {
     /// Every kind, in a stable order.
-    pub const ALL: [Kind; 34] = [
+    pub const ALL: [Kind; 37] = [
         Kind::Schema,
         Kind::Extension,
         Kind::Type,
@@ -140,6 +146,9 @@ impl Kind {
         Kind::Language,
         Kind::Statistics,
         Kind::AccessMethod,
+        Kind::Operator,
+        Kind::OperatorFamily,
+        Kind::OperatorClass,
     ];
 
     /// The kind named `name` (as `name()` prints it).
@@ -197,6 +206,9 @@ impl Kind {
             Kind::Language => "language",
             Kind::Statistics => "statistics",
             Kind::AccessMethod => "access-method",
+            Kind::Operator => "operator",
+            Kind::OperatorFamily => "operator-family",
+            Kind::OperatorClass => "operator-class",
         }
     }
 }

@@ -79,6 +79,9 @@ pub(super) async fn read(client: &Client, keys: &[ObjKey]) -> Result<Decorations
         (class::TS_DICT, "pg_ts_dict", "dictowner", "NULL::pg_catalog.aclitem[]"),
         (class::LANGUAGE, "pg_language", "lanowner", "x.lanacl"),
         (class::STATISTICS, "pg_statistic_ext", "stxowner", "NULL::pg_catalog.aclitem[]"),
+        (class::OPERATOR, "pg_operator", "oprowner", "NULL::pg_catalog.aclitem[]"),
+        (class::OPCLASS, "pg_opclass", "opcowner", "NULL::pg_catalog.aclitem[]"),
+        (class::OPFAMILY, "pg_opfamily", "opfowner", "NULL::pg_catalog.aclitem[]"),
     ];
     for (cls, table, owner, acl) in owner_acl {
         let these: Vec<u32> = keys.iter().filter(|k| k.class == cls).map(|k| k.oid).collect();
@@ -266,6 +269,9 @@ fn object_word(ty: &str) -> Option<&'static str> {
         "language" => "LANGUAGE",
         "statistics object" => "STATISTICS",
         "access method" => "ACCESS METHOD",
+        "operator" => "OPERATOR",
+        "operator class" => "OPERATOR CLASS",
+        "operator family" => "OPERATOR FAMILY",
         _ => return None,
     })
 }

@@ -13,6 +13,16 @@ use super::key::{class, ObjKey};
 use crate::archive::DdlItem;
 use crate::error::{Error, Result};
 
+/// Access-method members and the operator class (bound, `i`) or family (loose, `a`) they belong to.
+const AMOP_OF_CLASS: &str = "SELECT d.objid, d.refobjid FROM pg_catalog.pg_depend d \
+    WHERE d.classid = 'pg_catalog.pg_amop'::pg_catalog.regclass AND d.refclassid = 'pg_catalog.pg_opclass'::pg_catalog.regclass AND d.deptype = 'i'";
+const AMOP_OF_FAMILY: &str = "SELECT d.objid, d.refobjid FROM pg_catalog.pg_depend d \
+    WHERE d.classid = 'pg_catalog.pg_amop'::pg_catalog.regclass AND d.refclassid = 'pg_catalog.pg_opfamily'::pg_catalog.regclass AND d.deptype = 'a'";
+const AMPROC_OF_CLASS: &str = "SELECT d.objid, d.refobjid FROM pg_catalog.pg_depend d \
+    WHERE d.classid = 'pg_catalog.pg_amproc'::pg_catalog.regclass AND d.refclassid = 'pg_catalog.pg_opclass'::pg_catalog.regclass AND d.deptype = 'i'";
+const AMPROC_OF_FAMILY: &str = "SELECT d.objid, d.refobjid FROM pg_catalog.pg_depend d \
+    WHERE d.classid = 'pg_catalog.pg_amproc'::pg_catalog.regclass AND d.refclassid = 'pg_catalog.pg_opfamily'::pg_catalog.regclass AND d.deptype = 'a'";
+
 /// An item with its identity and what it needs.
 #[derive(Debug, Clone)]
 pub(crate) struct Node {
@@ -44,7 +54,12 @@ impl Depends {
     pub async fn read(client: &Client) -> Result<Depends> {
         let err = |e: tokio_postgres::Error| Error::db("reading the catalog (dependencies)", &e);
         let mut redirect = HashMap::new();
-        let queries: [(&str, u32, u32); 6] = [
+        let queries: [(&str, u32, u32); 10] = [
+            // An operator class's or family's members are created by its own statement.
+            (AMOP_OF_CLASS, class::AMOP, class::OPCLASS),
+            (AMOP_OF_FAMILY, class::AMOP, class::OPFAMILY),
+            (AMPROC_OF_CLASS, class::AMPROC, class::OPCLASS),
+            (AMPROC_OF_FAMILY, class::AMPROC, class::OPFAMILY),
             // Array types stand for their element type.
             ("SELECT t.oid, t.typelem FROM pg_catalog.pg_type t WHERE t.typcategory = 'A' AND t.typelem <> 0 AND t.oid >= 16384", class::TYPE, class::TYPE),
             // A relation's row type stands for the relation (except free-standing composite types).

@@ -28,6 +28,11 @@ pub(crate) mod class {
     pub const LANGUAGE: u32 = 2612;
     pub const STATISTICS: u32 = 3381;
     pub const ACCESS_METHOD: u32 = 2601;
+    pub const OPERATOR: u32 = 2617;
+    pub const OPCLASS: u32 = 2616;
+    pub const OPFAMILY: u32 = 2753;
+    pub const AMOP: u32 = 2602;
+    pub const AMPROC: u32 = 2603;
 }
 
 /// An object's identity in the catalog: the catalog it lives in and its oid.

@@ -31,6 +31,7 @@ mod foreign;
 mod indexes;
 mod key;
 mod languages;
+mod operators;
 mod policies;
 mod privileges;
 mod publications;
@@ -113,6 +114,7 @@ impl Catalog {
         policies::read(client, &rels, &mut attached).await?;
         let mut extras = Vec::new();
         access_methods::read(client, &mut extras).await?;
+        operators::read(client, &mut extras).await?;
         foreign::read(client, &mut extras).await?;
         collations::read(client, &mut extras).await?;
         text_search::read(client, &mut extras).await?;
