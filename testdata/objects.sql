@@ -183,3 +183,19 @@ CREATE TABLE app.signed (n int);
 INSERT INTO app.signed VALUES (-3), (2), (1);
 CREATE INDEX signed_abs ON app.signed (n app.abs_ops);
 CREATE TYPE app.absrange AS RANGE (subtype = int, subtype_opclass = app.abs_ops);
+-- A conversion (its function's signature changed in 14: an older one cannot exist on a newer
+-- server, so the 12 -> 18 upgrade test has none), a text search parser and template, a transform, a commented composite-type column,
+-- a partitioned table's trigger disabled on one partition only.
+CREATE FUNCTION app.latin1_to_utf8(integer, integer, cstring, internal, integer, boolean) RETURNS integer AS '$libdir/utf8_and_iso8859_1', 'iso8859_1_to_utf8' LANGUAGE c STRICT; -- pg14+
+CREATE CONVERSION app.my_latin1 FOR 'LATIN1' TO 'UTF8' FROM app.latin1_to_utf8; -- pg14+
+COMMENT ON CONVERSION app.my_latin1 IS 'latin1 in'; -- pg14+
+CREATE TEXT SEARCH PARSER app.my_parser (START = prsd_start, GETTOKEN = prsd_nexttoken, END = prsd_end, LEXTYPES = prsd_lextype, HEADLINE = prsd_headline);
+CREATE TEXT SEARCH TEMPLATE app.my_template (INIT = dsimple_init, LEXIZE = dsimple_lexize);
+CREATE TEXT SEARCH DICTIONARY app.my_dict (TEMPLATE = app.my_template);
+COMMENT ON TEXT SEARCH PARSER app.my_parser IS 'the default parser again';
+CREATE FUNCTION app.tf_from(internal) RETURNS internal LANGUAGE internal IMMUTABLE STRICT AS 'int4recv';
+CREATE FUNCTION app.tf_to(internal) RETURNS app.mood LANGUAGE internal IMMUTABLE STRICT AS 'int4recv';
+CREATE TRANSFORM FOR app.mood LANGUAGE fxlang (FROM SQL WITH FUNCTION app.tf_from(internal), TO SQL WITH FUNCTION app.tf_to(internal));
+COMMENT ON COLUMN app.money_pair.amount IS 'in cents';
+CREATE TRIGGER event_audit AFTER UPDATE ON app.event FOR EACH ROW EXECUTE FUNCTION app.touch();
+ALTER TABLE app.event_rest DISABLE TRIGGER event_audit; -- pg13+

@@ -107,11 +107,15 @@ pub enum Kind {
     OperatorFamily,
     /// `CREATE OPERATOR CLASS`.
     OperatorClass,
+    /// `CREATE CONVERSION`.
+    Conversion,
+    /// `CREATE TRANSFORM`.
+    Transform,
 }
 
 impl Kind {
     /// Every kind, in a stable order.
-    pub const ALL: [Kind; 37] = [
+    pub const ALL: [Kind; 39] = [
         Kind::Schema,
         Kind::Extension,
         Kind::Type,
@@ -149,6 +153,8 @@ impl Kind {
         Kind::Operator,
         Kind::OperatorFamily,
         Kind::OperatorClass,
+        Kind::Conversion,
+        Kind::Transform,
     ];
 
     /// The kind named `name` (as `name()` prints it).
@@ -209,6 +215,8 @@ impl Kind {
             Kind::Operator => "operator",
             Kind::OperatorFamily => "operator-family",
             Kind::OperatorClass => "operator-class",
+            Kind::Conversion => "conversion",
+            Kind::Transform => "transform",
         }
     }
 }

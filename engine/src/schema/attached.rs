@@ -19,6 +19,8 @@ pub(crate) struct Attached {
     /// For triggers: the schema of the function they call.
     pub function_schema: Option<String>,
     pub key: Option<ObjKey>,
+    /// Objects that must exist first (besides those `pg_depend` records).
+    pub deps: Vec<ObjKey>,
     pub table: u32,
     pub kind: Kind,
     pub name: String,
@@ -61,6 +63,6 @@ pub(super) fn build(cx: &Context<'_>, nodes: &mut Vec<Node>) {
             Some(k) => cx.touches_for(k, own),
             None => own,
         };
-        nodes.push(Node::new(it, a.key, vec![], prio));
+        nodes.push(Node::new(it, a.key, a.deps.clone(), prio));
     }
 }

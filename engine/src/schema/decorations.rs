@@ -82,6 +82,7 @@ pub(super) async fn read(client: &Client, keys: &[ObjKey]) -> Result<Decorations
         (class::OPERATOR, "pg_operator", "oprowner", "NULL::pg_catalog.aclitem[]"),
         (class::OPCLASS, "pg_opclass", "opcowner", "NULL::pg_catalog.aclitem[]"),
         (class::OPFAMILY, "pg_opfamily", "opfowner", "NULL::pg_catalog.aclitem[]"),
+        (class::CONVERSION, "pg_conversion", "conowner", "NULL::pg_catalog.aclitem[]"),
     ];
     for (cls, table, owner, acl) in owner_acl {
         let these: Vec<u32> = keys.iter().filter(|k| k.class == cls).map(|k| k.oid).collect();
@@ -142,6 +143,24 @@ pub(super) async fn read(client: &Client, keys: &[ObjKey]) -> Result<Decorations
         .map_err(db("column names"))?;
     for r in rows {
         d.column_names.insert((ObjKey::new(class::REL, r.get(0)), r.get(1)), r.get(2));
+    }
+    // A composite type's column comments are recorded on its pg_class row.
+    let types: Vec<u32> = keys.iter().filter(|k| k.class == class::TYPE).map(|k| k.oid).collect();
+    let rows = client
+        .query(
+            "SELECT t.oid, ds.objsubid, ds.description, a.attname FROM pg_catalog.pg_type t \
+             JOIN pg_catalog.pg_description ds ON ds.classoid = 'pg_class'::pg_catalog.regclass \
+               AND ds.objoid = t.typrelid AND ds.objsubid > 0 \
+             JOIN pg_catalog.pg_attribute a ON a.attrelid = t.typrelid AND a.attnum = ds.objsubid \
+             WHERE t.oid = ANY($1) AND t.typtype = 'c'",
+            &[&types],
+        )
+        .await
+        .map_err(db("comments on composite type columns"))?;
+    for r in rows {
+        let key = ObjKey::new(class::TYPE, r.get(0));
+        d.comments.insert((key, r.get(1)), r.get(2));
+        d.column_names.insert((key, r.get(1)), r.get(3));
     }
     Ok(d)
 }
@@ -272,6 +291,9 @@ fn object_word(ty: &str) -> Option<&'static str> {
         "operator" => "OPERATOR",
         "operator class" => "OPERATOR CLASS",
         "operator family" => "OPERATOR FAMILY",
+        "conversion" => "CONVERSION",
+        "text search parser" => "TEXT SEARCH PARSER",
+        "text search template" => "TEXT SEARCH TEMPLATE",
         _ => return None,
     })
 }

@@ -33,6 +33,10 @@ pub(crate) mod class {
     pub const OPFAMILY: u32 = 2753;
     pub const AMOP: u32 = 2602;
     pub const AMPROC: u32 = 2603;
+    pub const CONVERSION: u32 = 2607;
+    pub const TRANSFORM: u32 = 3576;
+    pub const TS_PARSER: u32 = 3601;
+    pub const TS_TEMPLATE: u32 = 3764;
 }
 
 /// An object's identity in the catalog: the catalog it lives in and its oid.

@@ -31,6 +31,7 @@ pub(super) async fn read(client: &Client, rels: &[u32], out: &mut Vec<Attached>)
         out.push(Attached {
             roles: Vec::new(),
             function_schema: None,
+            deps: Vec::new(),
             key: None,
             table: r.get(0),
             kind: Kind::RowSecurity,
@@ -78,6 +79,7 @@ pub(super) async fn read(client: &Client, rels: &[u32], out: &mut Vec<Attached>)
         out.push(Attached {
             roles: Vec::new(),
             function_schema: None,
+            deps: Vec::new(),
             key: Some(ObjKey::new(class::POLICY, r.get(0))),
             table: r.get(1),
             kind: Kind::Policy,

@@ -34,6 +34,7 @@ pub(super) async fn read(client: &Client, rels: &[u32], out: &mut Vec<Attached>)
         out.push(Attached {
             roles: Vec::new(),
             function_schema: None,
+            deps: Vec::new(),
             key: Some(ObjKey::new(class::REWRITE, r.get(0))),
             table,
             kind: Kind::Rule,

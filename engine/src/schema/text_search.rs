@@ -1,4 +1,4 @@
-//! Text search dictionaries and configurations (with their token mappings).
+//! Text search parsers, templates, dictionaries and configurations (with their token mappings).
 
 use tokio_postgres::Client;
 
@@ -9,8 +9,42 @@ use crate::archive::Kind;
 use crate::error::Result;
 use crate::sql::qualified;
 
-/// Reads text search dictionaries, then configurations.
+/// Reads text search parsers and templates, then dictionaries, then configurations.
 pub(super) async fn read(client: &Client, out: &mut Vec<Extra>) -> Result<()> {
+    let function = |column: &str, word: &str| {
+        format!("CASE WHEN x.{column} <> 0 THEN '{word} = ' || x.{column}::pg_catalog.regproc::text END")
+    };
+    let sql = format!(
+        "SELECT x.oid, n.nspname, x.prsname, concat_ws(', ', {}, {}, {}, {}, {}) \
+         FROM pg_catalog.pg_ts_parser x JOIN pg_catalog.pg_namespace n ON n.oid = x.prsnamespace \
+         WHERE x.oid >= 16384 AND {USER_NS} AND {} ORDER BY x.oid",
+        function("prsstart", "START"),
+        function("prstoken", "GETTOKEN"),
+        function("prsend", "END"),
+        function("prslextype", "LEXTYPES"),
+        function("prsheadline", "HEADLINE"),
+        not_member("pg_ts_parser", "x.oid")
+    );
+    for r in client.query(&sql, &[]).await.map_err(db("text search parsers"))? {
+        let (schema, name): (String, String) = (r.get(1), r.get(2));
+        let sql = format!("CREATE TEXT SEARCH PARSER {} ({});", qualified(&schema, &name), r.get::<_, String>(3));
+        let key = ObjKey::new(class::TS_PARSER, r.get(0));
+        out.push(Extra::in_schema(key, Kind::TextSearch, "TEXT SEARCH PARSER", schema, name, sql));
+    }
+    let sql = format!(
+        "SELECT x.oid, n.nspname, x.tmplname, concat_ws(', ', {}, {}) \
+         FROM pg_catalog.pg_ts_template x JOIN pg_catalog.pg_namespace n ON n.oid = x.tmplnamespace \
+         WHERE x.oid >= 16384 AND {USER_NS} AND {} ORDER BY x.oid",
+        function("tmplinit", "INIT"),
+        function("tmpllexize", "LEXIZE"),
+        not_member("pg_ts_template", "x.oid")
+    );
+    for r in client.query(&sql, &[]).await.map_err(db("text search templates"))? {
+        let (schema, name): (String, String) = (r.get(1), r.get(2));
+        let sql = format!("CREATE TEXT SEARCH TEMPLATE {} ({});", qualified(&schema, &name), r.get::<_, String>(3));
+        let key = ObjKey::new(class::TS_TEMPLATE, r.get(0));
+        out.push(Extra::in_schema(key, Kind::TextSearch, "TEXT SEARCH TEMPLATE", schema, name, sql));
+    }
     // Text search dictionaries and configurations.
     let sql = format!(
         "SELECT td.oid, n.nspname, td.dictname, \
