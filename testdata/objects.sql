@@ -199,3 +199,7 @@ CREATE TRANSFORM FOR app.mood LANGUAGE fxlang (FROM SQL WITH FUNCTION app.tf_fro
 COMMENT ON COLUMN app.money_pair.amount IS 'in cents';
 CREATE TRIGGER event_audit AFTER UPDATE ON app.event FOR EACH ROW EXECUTE FUNCTION app.touch();
 ALTER TABLE app.event_rest DISABLE TRIGGER event_audit; -- pg13+
+-- A subscription (never connected here; its password must stay out of archives).
+CREATE SUBSCRIPTION fx_sub CONNECTION 'host=example.invalid dbname=nowhere user=fx_reader password=not-in-archive' PUBLICATION fx_pub, other_pub WITH (connect = false, slot_name = NONE, binary = true); -- pg14+
+CREATE SUBSCRIPTION fx_sub CONNECTION 'host=example.invalid dbname=nowhere user=fx_reader password=not-in-archive' PUBLICATION fx_pub, other_pub WITH (connect = false, slot_name = NONE); -- pg<14
+COMMENT ON SUBSCRIPTION fx_sub IS 'from nowhere';

@@ -113,6 +113,7 @@ fn manifest(tables: usize, items: usize) -> Manifest {
                 shared: false,
                 of_kind: None,
                 roles: vec!["postgres".into()],
+                variants: Vec::new(),
             })
             .collect(),
         tables: (0..tables)

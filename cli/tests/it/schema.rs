@@ -30,6 +30,7 @@ async fn every_object_kind_round_trips() {
         .unwrap();
     // The only intended difference: the password, which the archive never holds.
     exec(&db, "ALTER USER MAPPING FOR fx_reader SERVER fx_server OPTIONS (DROP password)").await;
+    exec(&db, "ALTER SUBSCRIPTION fx_sub CONNECTION 'host=example.invalid dbname=nowhere user=fx_reader'").await;
     assert_same(&db, "sc_objects_copy").await;
     let populated = |db: String| {
         pairs::<bool>(db, "SELECT relname::text, relispopulated FROM pg_class WHERE relkind = 'm' ORDER BY 1")

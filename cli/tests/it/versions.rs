@@ -71,12 +71,14 @@ impl Server {
     }
 
     /// A new database loaded with the object fixture as this version takes it (a line ending in
-    /// `-- pgN+` needs version N, `-- pg<N` an older one), without the user mapping's password
-    /// (which no archive holds).
+    /// `-- pgN+` needs version N, `-- pg<N` an older one), without the passwords of its user
+    /// mapping and subscription (which no archive holds).
     async fn objects(&self, db: &str) {
         self.exec("postgres", &format!("CREATE DATABASE {db}")).await;
         self.exec(db, &fixture_for("objects.sql", self.major)).await;
         self.exec(db, "ALTER USER MAPPING FOR fx_reader SERVER fx_server OPTIONS (DROP password)").await;
+        self.exec(db, "ALTER SUBSCRIPTION fx_sub CONNECTION 'host=example.invalid dbname=nowhere user=fx_reader'")
+            .await;
     }
 
     /// Runs psql 18 on `db` with `args`, stopping at the first error.

@@ -111,11 +111,13 @@ pub enum Kind {
     Conversion,
     /// `CREATE TRANSFORM`.
     Transform,
+    /// `CREATE SUBSCRIPTION` (not connected, never with a password).
+    Subscription,
 }
 
 impl Kind {
     /// Every kind, in a stable order.
-    pub const ALL: [Kind; 39] = [
+    pub const ALL: [Kind; 40] = [
         Kind::Schema,
         Kind::Extension,
         Kind::Type,
@@ -155,6 +157,7 @@ impl Kind {
         Kind::OperatorClass,
         Kind::Conversion,
         Kind::Transform,
+        Kind::Subscription,
     ];
 
     /// The kind named `name` (as `name()` prints it).
@@ -217,6 +220,7 @@ impl Kind {
             Kind::OperatorClass => "operator-class",
             Kind::Conversion => "conversion",
             Kind::Transform => "transform",
+            Kind::Subscription => "subscription",
         }
     }
 }
@@ -252,9 +256,19 @@ pub struct DdlItem {
     /// Roles the statement names (owners, grantees, policy roles), unquoted.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub roles: Vec<String>,
+    /// Statements to run instead of `sql` on newer servers, by the first server version
+    /// (`server_version_num`) each applies to, ascending: a default a later version changed is
+    /// written out so the object behaves there as it did on the source.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<(i32, String)>,
 }
 
 impl DdlItem {
+    /// The statement for a server of `server_version_num`.
+    pub fn sql_for(&self, server_version_num: i32) -> &str {
+        self.variants.iter().rev().find(|(since, _)| server_version_num >= *since).map_or(&self.sql, |(_, sql)| sql)
+    }
+
     /// Whether the item is, or belongs to, an object of one of `kinds`.
     pub fn is_of(&self, kinds: &[Kind]) -> bool {
         kinds.contains(&self.kind) || self.of_kind.is_some_and(|k| kinds.contains(&k))
@@ -507,6 +521,18 @@ impl RoleDef {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_statement_variant_applies_from_its_server_version_on() {
+        let json = r#"{"section": "post-data", "kind": "subscription", "schema": null, "name": "s", "table": null,
+            "sql": "base", "variants": [[160000, "sixteen"], [180000, "eighteen"]]}"#;
+        let item: DdlItem = serde_json::from_str(json).unwrap();
+        let picks: Vec<&str> =
+            [120000, 159999, 160000, 170004, 180000, 190000].iter().map(|&v| item.sql_for(v)).collect();
+        assert_eq!(picks, ["base", "base", "sixteen", "sixteen", "eighteen", "eighteen"]);
+        let old = r#"{"section": "pre-data", "kind": "table", "schema": "s", "name": "t", "table": null, "sql": "x"}"#;
+        assert_eq!(serde_json::from_str::<DdlItem>(old).unwrap().sql_for(180000), "x");
+    }
 
     #[test]
     fn tables_of_format_1_manifests_are_in_the_rows_layout() {

@@ -38,6 +38,12 @@ impl RestorePlan {
             refuse_non_empty(&client, &self.schemas, target).await?;
         }
 
+        // Some statements have variants for newer servers (see `DdlItem::variants`).
+        let version: i32 = client
+            .query_one("SELECT pg_catalog.current_setting('server_version_num')::int4", &[])
+            .await
+            .map_err(|e| Error::db("reading the target's server version", &e))?
+            .get(0);
         let mut done: Vec<String> = Vec::new();
         let partial = |e: Error, done: &[String]| Error::PartialRestore {
             target: target.describe(),
@@ -61,7 +67,7 @@ impl RestorePlan {
             }
             for item in &self.pre_data {
                 client
-                    .batch_execute(&item.sql)
+                    .batch_execute(item.sql_for(version))
                     .await
                     .map_err(|e| Error::db(format!("creating {}", describe(item)), &e))?;
                 progress.event(Event::Advance { amount: 1 });
@@ -98,7 +104,7 @@ impl RestorePlan {
             }
         };
         for item in &self.data_items {
-            if let Err(e) = client.batch_execute(&item.sql).await {
+            if let Err(e) = client.batch_execute(item.sql_for(version)).await {
                 return Err(partial(Error::db(format!("setting {}", describe(item)), &e), &done));
             }
         }
@@ -106,7 +112,7 @@ impl RestorePlan {
         done.push(format!("{chunks_done} data chunks"));
 
         progress.event(Event::Begin { stage: Stage::PostData, total: self.post_data.len() as u64, bytes: false });
-        if let Err(e) = run_items(&self.post_data, target, &pool, post_jobs, progress.as_ref()).await {
+        if let Err(e) = run_items(&self.post_data, version, target, &pool, post_jobs, progress.as_ref()).await {
             return Err(partial(e, &done));
         }
         progress.event(Event::End);

@@ -14,9 +14,11 @@ use crate::progress::{Event, Progress};
 
 /// Runs statements over the pool, at most `jobs` at once. Statements that touch the same table
 /// never overlap, except index builds (SHARE locks) with each other; and a statement waits for
-/// every earlier one that touches one of its tables, so the dependency order holds.
+/// every earlier one that touches one of its tables, so the dependency order holds. `version` is
+/// the target's `server_version_num` (it picks each statement's variant).
 pub(super) async fn run_items(
     items: &[DdlItem],
+    version: i32,
     target: &Target,
     pool: &deadpool_postgres::Pool,
     jobs: usize,
@@ -43,7 +45,7 @@ pub(super) async fn run_items(
                 let result = async {
                     let client = target.pooled(&pool).await?;
                     client
-                        .batch_execute(&item.sql)
+                        .batch_execute(item.sql_for(version))
                         .await
                         .map_err(|e| Error::db(format!("creating {}", describe(&item)), &e))
                 }
@@ -118,6 +120,7 @@ mod tests {
             shared,
             of_kind: None,
             roles: vec![],
+            variants: Vec::new(),
         }
     }
 

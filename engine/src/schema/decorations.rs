@@ -83,6 +83,7 @@ pub(super) async fn read(client: &Client, keys: &[ObjKey]) -> Result<Decorations
         (class::OPCLASS, "pg_opclass", "opcowner", "NULL::pg_catalog.aclitem[]"),
         (class::OPFAMILY, "pg_opfamily", "opfowner", "NULL::pg_catalog.aclitem[]"),
         (class::CONVERSION, "pg_conversion", "conowner", "NULL::pg_catalog.aclitem[]"),
+        (class::SUBSCRIPTION, "pg_subscription", "subowner", "NULL::pg_catalog.aclitem[]"),
     ];
     for (cls, table, owner, acl) in owner_acl {
         let these: Vec<u32> = keys.iter().filter(|k| k.class == cls).map(|k| k.oid).collect();
@@ -195,6 +196,7 @@ pub(super) fn decorate(
                 it.kind = kind;
                 it.name = identity.clone();
                 it.sql = sql;
+                it.variants = Vec::new();
                 it.drop = None;
                 Node::new(it, None, vec![key], 20)
             };
@@ -292,6 +294,7 @@ fn object_word(ty: &str) -> Option<&'static str> {
         "operator class" => "OPERATOR CLASS",
         "operator family" => "OPERATOR FAMILY",
         "conversion" => "CONVERSION",
+        "subscription" => "SUBSCRIPTION",
         "text search parser" => "TEXT SEARCH PARSER",
         "text search template" => "TEXT SEARCH TEMPLATE",
         _ => return None,

@@ -260,6 +260,7 @@ mod tests {
                 shared: false,
                 of_kind: None,
                 roles: vec![],
+                variants: Vec::new(),
             },
             key: Some(ObjKey::new(class::REL, key)),
             deps: deps.iter().map(|&d| ObjKey::new(class::REL, d)).collect(),

@@ -28,6 +28,8 @@ pub(crate) struct Extra {
     pub roles: Vec<String>,
     /// Tie-break among ready items of its section (see `depsort.rs`): lower first.
     pub priority: u8,
+    /// Statements for newer servers (see `DdlItem::variants`).
+    pub variants: Vec<(i32, String)>,
 }
 
 impl Extra {
@@ -50,6 +52,7 @@ impl Extra {
             deps: vec![],
             roles: vec![],
             priority: 2,
+            variants: Vec::new(),
         }
     }
 
@@ -68,6 +71,7 @@ pub(super) fn build(cx: &Context<'_>, nodes: &mut Vec<Node>) {
         let mut it = item(e.section, e.kind, e.schema.as_deref(), &e.name, e.sql.clone());
         it.drop = e.drop.clone();
         it.roles = e.roles.clone();
+        it.variants = e.variants.clone();
         nodes.push(Node::new(it, e.key, e.deps.clone(), e.priority));
     }
 }

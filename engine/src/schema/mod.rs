@@ -45,6 +45,7 @@ mod scope;
 mod sequences;
 mod settings;
 mod statistics;
+mod subscriptions;
 mod tables;
 mod text_search;
 mod transforms;
@@ -127,6 +128,7 @@ impl Catalog {
         casts::read(client, &mut extras).await?;
         event_triggers::read(client, &mut extras).await?;
         publications::read(client, &mut extras).await?;
+        subscriptions::read(client, &mut extras).await?;
         default_privileges::read(client, &mut extras).await?;
         Ok(Catalog {
             block_size,
@@ -279,5 +281,6 @@ fn item(section: Section, kind: Kind, schema: Option<&str>, name: &str, sql: Str
         shared: false,
         of_kind: None,
         roles: Vec::new(),
+        variants: Vec::new(),
     }
 }
