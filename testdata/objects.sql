@@ -203,3 +203,11 @@ ALTER TABLE app.event_rest DISABLE TRIGGER event_audit; -- pg13+
 CREATE SUBSCRIPTION fx_sub CONNECTION 'host=example.invalid dbname=nowhere user=fx_reader password=not-in-archive' PUBLICATION fx_pub, other_pub WITH (connect = false, slot_name = NONE, binary = true); -- pg14+
 CREATE SUBSCRIPTION fx_sub CONNECTION 'host=example.invalid dbname=nowhere user=fx_reader password=not-in-archive' PUBLICATION fx_pub, other_pub WITH (connect = false, slot_name = NONE); -- pg<14
 COMMENT ON SUBSCRIPTION fx_sub IS 'from nowhere';
+-- Large objects: one owned by an application role and granted, one commented, an empty one, and
+-- one larger than a piece of the archive's stream.
+SELECT lo_from_bytea(7001, convert_to(repeat('pgark large object ', 100000), 'UTF8'));
+SELECT lo_from_bytea(7002, '\x00ff'::bytea);
+SELECT lo_create(7003);
+ALTER LARGE OBJECT 7001 OWNER TO fx_owner;
+GRANT SELECT ON LARGE OBJECT 7001 TO fx_reader;
+COMMENT ON LARGE OBJECT 7002 IS 'two bytes';

@@ -123,6 +123,7 @@ fn manifest(tables: usize, items: usize) -> Manifest {
                 columns: vec!["id".into(), "label".into(), "val".into(), "at".into()],
                 format: CopyFormat::Binary,
                 layout: Layout::Columns,
+                contents: Default::default(),
                 chunks: (0..3)
                     .map(|c| ChunkEntry {
                         index: c,

@@ -167,6 +167,12 @@ pub async fn pairs<T: for<'a> tokio_postgres::types::FromSql<'a>>(db: String, sq
     client(&db).await.query(sql, &[]).await.unwrap().iter().map(|r| (r.get(0), r.get(1))).collect()
 }
 
+/// Every large object: oid, then owner, privileges, md5 of the contents and comment.
+pub const LARGE_OBJECTS: &str =
+    "SELECT m.oid::text, pg_get_userbyid(m.lomowner) || ' ' || coalesce(m.lomacl::text, '-') \
+    || ' ' || md5(lo_get(m.oid)) || ' ' || coalesce(obj_description(m.oid, 'pg_largeobject'), '-') \
+    FROM pg_largeobject_metadata m ORDER BY m.oid";
+
 /// Asserts two databases hold the same schema and the same rows.
 pub async fn assert_same(source: &str, copy: &str) {
     let (a, b) = (fingerprints(source).await, fingerprints(copy).await);
@@ -180,6 +186,8 @@ pub async fn assert_same(source: &str, copy: &str) {
         )
     };
     assert_eq!(settings(source).await, settings(copy).await, "database settings differ");
+    let objects = |db: &str| pairs::<String>(db.to_string(), LARGE_OBJECTS);
+    assert_eq!(objects(source).await, objects(copy).await, "large objects differ");
     assert_same_text(
         &schema_dump(source),
         &schema_dump(copy),

@@ -15,7 +15,7 @@ use pgark_engine::{
     RestoreOptions, Target,
 };
 
-use crate::harness::{assert_same_text, fixture_for, tmp};
+use crate::harness::{assert_same_text, fixture_for, tmp, LARGE_OBJECTS};
 
 const MAJORS: [u32; 7] = [12, 13, 14, 15, 16, 17, 18];
 
@@ -108,6 +108,12 @@ impl Server {
         fingerprint_tables(&self.target(db).connect().await.unwrap()).await.unwrap()
     }
 
+    /// Every large object, as `harness::LARGE_OBJECTS` describes it.
+    async fn large_objects(&self, db: &str) -> Vec<(String, String)> {
+        let c = self.target(db).connect().await.unwrap();
+        c.query(LARGE_OBJECTS, &[]).await.unwrap().iter().map(|r| (r.get(0), r.get(1))).collect()
+    }
+
     async fn dump(&self, db: &str, path: &Path) {
         let plan =
             dump::prepare(&self.target(db), &DumpOptions { jobs: 3, chunk_size: 64 << 10, ..Default::default() })
@@ -132,6 +138,7 @@ async fn assert_same(sa: &Server, a: &str, sb: &Server, b: &str) {
     let (fa, fb) = (sa.fingerprints(a).await, sb.fingerprints(b).await);
     assert!(!fa.is_empty(), "no tables in {a}");
     assert_eq!(fa, fb, "table fingerprints of {what} differ");
+    assert_eq!(sa.large_objects(a).await, sb.large_objects(b).await, "large objects of {what} differ");
     assert_same_text(&sa.pg_dump(a, &["-s"]), &sb.pg_dump(b, &["-s"]), &format!("pg_dump --schema-only of {what}"));
 }
 
@@ -215,6 +222,7 @@ async fn an_archive_of_17_restores_into_15_as_the_same_objects_created_there() {
     old.restore(&path, "from_17").await;
     // The rows are the source's (each load of the fixture stamps its own times) …
     assert_eq!(new.fingerprints("objects").await, old.fingerprints("from_17").await, "rows of 17 restored into 15");
+    assert_eq!(new.large_objects("objects").await, old.large_objects("from_17").await, "large objects, 17 into 15");
     // … and the objects are those the fixture creates on 15 itself.
     assert_same_text(&old.pg_dump("objects", &["-s"]), &old.pg_dump("from_17", &["-s"]), "pg_dump of 15 and 17 → 15");
 }

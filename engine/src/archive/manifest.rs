@@ -113,11 +113,13 @@ pub enum Kind {
     Transform,
     /// `CREATE SUBSCRIPTION` (not connected, never with a password).
     Subscription,
+    /// `lo_create` of large objects (their contents are data).
+    LargeObject,
 }
 
 impl Kind {
     /// Every kind, in a stable order.
-    pub const ALL: [Kind; 40] = [
+    pub const ALL: [Kind; 41] = [
         Kind::Schema,
         Kind::Extension,
         Kind::Type,
@@ -158,6 +160,7 @@ impl Kind {
         Kind::Conversion,
         Kind::Transform,
         Kind::Subscription,
+        Kind::LargeObject,
     ];
 
     /// The kind named `name` (as `name()` prints it).
@@ -221,6 +224,7 @@ impl Kind {
             Kind::Conversion => "conversion",
             Kind::Transform => "transform",
             Kind::Subscription => "subscription",
+            Kind::LargeObject => "large-object",
         }
     }
 }
@@ -396,7 +400,32 @@ pub struct TableEntry {
     pub layout: Layout,
     /// Chunks, in block order.
     pub chunks: Vec<ChunkEntry>,
+    /// What the streams hold (absent: a table's rows).
+    #[serde(default, skip_serializing_if = "Contents::is_rows")]
+    pub contents: Contents,
 }
+
+/// What a data entry's COPY streams hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Contents {
+    /// The rows of the table the entry names.
+    #[default]
+    Rows,
+    /// Large objects: `(loid oid, pageoff int8, data bytea)` pieces of at most
+    /// [`LARGE_OBJECT_PIECE`] bytes; each chunk covers a range of large object oids (in the
+    /// block fields of its `ChunkEntry`) and is written into them with `lo_put`.
+    LargeObjects,
+}
+
+impl Contents {
+    fn is_rows(&self) -> bool {
+        *self == Contents::Rows
+    }
+}
+
+/// Bytes of a large object in one row of its data stream.
+pub const LARGE_OBJECT_PIECE: u64 = 1 << 20;
 
 impl TableEntry {
     /// `schema.table`, unquoted, for messages.

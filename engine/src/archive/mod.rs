@@ -31,7 +31,8 @@ mod writer;
 pub use copy_format::{CopyFormat, RowCounter};
 pub use format::{FORMAT_VERSION, MAGIC};
 pub use manifest::{
-    ChunkEntry, Compression, DdlItem, DumpSettings, Kind, Layout, Manifest, RoleDef, Section, TableEntry,
+    ChunkEntry, Compression, Contents, DdlItem, DumpSettings, Kind, Layout, Manifest, RoleDef, Section, TableEntry,
+    LARGE_OBJECT_PIECE,
 };
 pub use reader::Archive;
 pub use seal::{seal, Sealed, Sealer};

@@ -332,6 +332,7 @@ mod tests {
                 format: CopyFormat::Binary,
                 layout,
                 chunks: vec![entry],
+                contents: Default::default(),
             }],
             roles: vec![],
             globals: vec![],

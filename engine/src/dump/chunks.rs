@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::archive::CopyFormat;
+use crate::archive::{Contents, CopyFormat, LARGE_OBJECT_PIECE};
 use crate::sql::{ident_list, qualified};
 
 /// A block range of a table: `[first_block, end_block)`, open-ended when `end_block` is `None`.
@@ -32,8 +32,11 @@ pub struct TablePlan {
     pub blocks: u64,
     /// Heap + TOAST bytes at planning time.
     pub table_bytes: u64,
-    /// The chunks, in block order.
+    /// The chunks, in block order (for large objects: oid ranges).
     pub chunks: Vec<ChunkRange>,
+    /// What is copied: a table's rows, or large objects.
+    #[serde(skip)]
+    pub contents: Contents,
 }
 
 impl TablePlan {
@@ -44,6 +47,9 @@ impl TablePlan {
 
     /// The `COPY … TO STDOUT` statement for one chunk.
     pub fn copy_out_sql(&self, chunk: &ChunkRange) -> String {
+        if self.contents == Contents::LargeObjects {
+            return large_objects_sql(chunk);
+        }
         let mut select =
             format!("SELECT {} FROM ONLY {}", ident_list(&self.columns), qualified(&self.schema, &self.name));
         let single = chunk.first_block == 0 && chunk.end_block.is_none();
@@ -55,6 +61,19 @@ impl TablePlan {
         }
         format!("COPY ({select}) TO STDOUT (FORMAT {})", self.format.sql())
     }
+}
+
+/// Large objects with oids in `[first_block, end_block)`, as `(loid, pageoff, data)` pieces.
+fn large_objects_sql(chunk: &ChunkRange) -> String {
+    let end = chunk.end_block.map(|e| format!(" AND m.oid < {e}")).unwrap_or_default();
+    format!(
+        "COPY (SELECT m.oid, p.off, pg_catalog.lo_get(m.oid, p.off, {LARGE_OBJECT_PIECE}) \
+         FROM pg_catalog.pg_largeobject_metadata m, LATERAL (SELECT pg_catalog.lo_lseek64(o.fd, 0, 2) AS size, \
+           pg_catalog.lo_close(o.fd) FROM (SELECT pg_catalog.lo_open(m.oid, 262144) AS fd) o) s, \
+         LATERAL pg_catalog.generate_series(0::int8, greatest(s.size - 1, 0), {LARGE_OBJECT_PIECE}) p(off) \
+         WHERE m.oid >= {}{end} ORDER BY 1, 2) TO STDOUT (FORMAT binary)",
+        chunk.first_block
+    )
 }
 
 /// Splits `blocks` heap blocks holding `table_bytes` (heap + TOAST) into ranges of about
@@ -110,6 +129,7 @@ mod tests {
             blocks: 10,
             table_bytes: 0,
             chunks: vec![],
+            contents: Contents::Rows,
         };
         let c = ChunkRange { first_block: 5, end_block: Some(9), estimated_bytes: 0 };
         assert_eq!(

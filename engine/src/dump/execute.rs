@@ -172,6 +172,7 @@ fn table_entries(tables: Vec<TablePlan>, entries: Entries, compression: Compress
             format: tp.format,
             layout: Layout::for_table(tp.format, compression),
             chunks,
+            contents: tp.contents,
         });
     }
     Ok(out)

@@ -9,6 +9,7 @@
 
 mod chunks;
 mod execute;
+mod large_objects;
 mod options;
 mod worker;
 
@@ -22,7 +23,7 @@ use chunks::split;
 pub use chunks::{ChunkRange, TablePlan};
 pub use options::{DumpOptions, SUPABASE_MANAGED_SCHEMAS};
 
-use crate::archive::{Compression, CopyFormat, DdlItem, RoleDef};
+use crate::archive::{Compression, Contents, CopyFormat, DdlItem, RoleDef};
 use crate::error::{Error, Result};
 use crate::pg::{Snapshot, Target};
 use crate::schema;
@@ -142,7 +143,8 @@ pub async fn prepare(target: &Target, options: &DumpOptions) -> Result<DumpPlan>
     }
 
     let tid_ranges = server_version_num >= 140000;
-    let tables = schema
+    let with_large_objects = options.data && schema.large_objects;
+    let mut tables: Vec<TablePlan> = schema
         .tables
         .into_iter()
         .filter(|t| options.data && t.kind == 'r')
@@ -156,9 +158,13 @@ pub async fn prepare(target: &Target, options: &DumpOptions) -> Result<DumpPlan>
                 format: if options.copy_format == CopyFormat::Text { CopyFormat::Text } else { t.format },
                 blocks,
                 table_bytes: t.table_bytes,
+                contents: Contents::Rows,
             }
         })
         .collect();
+    if with_large_objects {
+        tables.extend(large_objects::plan(client, options.chunk_size).await?);
+    }
     let items = schema.items;
     Ok(DumpPlan {
         target: target.clone(),

@@ -9,12 +9,19 @@ use tokio::task::JoinSet;
 use tokio_postgres::Client;
 
 use super::RestorePlan;
-use crate::archive::Archive;
+use crate::archive::{Archive, Contents};
 use crate::error::{Error, Result};
 use crate::pg::{copy_in, copy_in_sql, CopyInError, Target};
 use crate::progress::{Event, Progress};
 
 type Queue = Arc<Mutex<VecDeque<(usize, usize)>>>;
+
+/// Where a chunk of large objects' pieces is gathered before `lo_put` (per connection).
+const LARGE_OBJECTS_BEGIN: &str = "BEGIN; CREATE TEMPORARY TABLE IF NOT EXISTS pgark_large_objects \
+    (loid pg_catalog.oid, pageoff pg_catalog.int8, data pg_catalog.bytea) ON COMMIT DELETE ROWS;";
+/// Writes the gathered pieces into their large objects and commits.
+const LARGE_OBJECTS_END: &str =
+    "SELECT pg_catalog.count(pg_catalog.lo_put(loid, pageoff, data)) FROM pg_temp.pgark_large_objects; COMMIT;";
 
 impl RestorePlan {
     /// Loads every planned chunk over the pool; on failure returns the error and how many
@@ -93,10 +100,31 @@ impl Loader {
     }
 
     /// Loads chunk `c` of table `t` and returns its rows, once the server and the archive agree.
+    /// Large objects' pieces go through a temporary table into `lo_put`, in one transaction.
     async fn load(&self, client: &Client, t: usize, c: usize) -> Result<u64> {
         let table = &self.archive.manifest().tables[t];
+        if table.contents == Contents::LargeObjects {
+            let context = || format!("loading large objects, chunk {c}");
+            client.batch_execute(LARGE_OBJECTS_BEGIN).await.map_err(|e| Error::db(context(), &e))?;
+            let loaded = async {
+                let rows = self.copy_chunk(client, t, c, "pg_temp", "pgark_large_objects").await?;
+                client.batch_execute(LARGE_OBJECTS_END).await.map_err(|e| Error::db(context(), &e))?;
+                Ok(rows)
+            }
+            .await;
+            if loaded.is_err() {
+                let _ = client.batch_execute("ROLLBACK").await;
+            }
+            return loaded;
+        }
+        self.copy_chunk(client, t, c, &table.schema, &table.name).await
+    }
+
+    /// Streams chunk `c` of table `t` into `schema.name` with COPY; returns its rows.
+    async fn copy_chunk(&self, client: &Client, t: usize, c: usize, schema: &str, name: &str) -> Result<u64> {
+        let table = &self.archive.manifest().tables[t];
         let chunk = &table.chunks[c];
-        let sql = copy_in_sql(&table.schema, &table.name, &table.columns, table.format);
+        let sql = copy_in_sql(schema, name, &table.columns, table.format);
         let context = || format!("loading table {}, chunk {c}", table.display_name());
         // The reader decompresses, unpacks and checks on a blocking thread while the pieces go
         // to the server; a few pieces in flight bound the memory.

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::archive::{Archive, DdlItem, Kind, Section};
+use crate::archive::{Archive, Contents, DdlItem, Kind, Section};
 use crate::error::{Error, Result};
 use crate::filter::Filter;
 
@@ -169,7 +169,13 @@ pub fn prepare(archive: &Archive, options: &RestoreOptions) -> Result<RestorePla
     };
     let mut schemas: BTreeSet<String> =
         plan.pre_data.iter().filter(|i| creates(i.kind)).map(|i| item_schema(i).to_string()).collect();
-    schemas.extend(plan.chunks.iter().map(|&(t, _)| m.tables[t].schema.clone()));
+    schemas.extend(
+        plan.chunks
+            .iter()
+            .map(|&(t, _)| &m.tables[t])
+            .filter(|t| t.contents == Contents::Rows)
+            .map(|t| t.schema.clone()),
+    );
     let selects_nothing =
         plan.pre_data.is_empty() && plan.chunks.is_empty() && plan.post_data.is_empty() && plan.data_items.is_empty();
     if selects_nothing && !options.filter.is_empty() {

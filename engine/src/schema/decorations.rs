@@ -56,7 +56,7 @@ pub(super) async fn read(client: &Client, keys: &[ObjKey]) -> Result<Decorations
             "SELECT k.w, ARRAY(SELECT a.privilege_type FROM pg_catalog.aclexplode(pg_catalog.acldefault(k.t, 10)) a \
              WHERE a.grantee = 10) FROM (VALUES ('TABLE', 'r'::\"char\"), ('SEQUENCE', 's'), ('FUNCTION', 'f'), \
              ('PROCEDURE', 'f'), ('LANGUAGE', 'l'), ('SCHEMA', 'n'), ('TYPE', 'T'), ('FOREIGN DATA WRAPPER', 'F'), \
-             ('FOREIGN SERVER', 'S')) AS k(w, t)",
+             ('FOREIGN SERVER', 'S'), ('LARGE OBJECT', 'L')) AS k(w, t)",
             &[],
         )
         .await
@@ -84,6 +84,7 @@ pub(super) async fn read(client: &Client, keys: &[ObjKey]) -> Result<Decorations
         (class::OPFAMILY, "pg_opfamily", "opfowner", "NULL::pg_catalog.aclitem[]"),
         (class::CONVERSION, "pg_conversion", "conowner", "NULL::pg_catalog.aclitem[]"),
         (class::SUBSCRIPTION, "pg_subscription", "subowner", "NULL::pg_catalog.aclitem[]"),
+        (class::LARGE_OBJECT, "pg_largeobject_metadata", "lomowner", "x.lomacl"),
     ];
     for (cls, table, owner, acl) in owner_acl {
         let these: Vec<u32> = keys.iter().filter(|k| k.class == cls).map(|k| k.oid).collect();
@@ -295,6 +296,7 @@ fn object_word(ty: &str) -> Option<&'static str> {
         "operator family" => "OPERATOR FAMILY",
         "conversion" => "CONVERSION",
         "subscription" => "SUBSCRIPTION",
+        "large object" => "LARGE OBJECT",
         "text search parser" => "TEXT SEARCH PARSER",
         "text search template" => "TEXT SEARCH TEMPLATE",
         _ => return None,

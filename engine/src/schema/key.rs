@@ -38,6 +38,7 @@ pub(crate) mod class {
     pub const TS_PARSER: u32 = 3601;
     pub const TS_TEMPLATE: u32 = 3764;
     pub const SUBSCRIPTION: u32 = 6100;
+    pub const LARGE_OBJECT: u32 = 2613;
 }
 
 /// An object's identity in the catalog: the catalog it lives in and its oid.

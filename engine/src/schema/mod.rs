@@ -32,6 +32,7 @@ mod foreign;
 mod indexes;
 mod key;
 mod languages;
+mod large_objects;
 mod operators;
 mod policies;
 mod privileges;
@@ -90,6 +91,7 @@ pub(crate) struct Catalog {
     view_names: HashMap<u32, (String, String)>,
     attached: Vec<attached::Attached>,
     extras: Vec<extra::Extra>,
+    large_objects: Vec<u32>,
     depends: Depends,
 }
 
@@ -148,6 +150,7 @@ impl Catalog {
             view_names,
             attached,
             extras,
+            large_objects: large_objects::read(client).await?,
             depends: Depends::read(client).await?,
         })
     }
@@ -172,6 +175,7 @@ const FAMILIES: &[Build] = &[
     indexes::build,
     constraints::build_foreign_keys,
     attached::build,
+    large_objects::build,
 ];
 
 /// A table the dump covers.
@@ -198,6 +202,8 @@ pub(crate) struct Schema {
     pub tables: Vec<DumpTable>,
     /// Every statement, in restore order.
     pub items: Vec<DdlItem>,
+    /// Whether the large objects' contents belong in the dump (it covers the whole database).
+    pub large_objects: bool,
 }
 
 /// Reads the catalog and builds every item for the tables `filter` selects and the objects in
@@ -228,6 +234,12 @@ pub(crate) async fn read(client: &Client, filter: &Filter, leave: &Leave<'_>) ->
             .entry(ObjKey::new(class::REL, *table))
             .or_default()
             .push((ObjKey::new(class::CONSTRAINT, *check), Kind::Constraint));
+    }
+    for batch in cat.large_objects.chunks(large_objects::BATCH) {
+        inner
+            .entry(ObjKey::new(class::LARGE_OBJECT, batch[0]))
+            .or_default()
+            .extend(batch[1..].iter().map(|o| (ObjKey::new(class::LARGE_OBJECT, *o), Kind::LargeObject)));
     }
     for (domain, check) in &cat.domain_check_oids {
         inner
@@ -264,7 +276,9 @@ pub(crate) async fn read(client: &Client, filter: &Filter, leave: &Leave<'_>) ->
             format: cat.formats[&t.oid],
         })
         .collect();
-    Ok(Schema { block_size: cat.block_size, tables, items })
+    let large_objects =
+        !cat.large_objects.is_empty() && cx.scope.extensions && !leave.exclude_kinds.contains(&Kind::LargeObject);
+    Ok(Schema { block_size: cat.block_size, tables, items, large_objects })
 }
 
 /// An item with nothing but its section, kind, names and statement; families fill in the rest.

@@ -102,6 +102,7 @@ pub(super) fn grant_word(ty: &str) -> Option<&'static str> {
         "server" => "FOREIGN SERVER",
         "foreign-data wrapper" => "FOREIGN DATA WRAPPER",
         "language" => "LANGUAGE",
+        "large object" => "LARGE OBJECT",
         _ => return None,
     })
 }
