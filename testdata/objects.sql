@@ -211,3 +211,9 @@ SELECT lo_create(7003);
 ALTER LARGE OBJECT 7001 OWNER TO fx_owner;
 GRANT SELECT ON LARGE OBJECT 7001 TO fx_reader;
 COMMENT ON LARGE OBJECT 7002 IS 'two bytes';
+-- Privileges changed on built-in and extension objects (kept as the difference from the initial ones).
+REVOKE EXECUTE ON FUNCTION pg_catalog.pg_sleep(float8) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pg_catalog.pg_sleep(float8) TO fx_reader WITH GRANT OPTION;
+REVOKE SELECT ON pg_catalog.pg_stat_activity FROM PUBLIC;
+GRANT SELECT (query) ON pg_catalog.pg_stat_activity TO fx_reader;
+REVOKE EXECUTE ON FUNCTION public.akeys(public.hstore) FROM PUBLIC;

@@ -2,7 +2,9 @@
 //!
 //! Builds the dataset from `../shared/bench/mixed.sql` on a throwaway cluster (or uses `--url`),
 //! then alternates every tool `--runs` times and reports medians of wall time, client CPU time,
-//! peak RSS and output size, and the ratio pgark / anchor, as markdown (or `--json`).
+//! peak RSS and output size, and the ratio pgark / anchor, as markdown (or `--json`). A second,
+//! TOAST-heavy database (`toast_heavy`: large text values stored EXTERNAL, most bytes in TOAST)
+//! compares the restores where per-value work dominates.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -26,7 +28,8 @@ struct Args {
     #[arg(long, short, default_value_t = 2)]
     jobs: usize,
     /// Use this server (its database must hold the dataset; a database `events_only` holding only
-    /// bench.events adds that comparison) instead of a throwaway cluster.
+    /// bench.events and one `toast_heavy` made by `TOAST_HEAVY` add those comparisons) instead of
+    /// a throwaway cluster.
     #[arg(long)]
     url: Option<String>,
     /// The dataset script.
@@ -88,6 +91,15 @@ fn median(mut v: Vec<f64>) -> f64 {
         (v[n / 2 - 1] + v[n / 2]) / 2.0
     }
 }
+
+/// The TOAST-heavy database: 10,000 rows of 20 kB hex text per scale (200 MB), stored uncompressed
+/// (`EXTERNAL`), so restoring it is writing TOAST; `SCALE` is replaced by the scale.
+const TOAST_HEAVY: &str = "CREATE SCHEMA bench; \
+    CREATE TABLE bench.docs (id bigint PRIMARY KEY, title text NOT NULL, body text); \
+    ALTER TABLE bench.docs ALTER COLUMN body SET STORAGE EXTERNAL; \
+    INSERT INTO bench.docs SELECT i, 'doc ' || i, \
+      (SELECT pg_catalog.string_agg(md5(i::text || '.' || j::text), '') FROM generate_series(1, 640) j) \
+    FROM generate_series(1, 10000 * SCALE) i;";
 
 struct Conn {
     host: String,
@@ -156,19 +168,22 @@ fn main() -> Result<()> {
                  EXECUTE format('DROP TABLE bench.small_%s', lpad(n::text, 3, '0')); END LOOP; END $$;",
                 "events_only",
             ]))?;
+            run(conn.tool(&bin, "createdb").arg("toast_heavy"))?;
+            let toast = TOAST_HEAVY.replace("SCALE", &args.scale.to_string());
+            run(conn.tool(&bin, "psql").args(["-q", "-X", "-v", "ON_ERROR_STOP=1", "-c", &toast, "toast_heavy"]))?;
             eprintln!("dataset ready in {:.0} s", started.elapsed().as_secs_f64());
             _cluster = cluster;
             conn
         }
     };
     // The throwaway cluster has a database holding only bench.events; with --url, when it exists.
-    let has_events_only = args.url.is_none() || {
-        let out = conn
-            .tool(&bin, "psql")
-            .args(["-X", "-A", "-t", "-c", "SELECT 1 FROM pg_database WHERE datname = 'events_only'", &conn.db])
-            .output()?;
-        String::from_utf8_lossy(&out.stdout).trim() == "1"
+    let exists = |db: &str| -> Result<bool> {
+        let sql = format!("SELECT 1 FROM pg_database WHERE datname = '{db}'");
+        let out = conn.tool(&bin, "psql").args(["-X", "-A", "-t", "-c", &sql, &conn.db]).output()?;
+        Ok(String::from_utf8_lossy(&out.stdout).trim() == "1")
     };
+    let has_events_only = args.url.is_none() || exists("events_only")?;
+    let has_toast_heavy = args.url.is_none() || exists("toast_heavy")?;
     let jobs = args.jobs.to_string();
     let work = tempfile::tempdir()?;
     let w = |name: &str| work.path().join(name);
@@ -179,7 +194,7 @@ fn main() -> Result<()> {
     };
     for round in 0..args.runs {
         eprintln!("round {} of {} …", round + 1, args.runs);
-        for p in ["gz", "z0", "ev_gz", "a.pgark", "ev.pgark"] {
+        for p in ["gz", "z0", "ev_gz", "a.pgark", "ev.pgark", "toast_gz", "toast.pgark"] {
             let _ = std::fs::remove_dir_all(w(p));
             let _ = std::fs::remove_file(w(p));
         }
@@ -248,6 +263,9 @@ fn main() -> Result<()> {
             record("pgark restore", pgark_restore()?);
             record("pg_restore", pg_restore()?);
         }
+        if has_toast_heavy {
+            toast_round(&conn, &bin, &pgark, &jobs, work.path(), round, &mut record)?;
+        }
         // pgcopydb copies database to database: compare it with pgark dump + restore.
         if let Some(pgcopydb) = which("pgcopydb") {
             run(conn.tool(&bin, "dropdb").args(["--if-exists", "bench_r3"]))?;
@@ -288,6 +306,7 @@ fn main() -> Result<()> {
             0,
         ),
         ("restore wall vs pg_restore", "pgark restore", "pg_restore", 0),
+        ("TOAST-heavy: restore wall vs pg_restore", "pgark restore, TOAST-heavy", "pg_restore, TOAST-heavy", 0),
         ("archive size vs pg_dump -Fd", "pgark dump", "pg_dump -Fd (default compression)", 3),
     ];
     // pgark dump + restore against pgcopydb's direct copy, when it ran.
@@ -340,6 +359,62 @@ fn main() -> Result<()> {
     match copy_ratio {
         Some(r) => println!("| dump + restore vs pgcopydb clone | {r:.2}× |"),
         None => println!("\n(pgcopydb not installed: `apt-get install pgcopydb` adds the clone comparison)"),
+    }
+    Ok(())
+}
+
+/// One round on the TOAST-heavy database: both dumps, then both restores after a checkpoint,
+/// taking turns going first.
+fn toast_round(
+    conn: &Conn,
+    bin: &Path,
+    pgark: &Path,
+    jobs: &str,
+    work: &Path,
+    round: usize,
+    record: &mut dyn FnMut(&'static str, Sample),
+) -> Result<()> {
+    let (gz, archive) = (work.join("toast_gz"), work.join("toast.pgark"));
+    let mut s = measure(conn.tool(bin, "pg_dump").args(["-Fd", "-j", jobs, "-f"]).arg(&gz).arg("toast_heavy"))?;
+    s.bytes = size_of(&gz);
+    record("pg_dump -Fd, TOAST-heavy", s);
+    let mut s = measure(
+        Command::new(pgark)
+            .args(["dump", "-q", "-j", jobs, "--db", &conn.url("toast_heavy"), "-o"])
+            .arg(&archive)
+            .stdout(std::process::Stdio::null()),
+    )?;
+    s.bytes = size_of(&archive);
+    record("pgark dump, TOAST-heavy", s);
+    for db in ["bench_t1", "bench_t2"] {
+        run(conn.tool(bin, "dropdb").args(["--if-exists", db]))?;
+        run(conn.tool(bin, "createdb").arg(db))?;
+    }
+    let checkpoint = || -> Result<()> {
+        run(conn.tool(bin, "psql").args(["-X", "-q", "-c", "CHECKPOINT", "bench_t1"]))?;
+        // SAFETY: sync(2) takes no arguments and cannot fail.
+        unsafe { libc::sync() };
+        Ok(())
+    };
+    let pg_restore = || -> Result<Sample> {
+        checkpoint()?;
+        measure(conn.tool(bin, "pg_restore").args(["-j", jobs, "-d", "bench_t1"]).arg(&gz))
+    };
+    let pgark_restore = || -> Result<Sample> {
+        checkpoint()?;
+        measure(
+            Command::new(pgark)
+                .args(["restore", "-q", "-j", jobs, "--db", &conn.url("bench_t2")])
+                .arg(&archive)
+                .stdout(std::process::Stdio::null()),
+        )
+    };
+    if round.is_multiple_of(2) {
+        record("pg_restore, TOAST-heavy", pg_restore()?);
+        record("pgark restore, TOAST-heavy", pgark_restore()?);
+    } else {
+        record("pgark restore, TOAST-heavy", pgark_restore()?);
+        record("pg_restore, TOAST-heavy", pg_restore()?);
     }
     Ok(())
 }

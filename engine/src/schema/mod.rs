@@ -18,6 +18,7 @@
 
 mod access_methods;
 mod attached;
+mod builtin_grants;
 mod casts;
 mod collations;
 mod constraints;
@@ -92,6 +93,7 @@ pub(crate) struct Catalog {
     attached: Vec<attached::Attached>,
     extras: Vec<extra::Extra>,
     large_objects: Vec<u32>,
+    builtin_grants: Vec<builtin_grants::BuiltinGrant>,
     depends: Depends,
 }
 
@@ -151,6 +153,7 @@ impl Catalog {
             attached,
             extras,
             large_objects: large_objects::read(client).await?,
+            builtin_grants: builtin_grants::read(client).await?,
             depends: Depends::read(client).await?,
         })
     }
@@ -176,6 +179,7 @@ const FAMILIES: &[Build] = &[
     constraints::build_foreign_keys,
     attached::build,
     large_objects::build,
+    builtin_grants::build,
 ];
 
 /// A table the dump covers.
