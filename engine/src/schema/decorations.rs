@@ -64,48 +64,7 @@ pub(super) async fn read(client: &Client, keys: &[ObjKey]) -> Result<Decorations
     for r in rows {
         d.all_privileges.insert(r.get(0), r.get::<_, Vec<String>>(1).into_iter().collect());
     }
-    // Owners and ACLs live in each catalog's own columns.
-    let owner_acl = [
-        (class::REL, "pg_class", "relowner", "x.relacl"),
-        (class::TYPE, "pg_type", "typowner", "x.typacl"),
-        (class::PROC, "pg_proc", "proowner", "x.proacl"),
-        (class::NAMESPACE, "pg_namespace", "nspowner", "x.nspacl"),
-        (class::SERVER, "pg_foreign_server", "srvowner", "x.srvacl"),
-        (class::FDW, "pg_foreign_data_wrapper", "fdwowner", "x.fdwacl"),
-        (class::COLLATION, "pg_collation", "collowner", "NULL::pg_catalog.aclitem[]"),
-        (class::EVENT_TRIGGER, "pg_event_trigger", "evtowner", "NULL::pg_catalog.aclitem[]"),
-        (class::PUBLICATION, "pg_publication", "pubowner", "NULL::pg_catalog.aclitem[]"),
-        (class::TS_CONFIG, "pg_ts_config", "cfgowner", "NULL::pg_catalog.aclitem[]"),
-        (class::TS_DICT, "pg_ts_dict", "dictowner", "NULL::pg_catalog.aclitem[]"),
-        (class::LANGUAGE, "pg_language", "lanowner", "x.lanacl"),
-        (class::STATISTICS, "pg_statistic_ext", "stxowner", "NULL::pg_catalog.aclitem[]"),
-        (class::OPERATOR, "pg_operator", "oprowner", "NULL::pg_catalog.aclitem[]"),
-        (class::OPCLASS, "pg_opclass", "opcowner", "NULL::pg_catalog.aclitem[]"),
-        (class::OPFAMILY, "pg_opfamily", "opfowner", "NULL::pg_catalog.aclitem[]"),
-        (class::CONVERSION, "pg_conversion", "conowner", "NULL::pg_catalog.aclitem[]"),
-        (class::SUBSCRIPTION, "pg_subscription", "subowner", "NULL::pg_catalog.aclitem[]"),
-        (class::LARGE_OBJECT, "pg_largeobject_metadata", "lomowner", "x.lomacl"),
-    ];
-    for (cls, table, owner, acl) in owner_acl {
-        let these: Vec<u32> = keys.iter().filter(|k| k.class == cls).map(|k| k.oid).collect();
-        if these.is_empty() {
-            continue;
-        }
-        let sql = format!(
-            "SELECT x.oid, pg_catalog.pg_get_userbyid(x.{owner}), {acl} IS NOT NULL, \
-             ARRAY(SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) END \
-                   || '|' || a.privilege_type || '|' || a.is_grantable || '|' || pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantor)) \
-                   FROM pg_catalog.aclexplode({acl}) AS a) \
-             FROM pg_catalog.{table} x WHERE x.oid = ANY($1)"
-        );
-        for r in client.query(&sql, &[&these]).await.map_err(db("owners and privileges"))? {
-            let key = ObjKey::new(cls, r.get(0));
-            d.owner.insert(key, r.get(1));
-            if r.get::<_, bool>(2) {
-                d.acl.insert(key, parse_acl_rows(r.get(3)));
-            }
-        }
-    }
+    read_owners(client, keys, &mut d).await?;
     let rels: Vec<u32> = keys.iter().filter(|k| k.class == class::REL).map(|k| k.oid).collect();
     let rows = client
         .query(
@@ -165,6 +124,52 @@ pub(super) async fn read(client: &Client, keys: &[ObjKey]) -> Result<Decorations
         d.column_names.insert((key, r.get(1)), r.get(3));
     }
     Ok(d)
+}
+
+/// Owners and ACLs, which live in each catalog's own columns.
+async fn read_owners(client: &Client, keys: &[ObjKey], d: &mut Decorations) -> Result<()> {
+    let owner_acl = [
+        (class::REL, "pg_class", "relowner", "x.relacl"),
+        (class::TYPE, "pg_type", "typowner", "x.typacl"),
+        (class::PROC, "pg_proc", "proowner", "x.proacl"),
+        (class::NAMESPACE, "pg_namespace", "nspowner", "x.nspacl"),
+        (class::SERVER, "pg_foreign_server", "srvowner", "x.srvacl"),
+        (class::FDW, "pg_foreign_data_wrapper", "fdwowner", "x.fdwacl"),
+        (class::COLLATION, "pg_collation", "collowner", "NULL::pg_catalog.aclitem[]"),
+        (class::EVENT_TRIGGER, "pg_event_trigger", "evtowner", "NULL::pg_catalog.aclitem[]"),
+        (class::PUBLICATION, "pg_publication", "pubowner", "NULL::pg_catalog.aclitem[]"),
+        (class::TS_CONFIG, "pg_ts_config", "cfgowner", "NULL::pg_catalog.aclitem[]"),
+        (class::TS_DICT, "pg_ts_dict", "dictowner", "NULL::pg_catalog.aclitem[]"),
+        (class::LANGUAGE, "pg_language", "lanowner", "x.lanacl"),
+        (class::STATISTICS, "pg_statistic_ext", "stxowner", "NULL::pg_catalog.aclitem[]"),
+        (class::OPERATOR, "pg_operator", "oprowner", "NULL::pg_catalog.aclitem[]"),
+        (class::OPCLASS, "pg_opclass", "opcowner", "NULL::pg_catalog.aclitem[]"),
+        (class::OPFAMILY, "pg_opfamily", "opfowner", "NULL::pg_catalog.aclitem[]"),
+        (class::CONVERSION, "pg_conversion", "conowner", "NULL::pg_catalog.aclitem[]"),
+        (class::SUBSCRIPTION, "pg_subscription", "subowner", "NULL::pg_catalog.aclitem[]"),
+        (class::LARGE_OBJECT, "pg_largeobject_metadata", "lomowner", "x.lomacl"),
+    ];
+    for (cls, table, owner, acl) in owner_acl {
+        let these: Vec<u32> = keys.iter().filter(|k| k.class == cls).map(|k| k.oid).collect();
+        if these.is_empty() {
+            continue;
+        }
+        let sql = format!(
+            "SELECT x.oid, pg_catalog.pg_get_userbyid(x.{owner}), {acl} IS NOT NULL, \
+             ARRAY(SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) END \
+                   || '|' || a.privilege_type || '|' || a.is_grantable || '|' || pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantor)) \
+                   FROM pg_catalog.aclexplode({acl}) AS a) \
+             FROM pg_catalog.{table} x WHERE x.oid = ANY($1)"
+        );
+        for r in client.query(&sql, &[&these]).await.map_err(db("owners and privileges"))? {
+            let key = ObjKey::new(cls, r.get(0));
+            d.owner.insert(key, r.get(1));
+            if r.get::<_, bool>(2) {
+                d.acl.insert(key, parse_acl_rows(r.get(3)));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Adds owner, privilege and comment items after the items that create their objects. Objects

@@ -8,11 +8,13 @@
 //! One module per object family holds its catalog query, its DDL and the identity
 //! ([`ObjKey`]) that dependency ordering and decorations use: `schemas`,
 //! `extensions`, `settings`, `types`, `routines`, `sequences`, `tables`, `views`,
-//! `constraints`, `indexes`, `triggers`, `rules`, `policies` (with `attached` turning those
-//! three into items), `collations`, `text_search`, `languages`, `statistics`, `casts`,
-//! `event_triggers`, `publications`, `foreign`, `default_privileges` (those eight through
-//! `extra`). Around them: `scope` (what a filter covers), `depsort` (ordering by `pg_depend`),
-//! `decorations` and `privileges` (owners, grants, comments), `roles`, `query` (shared SQL).
+//! `constraints`, `indexes`, `large_objects`, `builtin_grants`, `triggers`, `rules`, `policies`
+//! (with `attached` turning those three into items), and through `extra`: `access_methods`,
+//! `operators`, `conversions`, `transforms`, `foreign`, `collations`, `text_search`,
+//! `languages`, `statistics`, `casts`, `event_triggers`, `publications`, `subscriptions`,
+//! `default_privileges`. Around them: `scope` (what a filter covers), `depsort` (ordering by
+//! `pg_depend`), `decorations` and `privileges` (owners, grants, comments), `roles`, `query`
+//! (shared SQL).
 //! A new family is one module plus a line in [`Catalog::read`] and, unless it reads into
 //! `Extra`s, one in [`FAMILIES`].
 
