@@ -1,7 +1,9 @@
 //! Privileges changed on objects the database did not create itself — built-in objects and
 //! those of extensions — as the difference between their privileges and the initial ones the
 //! server recorded in `pg_init_privs`: `REVOKE` what was taken away, `GRANT` what was added (by
-//! the restoring superuser, as for an owner). Carried when the dump covers the whole database.
+//! the restoring superuser, as for an owner). Carried when the dump covers the whole database and
+//! no platform manages schemas of it: on a managed platform (Supabase) those privileges are the
+//! platform's, and its restoring user may not change them.
 
 use tokio_postgres::Client;
 
@@ -99,7 +101,7 @@ pub(super) async fn read(client: &Client) -> Result<Vec<BuiltinGrant>> {
 
 /// The changes, after everything else exists.
 pub(super) fn build(cx: &Context<'_>, nodes: &mut Vec<Node>) {
-    if !cx.scope.extensions {
+    if !cx.scope.extensions || !cx.leave.managed_schemas.is_empty() {
         return;
     }
     for g in &cx.cat.builtin_grants {
