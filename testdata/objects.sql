@@ -217,3 +217,5 @@ GRANT EXECUTE ON FUNCTION pg_catalog.pg_sleep(float8) TO fx_reader WITH GRANT OP
 REVOKE SELECT ON pg_catalog.pg_stat_activity FROM PUBLIC;
 GRANT SELECT (query) ON pg_catalog.pg_stat_activity TO fx_reader;
 REVOKE EXECUTE ON FUNCTION public.akeys(public.hstore) FROM PUBLIC;
+REVOKE USAGE ON LANGUAGE sql FROM PUBLIC;
+GRANT USAGE ON LANGUAGE sql TO fx_reader;

@@ -19,7 +19,8 @@ async fn every_object_kind_round_trips() {
     assert!(m.items.iter().any(|i| i.kind == Kind::UserMapping));
     assert!(m.items.iter().all(|i| !i.sql.contains("not-in-archive")), "a password reached the archive");
     let kinds: BTreeSet<&str> = m.items.iter().map(|i| i.kind.name()).collect();
-    for k in Kind::ALL {
+    // Security labels need a label provider: tested on PostgreSQL 18 in versions.rs.
+    for k in Kind::ALL.into_iter().filter(|k| *k != Kind::SecurityLabel) {
         assert!(kinds.contains(k.name()), "the fixture has no {} item: {kinds:?}", k.name());
     }
     assert!(m.roles.contains(&"fx_owner".to_string()) && m.roles.contains(&"fx_reader".to_string()), "{:?}", m.roles);
@@ -37,6 +38,11 @@ async fn every_object_kind_round_trips() {
     };
     assert_eq!(populated(db.clone()).await, populated("sc_objects_copy".into()).await);
     // Better than pg_dump: extensions come back at the version the source had.
+    // Privileges changed on built-in languages, which pg_dump's schema output leaves out.
+    let languages = |db: String| {
+        pairs::<String>(db, "SELECT lanname::text, coalesce(lanacl::text, '') FROM pg_language ORDER BY 1")
+    };
+    assert_eq!(languages(db.clone()).await, languages("sc_objects_copy".into()).await);
     let versions = |db: String| pairs::<String>(db, "SELECT extname::text, extversion FROM pg_extension ORDER BY 1");
     assert_eq!(versions(db.clone()).await, versions("sc_objects_copy".into()).await);
     assert_eq!(

@@ -226,3 +226,69 @@ async fn an_archive_of_17_restores_into_15_as_the_same_objects_created_there() {
     // … and the objects are those the fixture creates on 15 itself.
     assert_same_text(&old.pg_dump("objects", &["-s"]), &old.pg_dump("from_17", &["-s"]), "pg_dump of 15 and 17 → 15");
 }
+
+/// Builds testdata/label_provider.c against pg_dump 18's server headers (the headers expect an
+/// `xlocale.h`, which glibc does not have: a stub includes `locale.h`); returns the module.
+fn label_provider() -> PathBuf {
+    let dir = versions_dir().join("label");
+    let module = dir.join("pgark_test_label.so");
+    std::fs::create_dir_all(dir.join("inc")).unwrap();
+    std::fs::write(dir.join("inc/xlocale.h"), "#include <locale.h>\n").unwrap();
+    let headers =
+        Command::new(client_bin(versions_dir()).join("pg_config")).arg("--includedir-server").output().unwrap();
+    let out = Command::new("gcc")
+        .args(["-shared", "-fPIC", "-O2", "-I"])
+        .arg(dir.join("inc"))
+        .arg("-I")
+        .arg(String::from_utf8_lossy(&headers.stdout).trim())
+        .arg("-o")
+        .arg(&module)
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/label_provider.c"))
+        .output()
+        .expect("gcc");
+    assert!(out.status.success(), "building the label provider: {}", String::from_utf8_lossy(&out.stderr));
+    // The server runs as another user when the tests run as root.
+    use std::os::unix::fs::PermissionsExt;
+    for p in [&dir, &module] {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    module
+}
+
+#[tokio::test]
+async fn security_labels_round_trip_where_a_provider_is_loaded() {
+    let module = label_provider();
+    let s = Server::start(18);
+    s.exec("postgres", &format!("ALTER ROLE postgres SET session_preload_libraries = '{}'", module.display())).await;
+    s.exec("postgres", "CREATE DATABASE labels").await;
+    s.exec(
+        "labels",
+        "CREATE SCHEMA app; CREATE TABLE app.t (id int PRIMARY KEY, secret text);
+         CREATE FUNCTION app.f() RETURNS int LANGUAGE sql AS 'SELECT 1';
+         INSERT INTO app.t VALUES (1, 'x');
+         SECURITY LABEL FOR pgark_test ON SCHEMA app IS 'schema label';
+         SECURITY LABEL FOR pgark_test ON TABLE app.t IS 'table label';
+         SECURITY LABEL FOR pgark_test ON COLUMN app.t.secret IS 'column ''label''';
+         SECURITY LABEL FOR pgark_test ON FUNCTION app.f() IS 'function label';",
+    )
+    .await;
+    let dir = tmp();
+    let path = dir.path().join("labels.pgark");
+    s.dump("labels", &path).await;
+    let archive = Archive::open(&path).unwrap();
+    let labels_in_archive = archive.manifest().items.iter().filter(|i| i.kind.name() == "security-label").count();
+    assert_eq!(labels_in_archive, 4);
+    s.restore(&path, "labels_copy").await;
+    assert_same(&s, "labels", &s, "labels_copy").await;
+    let labels = |db: &'static str| {
+        let target = s.target(db);
+        async move {
+            let c = target.connect().await.unwrap();
+            let rows = c.query("SELECT provider || ': ' || label FROM pg_seclabels ORDER BY 1", &[]).await.unwrap();
+            rows.iter().map(|r| r.get::<_, String>(0)).collect::<Vec<_>>()
+        }
+    };
+    let (a, b) = (labels("labels").await, labels("labels_copy").await);
+    assert_eq!(a.len(), 4, "{a:?}");
+    assert_eq!(a, b);
+}

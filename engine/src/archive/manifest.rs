@@ -115,11 +115,13 @@ pub enum Kind {
     Subscription,
     /// `lo_create` of large objects (their contents are data).
     LargeObject,
+    /// `SECURITY LABEL` (restores need the label provider loaded in the target).
+    SecurityLabel,
 }
 
 impl Kind {
     /// Every kind, in a stable order.
-    pub const ALL: [Kind; 41] = [
+    pub const ALL: [Kind; 42] = [
         Kind::Schema,
         Kind::Extension,
         Kind::Type,
@@ -161,6 +163,7 @@ impl Kind {
         Kind::Transform,
         Kind::Subscription,
         Kind::LargeObject,
+        Kind::SecurityLabel,
     ];
 
     /// The kind named `name` (as `name()` prints it).
@@ -225,6 +228,7 @@ impl Kind {
             Kind::Transform => "transform",
             Kind::Subscription => "subscription",
             Kind::LargeObject => "large-object",
+            Kind::SecurityLabel => "security-label",
         }
     }
 }
@@ -281,7 +285,9 @@ impl DdlItem {
     /// `kind schema.name` (or `kind of identity` for owners, grants and comments), for messages.
     pub fn label(&self) -> String {
         match (&self.schema, self.kind) {
-            (_, Kind::Owner | Kind::Grant | Kind::Comment) => format!("{} of {}", self.kind.name(), self.name),
+            (_, Kind::Owner | Kind::Grant | Kind::Comment | Kind::SecurityLabel) => {
+                format!("{} of {}", self.kind.name(), self.name)
+            }
             (_, Kind::DefaultPrivileges) => format!("{} {}", self.kind.name(), self.name),
             (Some(s), _) => format!("{} {s}.{}", self.kind.name(), self.name),
             (None, _) => format!("{} {}", self.kind.name(), self.name),

@@ -28,6 +28,8 @@ pub(crate) struct Decorations {
     pub comments: BTreeMap<(ObjKey, i32), String>,
     /// Column names of commented columns.
     pub column_names: HashMap<(ObjKey, i32), String>,
+    /// `(object, column number) → (provider, label)` security labels.
+    pub labels: BTreeMap<(ObjKey, i32), Vec<(String, String)>>,
     /// Every privilege an owner holds by default, per `GRANT … ON` keyword, on the source.
     pub all_privileges: HashMap<String, BTreeSet<String>>,
 }
@@ -94,10 +96,23 @@ pub(super) async fn read(client: &Client, keys: &[ObjKey]) -> Result<Decorations
     }
     let rows = client
         .query(
+            "SELECT k.c, k.o, l.objsubid, l.provider, l.label FROM ROWS FROM (pg_catalog.unnest($1::oid[]), pg_catalog.unnest($2::oid[])) AS k(c, o) \
+             JOIN pg_catalog.pg_seclabel l ON l.classoid = k.c AND l.objoid = k.o ORDER BY 1, 2, 3, 4",
+            &[&classes, &oids],
+        )
+        .await
+        .map_err(db("security labels"))?;
+    for r in rows {
+        d.labels.entry((ObjKey::new(r.get(0), r.get(1)), r.get(2))).or_default().push((r.get(3), r.get(4)));
+    }
+    let rows = client
+        .query(
             "SELECT a.attrelid, a.attnum::int4, a.attname FROM pg_catalog.pg_attribute a \
-             JOIN pg_catalog.pg_description ds ON ds.classoid = 'pg_class'::pg_catalog.regclass \
-               AND ds.objoid = a.attrelid AND ds.objsubid = a.attnum \
-             WHERE a.attrelid = ANY($1) AND a.attnum > 0 AND NOT a.attisdropped",
+             WHERE a.attrelid = ANY($1) AND a.attnum > 0 AND NOT a.attisdropped \
+             AND (EXISTS (SELECT 1 FROM pg_catalog.pg_description ds WHERE ds.classoid = 'pg_class'::pg_catalog.regclass \
+                            AND ds.objoid = a.attrelid AND ds.objsubid = a.attnum) \
+               OR EXISTS (SELECT 1 FROM pg_catalog.pg_seclabel l WHERE l.classoid = 'pg_class'::pg_catalog.regclass \
+                            AND l.objoid = a.attrelid AND l.objsubid = a.attnum))",
             &[&rels],
         )
         .await
@@ -244,21 +259,34 @@ pub(super) fn decorate(
                 c.priority = 19;
                 extra.push(c);
             }
+            // What COMMENT ON and SECURITY LABEL name: the object, or one of its columns.
+            let target = |sub: i32| match (sub, word) {
+                (0, Some(w)) => Some(comment_target(ty, w, identity)),
+                (sub, _) if sub > 0 => {
+                    d.column_names.get(&(key, sub)).map(|c| format!("COLUMN {identity}.{}", ident(c)))
+                }
+                _ => None,
+            };
             for ((k, sub), text) in d.comments.range((key, i32::MIN)..) {
                 if *k != key {
                     break;
                 }
-                let target = match (*sub, word) {
-                    (0, Some(w)) => comment_target(ty, w, identity),
-                    (sub, _) if sub > 0 => match d.column_names.get(&(key, sub)) {
-                        Some(col) => format!("COLUMN {identity}.{}", ident(col)),
-                        None => continue,
-                    },
-                    _ => continue,
-                };
+                let Some(target) = target(*sub) else { continue };
                 let mut c = base(Kind::Comment, format!("COMMENT ON {target} IS {};", literal(text)));
                 c.priority = 19;
                 extra.push(c);
+            }
+            for ((k, sub), labels) in d.labels.range((key, i32::MIN)..) {
+                if *k != key {
+                    break;
+                }
+                let Some(target) = target(*sub) else { continue };
+                for (provider, label) in labels {
+                    let sql = format!("SECURITY LABEL FOR {} ON {target} IS {};", ident(provider), literal(label));
+                    let mut l = base(Kind::SecurityLabel, sql);
+                    l.priority = 19;
+                    extra.push(l);
+                }
             }
         }
     }
