@@ -5,19 +5,31 @@
 pub const MAGIC: &[u8; 8] = b"PGARK\r\n\x1a";
 /// Last bytes of every complete archive.
 pub const END_MAGIC: &[u8; 8] = b"PGARKEND";
-/// The format version this build writes (it reads this one and every earlier one). Version 2
-/// added the column layout of chunks (`Layout::Columns`).
-pub const FORMAT_VERSION: u32 = 2;
+/// The newest format version this build writes (it reads this one and every earlier one).
+/// Version 2 added the column layout of chunks (`Layout::Columns`); version 3 large objects'
+/// contents (`Contents::LargeObjects`), which a reader of version 2 would try to load as a
+/// table. An archive without large objects is still written as version 2.
+pub const FORMAT_VERSION: u32 = 3;
+
+/// The version an archive with this manifest is written in: the oldest that can read it.
+pub(crate) fn version_for(manifest: &super::manifest::Manifest) -> u32 {
+    if manifest.tables.iter().any(|t| t.contents != super::manifest::Contents::Rows) {
+        3
+    } else {
+        2
+    }
+}
 /// Header length.
 pub const HEADER_LEN: usize = 16;
 /// Footer length.
 pub const FOOTER_LEN: usize = 72;
 
-/// The archive header's bytes.
+/// The archive header's bytes, at version 2 (`ArchiveWriter::finish` sets the version the
+/// manifest needs).
 pub(crate) fn header() -> [u8; HEADER_LEN] {
     let mut h = [0u8; HEADER_LEN];
     h[..8].copy_from_slice(MAGIC);
-    h[8..12].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
+    h[8..12].copy_from_slice(&2u32.to_le_bytes());
     h
 }
 

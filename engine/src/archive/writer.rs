@@ -6,7 +6,7 @@ use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::format::{header, Footer, FORMAT_VERSION, HEADER_LEN};
+use super::format::{header, version_for, Footer, HEADER_LEN};
 use super::manifest::Manifest;
 use crate::error::{Error, Result};
 
@@ -63,11 +63,14 @@ impl ArchiveWriter {
             manifest_len: stored.len() as u64,
             manifest_raw_len: json.len() as u64,
             manifest_blake3: *blake3::hash(&stored).as_bytes(),
-            version: FORMAT_VERSION,
+            version: version_for(manifest),
         };
         self.append(&stored)?;
         self.append(&footer.encode())?;
         let file = self.file.take().expect("writer used after finish");
+        // The header says the same version as the footer.
+        std::os::unix::fs::FileExt::write_at(&file, &footer.version.to_le_bytes(), 8)
+            .map_err(|e| Error::io(&self.partial, e))?;
         file.sync_all().map_err(|e| Error::io(&self.partial, e))?;
         drop(file);
         if self.path.exists() {
