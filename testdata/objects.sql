@@ -219,3 +219,5 @@ GRANT SELECT (query) ON pg_catalog.pg_stat_activity TO fx_reader;
 REVOKE EXECUTE ON FUNCTION public.akeys(public.hstore) FROM PUBLIC;
 REVOKE USAGE ON LANGUAGE sql FROM PUBLIC;
 GRANT USAGE ON LANGUAGE sql TO fx_reader;
+CREATE TABLE app.shapes (w int, h int, area int GENERATED ALWAYS AS (w * h) VIRTUAL); -- pg18+
+INSERT INTO app.shapes (w, h) VALUES (2, 3), (4, 5); -- pg18+

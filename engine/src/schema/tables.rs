@@ -54,8 +54,10 @@ pub(crate) struct Column {
     pub not_null: bool,
     /// `a` (ALWAYS), `d` (BY DEFAULT) or none.
     pub identity: Option<char>,
-    /// Whether the column is `GENERATED ALWAYS AS (…) STORED`.
+    /// Whether the column is `GENERATED ALWAYS AS (…)`: its rows are computed, not copied.
     pub generated: bool,
+    /// `VIRTUAL` (PostgreSQL 18) rather than `STORED`.
+    pub generated_virtual: bool,
     /// Default or generation expression.
     pub expr: Option<String>,
     pub collation: Option<String>,
@@ -255,7 +257,8 @@ async fn read_columns(client: &Client, tables: &mut [Table], oids: &[u32]) -> Re
             type_oid: r.get(3),
             not_null: r.get(4),
             identity: identity.chars().next(),
-            generated: generated == "s",
+            generated: generated == "s" || generated == "v",
+            generated_virtual: generated == "v",
             local: r.get(7),
             inherited: r.get(8),
             expr: r.get(9),
@@ -367,7 +370,10 @@ fn column_sql(t: &Table, c: &Column, identity_seq: Option<&sequences::Sequence>)
     match (&c.expr, c.generated) {
         // An inherited generated column takes its parent's expression.
         (Some(_), true) if c.inherited => {}
-        (Some(e), true) => col.push_str(&format!(" GENERATED ALWAYS AS ({e}) STORED")),
+        (Some(e), true) => {
+            let how = if c.generated_virtual { "VIRTUAL" } else { "STORED" };
+            col.push_str(&format!(" GENERATED ALWAYS AS ({e}) {how}"))
+        }
         (Some(e), false) => col.push_str(&format!(" DEFAULT {e}")),
         _ => {}
     }
