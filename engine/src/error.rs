@@ -61,14 +61,16 @@ pub enum Error {
     #[error("{0}")]
     Refused(String),
     /// A restore stopped after changing the target.
-    #[error("{source}\nrestore into {target} stopped after: {done}. The target database is partially restored: drop it, or restore again with --clean")]
+    #[error("{cause}\nrestore into {target} stopped after: {done}. {}", partial_advice(*created))]
     PartialRestore {
         /// The target database.
         target: String,
-        /// The steps that had completed.
+        /// The steps that had completed (what was committed, table by table).
         done: String,
         /// What failed.
-        source: Box<Error>,
+        cause: Box<Error>,
+        /// Whether this restore created the database (`--create`).
+        created: bool,
     },
     /// A bug or a crashed worker thread inside pgark.
     #[error("internal error: {0}")]
@@ -78,7 +80,23 @@ pub enum Error {
     Cluster(String),
 }
 
+/// How to go on after a restore stopped half way: only a database the restore made itself is
+/// worth dropping.
+fn partial_advice(created: bool) -> &'static str {
+    if created {
+        "The database was created by this restore and is partially restored: drop it and restore again."
+    } else {
+        "The database existed before this restore and keeps what was committed: restore the rest \
+         (--section, --table), or everything again with --clean."
+    }
+}
+
 impl Error {
+    /// Whether this says the database connected to does not exist.
+    pub fn is_missing_database(&self) -> bool {
+        matches!(self, Error::Connect { reason, .. } if reason.starts_with("database \"") && reason.ends_with("\" does not exist"))
+    }
+
     /// Wraps a server error with what the engine was doing.
     pub fn db(context: impl Into<String>, err: &tokio_postgres::Error) -> Self {
         Error::Db { context: context.into(), reason: describe_pg_error(err) }

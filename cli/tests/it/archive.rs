@@ -66,11 +66,12 @@ async fn a_chunk_failing_its_raw_hash_is_never_committed() {
     assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
     assert!(report.problems[0].to_string().contains("does not match its blake3 hash"));
 
+    // Without the check before the restore, the load itself refuses the chunk.
     let target = fresh_db("arch_raw_hash_restore").await;
-    let opts = RestoreOptions { jobs: 1, ..Default::default() };
+    let opts = RestoreOptions { jobs: 1, skip_check: true, ..Default::default() };
     let err = restore_into(&bad, &target, &opts).await.unwrap_err().to_string();
     let name = table.display_name();
-    assert!(err.contains(&format!("table {name}, chunk {c}")) && err.contains("partially restored"), "{err}");
+    assert!(err.contains(&format!("table {name}, chunk {c}")) && err.contains("stopped after"), "{err}");
     let sql = format!("SELECT count(*) FROM {}", pgark_engine::qualified(&table.schema, &table.name));
     let rows: i64 = client(&target).await.query_one(&sql, &[]).await.unwrap().get(0);
     assert_eq!(rows, 0, "rows of the damaged chunk were committed");
@@ -102,10 +103,27 @@ async fn verify_names_the_table_and_chunk_of_a_flipped_byte() {
     assert!(stderr.contains(&table.display_name()) && stderr.contains("chunk 1"), "{stderr}");
     assert!(pgark(&["verify", good.to_str().unwrap()]).status.success());
 
-    // Restore checks every chunk before loading it.
+    // Restore checks every chunk before changing anything.
     let target = fresh_db("arch_flipped_restore").await;
     let err = restore_into(&bad, &target, &RestoreOptions::default()).await.unwrap_err().to_string();
-    assert!(err.contains("chunk 1") && err.contains("partially restored"), "{err}");
+    assert!(err.contains("chunk 1") && err.contains("nothing was changed"), "{err}");
+    let tables: i64 = client(&target)
+        .await
+        .query_one(
+            "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'shop'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(tables, 0, "a damaged archive changed the target");
+    // With --create, no database is made either.
+    exec("postgres", "DROP DATABASE IF EXISTS arch_flipped_new").await;
+    let out = pgark(&["restore", "-q", bad.to_str().unwrap(), "--db", &url("arch_flipped_new"), "--create"]);
+    assert!(!out.status.success());
+    let made =
+        client("postgres").await.query("SELECT 1 FROM pg_database WHERE datname = 'arch_flipped_new'", &[]).await;
+    assert!(made.unwrap().is_empty());
 }
 
 #[tokio::test]

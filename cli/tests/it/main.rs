@@ -5,6 +5,7 @@ mod cli;
 mod datasets;
 mod fidelity;
 mod harness;
+mod restore_messages;
 mod roundtrip;
 mod schema;
 mod tls;

@@ -291,4 +291,17 @@ async fn security_labels_round_trip_where_a_provider_is_loaded() {
     let (a, b) = (labels("labels").await, labels("labels_copy").await);
     assert_eq!(a.len(), 4, "{a:?}");
     assert_eq!(a, b);
+
+    // Without the provider the schema transaction stops at the first label, and the database
+    // this restore created is dropped again.
+    let bare = Server::start(18);
+    let archive = Arc::new(Archive::open(&path).unwrap());
+    let options = RestoreOptions { create: true, ..Default::default() };
+    let plan = restore::prepare(&archive, &options).unwrap();
+    let err = plan.execute(archive.clone(), &bare.target("labels"), Arc::new(NoProgress)).await.unwrap_err();
+    let err = err.to_string();
+    assert!(err.contains("security-label of") && err.contains("was dropped"), "{err}");
+    let c = bare.target("postgres").connect().await.unwrap();
+    let left = c.query("SELECT 1 FROM pg_database WHERE datname = 'labels'", &[]).await.unwrap();
+    assert!(left.is_empty(), "the database made by the failed restore is gone");
 }

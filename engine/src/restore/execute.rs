@@ -22,10 +22,19 @@ impl RestorePlan {
         progress: Arc<dyn Progress>,
     ) -> Result<RestoreSummary> {
         let started = Instant::now();
+        if !self.options.skip_check {
+            self.check_archive(&archive, progress.clone()).await?;
+        }
         // Roles are cluster-wide: check them (on any database of the cluster) before changing anything.
         let all: Vec<DdlItem> = self.pre_data.iter().chain(&self.data_items).chain(&self.post_data).cloned().collect();
         let cluster = if self.options.create { target.with_dbname(admin_db(target.dbname())) } else { target.clone() };
-        let roles_client = cluster.connect().await?;
+        let roles_client = cluster.connect().await.map_err(|e| {
+            if e.is_missing_database() {
+                Error::Refused(format!("{e}; pass --create to restore into a new database of that name"))
+            } else {
+                e
+            }
+        })?;
         crate::schema::ensure_roles(&roles_client, &all, &archive.manifest().globals, self.options.create_roles)
             .await?;
         drop(roles_client);
@@ -48,39 +57,15 @@ impl RestorePlan {
         let partial = |e: Error, done: &[String]| Error::PartialRestore {
             target: target.describe(),
             done: if done.is_empty() { "nothing".into() } else { done.join(", ") },
-            source: Box::new(e),
+            cause: Box::new(e),
+            created: self.options.create,
         };
 
-        // Pre-data (and --clean) in one transaction: it either all happens or none of it.
         progress.event(Event::Begin { stage: Stage::PreData, total: self.pre_data.len() as u64, bytes: false });
-        let schema_result: Result<()> = async {
-            client.batch_execute("BEGIN").await.map_err(|e| Error::db("starting the schema transaction", &e))?;
-            if self.options.clean {
-                for item in self.pre_data.iter().rev() {
-                    if let Some(drop) = &item.drop {
-                        client
-                            .batch_execute(drop)
-                            .await
-                            .map_err(|e| Error::db(format!("dropping {}", describe(item)), &e))?;
-                    }
-                }
-            }
-            for item in &self.pre_data {
-                client
-                    .batch_execute(item.sql_for(version))
-                    .await
-                    .map_err(|e| Error::db(format!("creating {}", describe(item)), &e))?;
-                progress.event(Event::Advance { amount: 1 });
-            }
-            client.batch_execute("COMMIT").await.map_err(|e| Error::db("committing the schema", &e))
-        }
-        .await;
-        if let Err(e) = schema_result {
+        if let Err(e) = self.create_schema(&client, version, progress.as_ref()).await {
             let _ = client.batch_execute("ROLLBACK").await;
-            return Err(Error::Refused(format!(
-                "{e}\nthe schema is created in one transaction, which was rolled back: {} is unchanged",
-                target.describe()
-            )));
+            drop(client);
+            return Err(self.schema_failed(e, target).await);
         }
         progress.event(Event::End);
         if !self.pre_data.is_empty() {
@@ -98,8 +83,8 @@ impl RestorePlan {
         let loaded = self.load_chunks(&archive, target, &pool, progress.clone()).await;
         let (rows, chunks_done) = match loaded {
             Ok(v) => v,
-            Err((e, n)) => {
-                done.push(format!("{n} of {} data chunks", self.chunks.len()));
+            Err((e, committed)) => {
+                done.push(committed);
                 return Err(partial(e, &done));
             }
         };
@@ -173,4 +158,94 @@ async fn create_database(target: &Target, encoding: &str) -> Result<()> {
         .batch_execute(&format!("CREATE DATABASE {} TEMPLATE template0 ENCODING {}", ident(&name), literal(encoding)))
         .await
         .map_err(|e| Error::db(format!("creating database \"{name}\""), &e))
+}
+
+impl RestorePlan {
+    /// Pre-data (and `--clean`'s drops) in one transaction: it either all happens or none of it.
+    async fn create_schema(
+        &self,
+        client: &tokio_postgres::Client,
+        version: i32,
+        progress: &dyn Progress,
+    ) -> Result<()> {
+        client.batch_execute("BEGIN").await.map_err(|e| Error::db("starting the schema transaction", &e))?;
+        if self.options.clean {
+            for item in self.pre_data.iter().rev() {
+                if let Some(drop) = &item.drop {
+                    client
+                        .batch_execute(drop)
+                        .await
+                        .map_err(|e| Error::db(format!("dropping {}", describe(item)), &e))?;
+                }
+            }
+        }
+        for item in &self.pre_data {
+            client
+                .batch_execute(item.sql_for(version))
+                .await
+                .map_err(|e| Error::db(format!("creating {}", describe(item)), &e))?;
+            progress.event(Event::Advance { amount: 1 });
+        }
+        client.batch_execute("COMMIT").await.map_err(|e| Error::db("committing the schema", &e))
+    }
+
+    /// The error for a schema transaction that failed and was rolled back; a database this
+    /// restore created is dropped again (the target is as it was), or said to remain.
+    async fn schema_failed(&self, e: Error, target: &Target) -> Error {
+        let rolled_back = "the schema is created in one transaction, which was rolled back";
+        if !self.options.create {
+            return Error::Refused(format!("{e}\n{rolled_back}: {} is unchanged", target.describe()));
+        }
+        let name = target.dbname().to_string();
+        let dropped = async {
+            let admin = target.with_dbname(admin_db(&name)).connect().await?;
+            admin
+                .batch_execute(&format!("DROP DATABASE IF EXISTS {}", ident(&name)))
+                .await
+                .map_err(|e| Error::db(format!("dropping database \"{name}\""), &e))
+        }
+        .await;
+        match dropped {
+            Ok(()) => Error::Refused(format!(
+                "{e}\n{rolled_back}, and the database \"{name}\" this restore created was dropped: nothing changed"
+            )),
+            Err(d) => Error::Refused(format!(
+                "{e}\n{rolled_back}; the database \"{name}\" this restore created still exists, empty ({d}): drop it"
+            )),
+        }
+    }
+}
+
+impl RestorePlan {
+    /// Checks every chunk the plan loads (hashes, lengths, rows) before anything changes, so a
+    /// damaged archive never leaves a half-built database.
+    async fn check_archive(&self, archive: &Arc<Archive>, progress: Arc<dyn Progress>) -> Result<()> {
+        use rayon::prelude::*;
+        let (archive, chunks) = (archive.clone(), self.chunks.clone());
+        let problems = tokio::task::spawn_blocking(move || {
+            let m = archive.manifest();
+            let total = chunks.iter().map(|&(t, c)| m.tables[t].chunks[c].stored_len).sum();
+            progress.event(Event::Begin { stage: Stage::Verify, total, bytes: true });
+            let problems: Vec<Error> = chunks
+                .par_iter()
+                .filter_map(|&(t, c)| {
+                    let (table, chunk) = (&m.tables[t], &m.tables[t].chunks[c]);
+                    let checked = archive.check_chunk(table, chunk);
+                    progress.event(Event::Advance { amount: chunk.stored_len });
+                    checked.err()
+                })
+                .collect();
+            progress.event(Event::End);
+            problems
+        })
+        .await
+        .map_err(|e| Error::Internal(format!("archive check failed: {e}")))?;
+        match problems.first() {
+            None => Ok(()),
+            Some(first) => Err(Error::Refused(format!(
+                "{first}\n{} damaged chunk(s): the archive is checked before a restore changes anything, and nothing was changed (pgark verify lists them all)",
+                problems.len()
+            ))),
+        }
+    }
 }

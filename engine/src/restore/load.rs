@@ -24,17 +24,17 @@ const LARGE_OBJECTS_END: &str =
     "SELECT pg_catalog.count(pg_catalog.lo_put(loid, pageoff, data)) FROM pg_temp.pgark_large_objects; COMMIT;";
 
 impl RestorePlan {
-    /// Loads every planned chunk over the pool; on failure returns the error and how many
-    /// chunks had been committed.
+    /// Loads every planned chunk over the pool; returns the rows and chunks committed, or on
+    /// failure the error and what had been committed, table by table.
     pub(super) async fn load_chunks(
         &self,
         archive: &Arc<Archive>,
         target: &Target,
         pool: &deadpool_postgres::Pool,
         progress: Arc<dyn Progress>,
-    ) -> std::result::Result<(u64, usize), (Error, usize)> {
+    ) -> std::result::Result<(u64, usize), (Error, String)> {
         let queue: Queue = Arc::new(Mutex::new(self.chunks.iter().copied().collect()));
-        let counts = Arc::new(Mutex::new((0u64, 0usize)));
+        let counts = Arc::new(Mutex::new(Committed::default()));
         let mut workers = JoinSet::new();
         for _ in 0..self.options.jobs.min(self.chunks.len()) {
             let loader = Loader {
@@ -50,11 +50,44 @@ impl RestorePlan {
             workers.spawn(loader.run());
         }
         let first_error = crate::workers::join_all(&mut workers, "restore").await;
-        let (rows, n) = *counts.lock().expect("counts lock");
+        let committed = counts.lock().expect("counts lock");
         match first_error {
-            Some(e) => Err((e, n)),
-            None => Ok((rows, n)),
+            Some(e) => Err((e, committed.describe(archive, self.chunks.len()))),
+            None => Ok((committed.rows, committed.chunks)),
         }
+    }
+}
+
+/// What the loaders have committed.
+#[derive(Default)]
+struct Committed {
+    rows: u64,
+    chunks: usize,
+    /// Per table (index into the manifest): rows and chunks.
+    tables: std::collections::BTreeMap<usize, (u64, usize)>,
+}
+
+impl Committed {
+    fn add(&mut self, table: usize, rows: u64) {
+        self.rows += rows;
+        self.chunks += 1;
+        let t = self.tables.entry(table).or_default();
+        t.0 += rows;
+        t.1 += 1;
+    }
+
+    /// `3 of 12 data chunks (public.a: 2 of 2 chunks, 1000 rows; …)`.
+    fn describe(&self, archive: &Archive, planned: usize) -> String {
+        let tables: Vec<String> = self
+            .tables
+            .iter()
+            .map(|(&t, &(rows, chunks))| {
+                let entry = &archive.manifest().tables[t];
+                format!("{}: {chunks} of {} chunks, {rows} rows", entry.display_name(), entry.chunks.len())
+            })
+            .collect();
+        let detail = if tables.is_empty() { String::new() } else { format!(" ({})", tables.join("; ")) };
+        format!("{} of {planned} data chunks committed{detail}", self.chunks)
     }
 }
 
@@ -65,7 +98,7 @@ struct Loader {
     pool: deadpool_postgres::Pool,
     queue: Queue,
     /// Rows and chunks committed so far, over all loaders.
-    counts: Arc<Mutex<(u64, usize)>>,
+    counts: Arc<Mutex<Committed>>,
     progress: Arc<dyn Progress>,
     disable_triggers: bool,
     data_only: bool,
@@ -86,8 +119,7 @@ impl Loader {
                 let Some((t, c)) = self.queue.lock().expect("queue lock").pop_front() else { break };
                 let rows = self.load(&client, t, c).await?;
                 let mut n = self.counts.lock().expect("counts lock");
-                n.0 += rows;
-                n.1 += 1;
+                n.add(t, rows);
                 self.progress.event(Event::Advance { amount: self.archive.manifest().tables[t].chunks[c].raw_len });
             }
             Ok::<_, Error>(())
