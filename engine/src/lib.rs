@@ -59,9 +59,9 @@ mod verify;
 mod workers;
 
 pub use archive::{
-    partial_path, seal, Archive, ArchiveWriter, ChunkEntry, Compression, Contents, CopyFormat, DdlItem, DumpSettings,
-    Kind, Layout, Manifest, RoleDef, RowCounter, Sealed, Section, TableEntry, FORMAT_VERSION, LARGE_OBJECT_PIECE,
-    MAGIC,
+    partial_path, remove_stale_partials, seal, Archive, ArchiveWriter, ChunkEntry, Compression, Contents, CopyFormat,
+    DdlItem, DumpSettings, Kind, Layout, Manifest, RoleDef, RowCounter, Sealed, Section, TableEntry, FORMAT_VERSION,
+    LARGE_OBJECT_PIECE, MAGIC,
 };
 pub use dump::{ChunkRange, DumpOptions, DumpPlan, DumpSummary, TablePlan, SUPABASE_MANAGED_SCHEMAS};
 pub use error::{Error, Result};

@@ -109,13 +109,22 @@ pub async fn run(args: DumpArgs, quiet: bool) -> Result<ExitCode> {
         print_dump_plan(&plan);
         return Ok(ExitCode::SUCCESS);
     }
-    let path = dump::output_path(args.output.as_deref().expect("checked above"), &plan.database, plan.snapshot_time);
+    let output = args.output.as_deref().expect("checked above");
+    let name = match &args.conn.project_ref {
+        Some(project) => format!("{project}_{}", plan.database),
+        None => plan.database.clone(),
+    };
+    let path = dump::output_path(output, &name, plan.snapshot_time);
+    let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    for stale in pgark_engine::remove_stale_partials(folder)? {
+        eprintln!("removed {}, left by a dump that did not finish", stale.display());
+    }
     let summary = tokio::select! {
         result = plan.execute(&path, Arc::new(Bars::new(quiet))) => result?,
-        _ = interrupt.recv() => {
+        signal = interrupt.recv() => {
             let _ = std::fs::remove_file(pgark_engine::partial_path(&path));
-            eprintln!("interrupted: no archive was written ({} does not exist)", path.display());
-            std::process::exit(130);
+            eprintln!("{signal}: no archive was written ({} does not exist)", path.display());
+            std::process::exit(signal.exit_code());
         }
     };
     println!(

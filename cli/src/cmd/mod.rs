@@ -6,9 +6,65 @@ pub mod inspect;
 pub mod restore;
 pub mod verify;
 
-use anyhow::{Context, Result};
+use std::fmt;
 
-/// A SIGINT listener, registered at once.
-pub fn interrupt_signal() -> Result<tokio::signal::unix::Signal> {
-    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).context("installing the Ctrl-C handler")
+use anyhow::{Context, Result};
+use tokio::signal::unix::{signal, Signal, SignalKind};
+
+/// Ctrl-C (SIGINT), and what systemd, `timeout` and container runtimes send (SIGTERM) or a
+/// closing terminal (SIGHUP): each stops a command cleanly.
+pub struct Interrupt {
+    int: Signal,
+    term: Signal,
+    hup: Signal,
+}
+
+/// Which signal arrived.
+#[derive(Clone, Copy)]
+pub enum Stop {
+    Int,
+    Term,
+    Hup,
+}
+
+impl Stop {
+    /// The shell's convention: 128 + the signal's number.
+    pub fn exit_code(self) -> i32 {
+        128 + match self {
+            Stop::Int => libc::SIGINT,
+            Stop::Term => libc::SIGTERM,
+            Stop::Hup => libc::SIGHUP,
+        }
+    }
+}
+
+impl fmt::Display for Stop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Stop::Int => "interrupted",
+            Stop::Term => "terminated (SIGTERM)",
+            Stop::Hup => "hung up (SIGHUP)",
+        })
+    }
+}
+
+impl Interrupt {
+    /// Waits for the first of the signals.
+    pub async fn recv(&mut self) -> Stop {
+        tokio::select! {
+            _ = self.int.recv() => Stop::Int,
+            _ = self.term.recv() => Stop::Term,
+            _ = self.hup.recv() => Stop::Hup,
+        }
+    }
+}
+
+/// The listeners, registered at once (before any file exists, so a signal always finds them).
+pub fn interrupt_signal() -> Result<Interrupt> {
+    let listen = |kind| signal(kind).context("installing the signal handlers");
+    Ok(Interrupt {
+        int: listen(SignalKind::interrupt())?,
+        term: listen(SignalKind::terminate())?,
+        hup: listen(SignalKind::hangup())?,
+    })
 }

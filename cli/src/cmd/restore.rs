@@ -128,16 +128,16 @@ pub async fn run(args: RestoreArgs, quiet: bool) -> Result<ExitCode> {
     let mut interrupt = interrupt_signal()?;
     let summary = tokio::select! {
         result = plan.execute(archive, &target, Arc::new(Bars::new(quiet))) => result?,
-        _ = interrupt.recv() => {
+        signal = interrupt.recv() => {
             if args.create {
-                eprintln!("interrupted: {}, created by this restore, may be partially restored: drop it", target.describe());
+                eprintln!("{signal}: {}, created by this restore, may be partially restored: drop it", target.describe());
             } else {
                 eprintln!(
-                    "interrupted: {} may be partially restored (it existed before: what was committed stays); restore the rest, or everything again with --clean",
+                    "{signal}: {} may be partially restored (it existed before: what was committed stays); restore the rest, or everything again with --clean",
                     target.describe()
                 );
             }
-            std::process::exit(130);
+            std::process::exit(signal.exit_code());
         }
     };
     println!(

@@ -128,7 +128,7 @@ async fn existing_backups_and_non_empty_targets_are_protected() {
     .await;
     let dir = tmp();
     let db_url = url(&db);
-    // A directory gets <db>_<UTC timestamp>.pgark.
+    // A directory gets <db>_<UTC timestamp to the millisecond>.pgark.
     let out = pgark(&["dump", "--db", &db_url, "-o", dir.path().to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
     let files: Vec<_> =
@@ -138,7 +138,7 @@ async fn existing_backups_and_non_empty_targets_are_protected() {
     assert!(
         name.starts_with("cli_protect_")
             && name.ends_with("Z.pgark")
-            && name.len() == "cli_protect_20261128T093000Z.pgark".len(),
+            && name.len() == "cli_protect_20261128T093000.123Z.pgark".len(),
         "{name}"
     );
     let archive = dir.path().join(name);
@@ -261,4 +261,61 @@ async fn environment_variables_and_supabase_refs_resolve() {
         .output()
         .unwrap();
     assert!(stderr(&out).contains("SUPABASE_DB_PASSWORD"), "{}", stderr(&out));
+}
+
+#[tokio::test]
+async fn sigterm_stale_partials_names_and_output_folders() {
+    let db = fresh_db("cli_term").await;
+    exec(
+        &db,
+        "CREATE TABLE t AS SELECT i, md5(i::text) AS a, md5((i * 2)::text) AS b FROM generate_series(1, 300000) i",
+    )
+    .await;
+    let dir = tmp();
+    let db_url = url(&db);
+    // SIGTERM (systemd, timeout, containers) stops a dump like Ctrl-C.
+    let path = dir.path().join("terminated.pgark");
+    let child = start_slow_dump(&db_url, &path, true);
+    // SAFETY: sends a signal to our own child process.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(143), "{}", stderr(&out));
+    assert!(stderr(&out).contains("terminated"), "{}", stderr(&out));
+    assert!(!path.exists() && !pgark_engine::partial_path(&path).exists());
+
+    // A partial file nobody writes (a killed dump's) is removed by the next dump into the folder.
+    let stale = dir.path().join("old_20260101T000000.000Z.pgark.partial");
+    std::fs::write(&stale, b"PGARK").unwrap();
+    let out = pgark(&["dump", "-q", "--db", &db_url, "-o", dir.path().to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("removed") && !stale.exists(), "{}", stderr(&out));
+
+    // Two dumps into one folder at once get two names.
+    let folder = dir.path().to_str().unwrap().to_string();
+    let (a, b) = std::thread::scope(|s| {
+        let one = s.spawn(|| pgark(&["dump", "-q", "--db", &db_url, "-o", &folder]));
+        let two = s.spawn(|| pgark(&["dump", "-q", "--db", &db_url, "-o", &folder]));
+        (one.join().unwrap(), two.join().unwrap())
+    });
+    assert!(a.status.success() && b.status.success(), "{} {}", stderr(&a), stderr(&b));
+    let archives = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "pgark"));
+    assert_eq!(archives.count(), 3, "three dumps into the folder, three archives");
+
+    // A folder that does not exist is named, once, with what pgark was doing.
+    let missing = dir.path().join("nosuchdir/sub/x.pgark");
+    let out = pgark(&["dump", "-q", "--db", &db_url, "-o", missing.to_str().unwrap()]);
+    let text = stderr(&out);
+    assert!(!out.status.success());
+    assert!(text.contains("cannot create the archive") && text.contains("nosuchdir/sub does not exist"), "{text}");
+    assert!(!text.contains("os error"), "{text}");
+    let missing = format!("{}/nosuchdir2/", dir.path().display());
+    let out = pgark(&["dump", "-q", "--db", &db_url, "-o", &missing]);
+    assert!(
+        stderr(&out).contains("cannot create the archive in") && stderr(&out).contains("does not exist"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.path().join("nosuchdir2").exists());
 }

@@ -73,20 +73,27 @@ pub struct DumpSummary {
     pub elapsed: Duration,
 }
 
-/// `<database>_<UTC timestamp>.pgark`.
+/// `<database>_<UTC timestamp to the millisecond>.pgark`.
 pub fn default_file_name(database: &str, time: DateTime<Utc>) -> String {
     let safe: String =
         database.chars().map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
-    format!("{safe}_{}.pgark", time.format("%Y%m%dT%H%M%SZ"))
+    format!("{safe}_{}.pgark", time.format("%Y%m%dT%H%M%S%.3fZ"))
 }
 
 /// The archive path for `-o PATH`: a directory gets a generated file name inside it.
-pub fn output_path(path: &Path, database: &str, time: DateTime<Utc>) -> PathBuf {
-    if path.is_dir() {
-        path.join(default_file_name(database, time))
-    } else {
-        path.to_path_buf()
+/// `name` is the database's name (with a Supabase project's ref in front, so projects differ).
+/// A generated name taken already (or being written) gets `-2`, `-3`, …; the writer creates its
+/// files exclusively, so two dumps never share one.
+pub fn output_path(path: &Path, name: &str, time: DateTime<Utc>) -> PathBuf {
+    if !path.is_dir() {
+        return path.to_path_buf();
     }
+    let first = default_file_name(name, time);
+    let stem = first.trim_end_matches(".pgark").to_string();
+    (1..)
+        .map(|n| path.join(if n == 1 { first.clone() } else { format!("{stem}-{n}.pgark") }))
+        .find(|p| !p.exists() && !crate::archive::partial_path(p).exists())
+        .expect("a free name")
 }
 
 /// Connects, exports the snapshot, reads the catalog and plans the chunks.
