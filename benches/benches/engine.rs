@@ -114,6 +114,7 @@ fn manifest(tables: usize, items: usize) -> Manifest {
                 of_kind: None,
                 roles: vec!["postgres".into()],
                 variants: Vec::new(),
+                needs: Vec::new(),
             })
             .collect(),
         tables: (0..tables)

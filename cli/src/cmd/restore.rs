@@ -54,6 +54,14 @@ pub struct RestoreArgs {
     /// already; the check reads them once more, about 1.5 GB/s of COPY data per core).
     #[arg(long)]
     pub no_check: bool,
+    /// With --table: also restore what the selected tables need (types, functions, schemas,
+    /// extensions, sequences). The default with --create.
+    #[arg(long, conflicts_with = "no_dependencies")]
+    pub with_dependencies: bool,
+    /// With --table: restore only the selected tables and what belongs to them (the default
+    /// without --create: a database that exists is expected to have what they need).
+    #[arg(long)]
+    pub no_dependencies: bool,
     /// Print what would be restored and change nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -90,8 +98,16 @@ pub async fn run(args: RestoreArgs, quiet: bool) -> Result<ExitCode> {
         create_roles: args.create_roles,
         disable_triggers: args.disable_triggers,
         skip_check: args.no_check,
+        dependencies: match (args.with_dependencies, args.no_dependencies) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        },
     };
     let plan = restore::prepare(&archive, &options)?;
+    for notice in &plan.notices {
+        eprintln!("notice: {notice}");
+    }
     if args.list {
         for i in plan.pre_data.iter().chain(&plan.data_items).chain(&plan.post_data) {
             println!("{:<9} {}", i.section.name(), i.label());

@@ -88,3 +88,73 @@ async fn postgrest_fixtures_then_apflora_round_trip() {
     psql(&db, "postgrest-apflora/big_schema.sql", &["PGUSER=postgres"]);
     round_trip(&db).await;
 }
+
+/// `-t rental`: into a new database with what it needs, into an existing one alone; its data
+/// alone leaves every other sequence as it was; the dry run lists exactly what the run does.
+#[tokio::test]
+async fn pagila_single_table_restores() {
+    let db = fresh_db("ds_pagila_one").await;
+    psql(&db, "pagila/pagila-schema.sql", &[]);
+    psql(&db, "pagila/pagila-data.sql", &[]);
+    let dir = tmp();
+    let path = dir.path().join("pagila.pgark");
+    dump_db(&db, &path, &DumpOptions::default()).await;
+    let archive = path.to_str().unwrap();
+
+    // A new database: rental, what belongs to it, what it needs; foreign keys to tables left
+    // out are named.
+    exec("postgres", "DROP DATABASE IF EXISTS ds_rental_only").await;
+    let dry = pgark(&["restore", archive, "-t", "rental", "--create", "--dry-run", "--db", &url("ds_rental_only")]);
+    let dry_text = String::from_utf8_lossy(&dry.stdout).to_string();
+    let out = pgark(&["restore", "-q", archive, "-t", "rental", "--create", "--db", &url("ds_rental_only")]);
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("leaving out foreign-key public.rental_customer_id_fkey"), "{stderr}");
+    let count = |text: &str, section: &str| -> usize {
+        let line = text.lines().find(|l| l.starts_with(section)).unwrap_or_else(|| panic!("{section} in {text}"));
+        line.split_whitespace().nth(1).unwrap().parse().unwrap()
+    };
+    let values: usize = dry_text
+        .split(" sequence values")
+        .next()
+        .and_then(|s| s.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("sequence values in {dry_text}"));
+    let planned = count(&dry_text, "pre-data:") + count(&dry_text, "post-data:") + values;
+    assert!(stdout.contains(&format!("and {planned} schema statements")), "dry run:\n{dry_text}\nrun: {stdout}");
+    let c = client("ds_rental_only").await;
+    let tables: Vec<String> = c
+        .query("SELECT relname::text FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(tables, ["rental"]);
+    let rows: i64 = c.query_one("SELECT count(*) FROM rental", &[]).await.unwrap().get(0);
+    assert_eq!(rows, 16044);
+    let functions: i64 = c
+        .query_one("SELECT count(*) FROM pg_proc WHERE pronamespace = 'public'::regnamespace", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(functions, 1, "only the trigger function rental needs");
+
+    // Its data alone into the full database: other sequences keep their values.
+    let copy = "ds_pagila_one_copy";
+    exec("postgres", &format!("DROP DATABASE IF EXISTS {copy}")).await;
+    restore_into(&path, copy, &RestoreOptions { create: true, ..Default::default() }).await.unwrap();
+    exec(copy, "SELECT setval('public.actor_actor_id_seq', 5000); TRUNCATE rental CASCADE;").await;
+    let options = RestoreOptions {
+        filter: pgark_engine::Filter { tables: vec!["rental".into()], ..Default::default() },
+        sections: vec![pgark_engine::Section::Data],
+        disable_triggers: true,
+        ..Default::default()
+    };
+    restore_into(&path, copy, &options).await.unwrap();
+    let c = client(copy).await;
+    let actor: i64 = c.query_one("SELECT last_value FROM public.actor_actor_id_seq", &[]).await.unwrap().get(0);
+    assert_eq!(actor, 5000, "a sequence of another table was reset");
+    let rows: i64 = c.query_one("SELECT count(*) FROM rental", &[]).await.unwrap().get(0);
+    assert_eq!(rows, 16044);
+}

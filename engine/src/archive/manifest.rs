@@ -269,6 +269,10 @@ pub struct DdlItem {
     /// written out so the object behaves there as it did on the source.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub variants: Vec<(i32, String)>,
+    /// The items (positions in the manifest's list) this one needs to exist first: what a
+    /// selective restore pulls in with the objects it selects.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub needs: Vec<u32>,
 }
 
 impl DdlItem {

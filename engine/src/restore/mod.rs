@@ -11,6 +11,7 @@
 mod execute;
 mod load;
 mod schedule;
+mod select;
 
 use std::collections::{BTreeSet, HashSet};
 use std::time::Duration;
@@ -45,6 +46,10 @@ pub struct RestoreOptions {
     /// Load data with triggers and foreign keys off (`session_replication_role = replica`;
     /// needs a superuser), for data-only restores into an existing schema.
     pub disable_triggers: bool,
+    /// With a table filter: also restore what the selected tables need (types, functions,
+    /// schemas, extensions, sequences). `None`: only when the restore creates the database
+    /// (`--create`), as a database that exists is expected to have them.
+    pub dependencies: Option<bool>,
     /// Leave out the check of every chunk to be loaded that runs before anything changes (for
     /// archives verified already; the check reads the chunks once more, at about 1.5 GB/s of
     /// COPY data per core).
@@ -65,6 +70,7 @@ impl Default for RestoreOptions {
             create_roles: false,
             disable_triggers: false,
             skip_check: false,
+            dependencies: None,
         }
     }
 }
@@ -83,6 +89,8 @@ pub struct RestorePlan {
     pub post_data: Vec<DdlItem>,
     /// Schemas the restore writes into.
     pub schemas: Vec<String>,
+    /// What a selective restore leaves out that the user should know about.
+    pub notices: Vec<String>,
 }
 
 /// What a restore did.
@@ -106,7 +114,8 @@ fn item_schema(item: &DdlItem) -> &str {
     item.schema.as_deref().unwrap_or(&item.name)
 }
 
-fn item_wanted(item: &DdlItem, options: &RestoreOptions) -> bool {
+/// Whether the options leave this item's kind in.
+fn kind_wanted(item: &DdlItem, options: &RestoreOptions) -> bool {
     let mut excluded = options.exclude_kinds.clone();
     if options.no_owner {
         excluded.push(Kind::Owner);
@@ -114,9 +123,11 @@ fn item_wanted(item: &DdlItem, options: &RestoreOptions) -> bool {
     if options.no_privileges {
         excluded.extend([Kind::Grant, Kind::DefaultPrivileges]);
     }
-    if item.is_of(&excluded) {
-        return false;
-    }
+    !item.is_of(&excluded)
+}
+
+/// Whether a schema filter (without table patterns) covers this item.
+fn schema_wanted(item: &DdlItem, options: &RestoreOptions) -> bool {
     let filter = &options.filter;
     match &item.table {
         Some(t) => filter.table(item_schema(item), t),
@@ -132,11 +143,18 @@ pub fn prepare(archive: &Archive, options: &RestoreOptions) -> Result<RestorePla
     }
     let m = archive.manifest();
     let section = |s: Section| options.sections.is_empty() || options.sections.contains(&s);
+    let selection = (!options.filter.tables.is_empty())
+        .then(|| select::select(&m.items, &options.filter, options.dependencies.unwrap_or(options.create)));
     let items = |s: Section| -> Vec<DdlItem> {
         if !section(s) {
             return Vec::new();
         }
-        m.items.iter().filter(|i| i.section == s && item_wanted(i, options)).cloned().collect()
+        let chosen = |i: usize, it: &DdlItem| match &selection {
+            Some(sel) => sel.chosen[i],
+            None => schema_wanted(it, options),
+        };
+        let wanted = |&(i, it): &(usize, &DdlItem)| it.section == s && kind_wanted(it, options) && chosen(i, it);
+        m.items.iter().enumerate().filter(wanted).map(|(_, it)| it.clone()).collect()
     };
     let mut chunks = Vec::new();
     if section(Section::Data) {
@@ -154,6 +172,7 @@ pub fn prepare(archive: &Archive, options: &RestoreOptions) -> Result<RestorePla
         post_data: items(Section::PostData),
         schemas: Vec::new(),
         chunks,
+        notices: selection.map(|s| s.notices).unwrap_or_default(),
     };
     // The schemas the restore creates objects in (a trigger or policy on another schema's table
     // does not make that schema the archive's).

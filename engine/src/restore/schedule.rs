@@ -121,6 +121,7 @@ mod tests {
             of_kind: None,
             roles: vec![],
             variants: Vec::new(),
+            needs: Vec::new(),
         }
     }
 

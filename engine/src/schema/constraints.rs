@@ -111,6 +111,7 @@ pub(super) fn build(cx: &Context<'_>, nodes: &mut Vec<Node>) {
         // SHARE lock (alongside the table's other index builds), then attached in an instant.
         if let (Some(index_def), 'r', 'p' | 'u') = (&c.index_def, t.kind, c.kind) {
             let mut build = it.clone();
+            build.name = format!("{} (its index)", c.name);
             build.sql = format!("{index_def};");
             build.shared = true;
             nodes.push(Node::new(build, None, vec![ObjKey::new(class::REL, t.oid)], 0));

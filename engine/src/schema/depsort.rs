@@ -78,6 +78,18 @@ impl Depends {
                 redirect.insert(ObjKey::new(from, r.get(0)), ObjKey::new(to, r.get(1)));
             }
         }
+        // Objects of an extension are created by its CREATE EXTENSION.
+        for r in client
+            .query(
+                "SELECT d.classid, d.objid, d.refobjid FROM pg_catalog.pg_depend d WHERE d.deptype = 'e' \
+                 AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass",
+                &[],
+            )
+            .await
+            .map_err(err)?
+        {
+            redirect.insert(ObjKey::new(r.get(0), r.get(1)), ObjKey::new(class::EXTENSION, r.get(2)));
+        }
         // A free-standing composite type's pg_class row stands for the type.
         for r in client
             .query("SELECT c.oid, c.reltype FROM pg_catalog.pg_class c WHERE c.relkind = 'c' AND c.oid >= 16384", &[])
@@ -199,8 +211,21 @@ impl Depends {
                 }
             }
         }
+        // Each item records what it needs by its position in the result.
+        let mut position = vec![0u32; nodes.len()];
+        for (p, &i) in order.iter().enumerate() {
+            position[i] = p as u32;
+        }
         let mut slots: Vec<Option<Node>> = nodes.into_iter().map(Some).collect();
-        order.into_iter().map(|i| slots[i].take().expect("each node once")).collect()
+        order
+            .into_iter()
+            .map(|i| {
+                let mut n = slots[i].take().expect("each node once");
+                n.item.needs = needs[i].iter().map(|&j| position[j]).collect();
+                n.item.needs.sort_unstable();
+                n
+            })
+            .collect()
     }
 
     /// Pre-data nodes that depend on objects created in a later section, with those objects.
@@ -261,6 +286,7 @@ mod tests {
                 of_kind: None,
                 roles: vec![],
                 variants: Vec::new(),
+                needs: Vec::new(),
             },
             key: Some(ObjKey::new(class::REL, key)),
             deps: deps.iter().map(|&d| ObjKey::new(class::REL, d)).collect(),

@@ -302,5 +302,6 @@ fn item(section: Section, kind: Kind, schema: Option<&str>, name: &str, sql: Str
         of_kind: None,
         roles: Vec::new(),
         variants: Vec::new(),
+        needs: Vec::new(),
     }
 }

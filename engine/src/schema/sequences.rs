@@ -156,6 +156,9 @@ pub(super) fn build(cx: &Context<'_>, nodes: &mut Vec<Node>) {
                 s.is_called
             ),
         );
-        nodes.push(Node::new(it, None, vec![ObjKey::new(class::REL, s.oid)], 0));
+        // An owned sequence's value belongs to its table too (an identity sequence has no item).
+        let mut deps = vec![ObjKey::new(class::REL, s.oid)];
+        deps.extend(s.owner.as_ref().map(|(table, _, _)| ObjKey::new(class::REL, *table)));
+        nodes.push(Node::new(it, None, deps, 0));
     }
 }

@@ -1,0 +1,106 @@
+//! Selective restore by table: a `--table` pattern selects tables, views and sequences; what
+//! belongs to them comes along (their constraints, indexes, triggers, rules, policies,
+//! row-level security, owned sequences, refreshes, and the owners, grants, comments and values
+//! of everything selected); with dependencies, so do the objects they need (types, functions,
+//! schemas, extensions, sequences their defaults use). A foreign key to a table that is not
+//! restored is left out with a notice. Everything is decided from the archive alone, so
+//! `--dry-run` and `--list` show exactly what a restore runs.
+
+use crate::archive::{DdlItem, Kind};
+use crate::filter::Filter;
+
+/// Which items a table selection restores, and what it says about what it left out.
+pub(super) struct Selection {
+    /// Per item of the manifest, whether it is restored.
+    pub chosen: Vec<bool>,
+    /// Things left out the user should know about.
+    pub notices: Vec<String>,
+}
+
+/// Objects a `--table` pattern names.
+fn named_by_table_patterns(kind: Kind) -> bool {
+    matches!(kind, Kind::Table | Kind::View | Kind::MaterializedView | Kind::Sequence)
+}
+
+/// What belongs to the table (or view) it is created on.
+fn attached(kind: Kind) -> bool {
+    matches!(
+        kind,
+        Kind::Constraint
+            | Kind::ForeignKey
+            | Kind::Index
+            | Kind::Trigger
+            | Kind::Rule
+            | Kind::Policy
+            | Kind::RowSecurity
+            | Kind::Refresh
+            | Kind::SequenceOwnedBy
+    )
+}
+
+/// What follows the object it decorates or sets once that object is restored.
+fn follower(kind: Kind) -> bool {
+    matches!(kind, Kind::Owner | Kind::Grant | Kind::Comment | Kind::SecurityLabel | Kind::SequenceSet)
+}
+
+/// The items a table `filter` selects; `dependencies` adds what they need.
+pub(super) fn select(items: &[DdlItem], filter: &Filter, dependencies: bool) -> Selection {
+    let schema = |it: &DdlItem| it.schema.clone().unwrap_or_default();
+    let mut chosen: Vec<bool> =
+        items.iter().map(|it| named_by_table_patterns(it.kind) && filter.table(&schema(it), &it.name)).collect();
+    let seeds = chosen.clone();
+    let seed_names: std::collections::HashSet<(Option<&str>, &str)> =
+        items.iter().zip(&seeds).filter(|(_, &on)| on).map(|(s, _)| (s.schema.as_deref(), s.name.as_str())).collect();
+    // An item on a table names it (a foreign key also needs the table it references).
+    let on_seed = |it: &DdlItem| match &it.table {
+        Some(t) => seed_names.contains(&(it.schema.as_deref(), t.as_str())),
+        None => it.needs.iter().any(|&j| seeds[j as usize]),
+    };
+    let mut notices = Vec::new();
+    for (i, it) in items.iter().enumerate() {
+        if !attached(it.kind) || !on_seed(it) {
+            continue;
+        }
+        let missing: Vec<&DdlItem> = it
+            .needs
+            .iter()
+            .filter(|&&j| items[j as usize].kind == Kind::Table && !seeds[j as usize])
+            .map(|&j| &items[j as usize])
+            .collect();
+        if it.kind == Kind::ForeignKey && !missing.is_empty() {
+            let names: Vec<String> = missing.iter().map(|t| t.label()).collect();
+            notices.push(format!(
+                "leaving out {}: it references {}, which is not restored",
+                it.label(),
+                names.join(", ")
+            ));
+            continue;
+        }
+        chosen[i] = true;
+        // A table's serial sequences come with it.
+        if it.kind == Kind::SequenceOwnedBy {
+            for &j in &it.needs {
+                if items[j as usize].kind == Kind::Sequence {
+                    chosen[j as usize] = true;
+                }
+            }
+        }
+    }
+    if dependencies {
+        let mut stack: Vec<usize> = (0..items.len()).filter(|&i| chosen[i]).collect();
+        while let Some(i) = stack.pop() {
+            for &j in &items[i].needs {
+                if !chosen[j as usize] {
+                    chosen[j as usize] = true;
+                    stack.push(j as usize);
+                }
+            }
+        }
+    }
+    for (i, it) in items.iter().enumerate() {
+        if follower(it.kind) && !it.needs.is_empty() && it.needs.iter().all(|&j| chosen[j as usize]) {
+            chosen[i] = true;
+        }
+    }
+    Selection { chosen, notices }
+}
