@@ -25,16 +25,15 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Dump a database into one .pgark archive.
-    #[command(alias = "backup")]
+    /// Dump a database into one .pgark archive (also: backup).
     Dump(cmd::dump::DumpArgs),
     /// Restore an archive into a database, in parallel.
     Restore(cmd::restore::RestoreArgs),
-    /// Check every hash in an archive, without a database.
-    #[command(alias = "validate")]
+    /// Check every hash in archives, without a database (also: validate).
     Verify {
-        /// The archive.
-        archive: PathBuf,
+        /// Archives, or folders whose .pgark files are all checked.
+        #[arg(required = true)]
+        archives: Vec<PathBuf>,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
@@ -56,7 +55,7 @@ fn main() -> ExitCode {
     // (`pgark restore --list | head`) instead of failing to print.
     // SAFETY: restores the default disposition of SIGPIPE before any thread starts.
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(with_aliases(std::env::args_os()));
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
@@ -67,11 +66,26 @@ fn main() -> ExitCode {
     }
 }
 
+/// The original system's command names, as aliases: rewritten before parsing rather than declared
+/// to clap, which would suggest them for unrelated words (`pgark list` → "validate").
+const ALIASES: [(&str, &str); 2] = [("backup", "dump"), ("validate", "verify")];
+
+/// `args` with the first word that is not an option replaced when it is an alias.
+fn with_aliases(args: impl Iterator<Item = std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let mut args: Vec<std::ffi::OsString> = args.collect();
+    if let Some(word) = args.iter_mut().skip(1).find(|a| !a.to_string_lossy().starts_with('-')) {
+        if let Some((_, command)) = ALIASES.iter().find(|(alias, _)| word.to_str() == Some(alias)) {
+            *word = (*command).into();
+        }
+    }
+    args
+}
+
 async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Dump(args) => cmd::dump::run(args, cli.quiet).await,
         Command::Restore(args) => cmd::restore::run(args, cli.quiet).await,
-        Command::Verify { archive, json } => cmd::verify::run(&archive, json, cli.quiet),
+        Command::Verify { archives, json } => cmd::verify::run(&archives, json, cli.quiet),
         Command::Inspect { archive, json } => cmd::inspect::run(&archive, json),
         Command::Demo(args) => cmd::demo::run(args, cli.quiet).await,
     }

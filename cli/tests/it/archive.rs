@@ -102,6 +102,19 @@ async fn verify_names_the_table_and_chunk_of_a_flipped_byte() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains(&table.display_name()) && stderr.contains("chunk 1"), "{stderr}");
     assert!(pgark(&["verify", good.to_str().unwrap()]).status.success());
+    // The original system's name still works, and is not suggested for unrelated words.
+    assert!(pgark(&["-q", "validate", good.to_str().unwrap()]).status.success());
+    assert!(!String::from_utf8_lossy(&pgark(&["list"]).stderr).contains("validate"));
+    // Several archives, or a folder of them: one line each and a summary; failing if any fails.
+    let out = pgark(&["verify", "-q", good.to_str().unwrap(), bad.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("2 archive(s) checked: 1 ok, 1 failed"));
+    std::fs::copy(&good, dir.path().join("good.pgark")).unwrap();
+    let out = pgark(&["verify", "-q", "--json", dir.path().to_str().unwrap()]);
+    assert!(!out.status.success());
+    let reports: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let oks: Vec<bool> = reports.as_array().unwrap().iter().map(|r| r["ok"].as_bool().unwrap()).collect();
+    assert_eq!(oks, [false, true], "flipped.pgark, good.pgark in name order");
 
     // Restore checks every chunk before changing anything.
     let target = fresh_db("arch_flipped_restore").await;
