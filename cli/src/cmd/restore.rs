@@ -62,6 +62,10 @@ pub struct RestoreArgs {
     /// without --create: a database that exists is expected to have what they need).
     #[arg(long)]
     pub no_dependencies: bool,
+    /// Everything in one transaction on one connection (no parallelism): a failure leaves
+    /// nothing behind, e.g. for data-only restores into a live database.
+    #[arg(long)]
+    pub single_transaction: bool,
     /// Print what would be restored and change nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -98,6 +102,7 @@ pub async fn run(args: RestoreArgs, quiet: bool) -> Result<ExitCode> {
         create_roles: args.create_roles,
         disable_triggers: args.disable_triggers,
         skip_check: args.no_check,
+        single_transaction: args.single_transaction,
         dependencies: match (args.with_dependencies, args.no_dependencies) {
             (true, _) => Some(true),
             (_, true) => Some(false),

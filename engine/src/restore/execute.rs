@@ -61,11 +61,22 @@ impl RestorePlan {
             created: self.options.create,
         };
 
+        if self.options.single_transaction {
+            let result = self.execute_in_one_transaction(&archive, target, &client, version, progress, started).await;
+            return match result {
+                Ok(summary) => Ok(summary),
+                Err(e) => {
+                    let _ = client.batch_execute("ROLLBACK").await;
+                    drop(client);
+                    Err(self.rolled_back(e, target, "the restore ran in one transaction (--single-transaction)").await)
+                }
+            };
+        }
         progress.event(Event::Begin { stage: Stage::PreData, total: self.pre_data.len() as u64, bytes: false });
         if let Err(e) = self.create_schema(&client, version, progress.as_ref()).await {
             let _ = client.batch_execute("ROLLBACK").await;
             drop(client);
-            return Err(self.schema_failed(e, target).await);
+            return Err(self.rolled_back(e, target, "the schema is created in one transaction").await);
         }
         progress.event(Event::End);
         if !self.pre_data.is_empty() {
@@ -169,6 +180,17 @@ impl RestorePlan {
         progress: &dyn Progress,
     ) -> Result<()> {
         client.batch_execute("BEGIN").await.map_err(|e| Error::db("starting the schema transaction", &e))?;
+        self.schema_statements(client, version, progress).await?;
+        client.batch_execute("COMMIT").await.map_err(|e| Error::db("committing the schema", &e))
+    }
+
+    /// `--clean`'s drops and the pre-data statements, in the caller's transaction.
+    async fn schema_statements(
+        &self,
+        client: &tokio_postgres::Client,
+        version: i32,
+        progress: &dyn Progress,
+    ) -> Result<()> {
         if self.options.clean {
             for item in self.pre_data.iter().rev() {
                 if let Some(drop) = &item.drop {
@@ -186,13 +208,68 @@ impl RestorePlan {
                 .map_err(|e| Error::db(format!("creating {}", describe(item)), &e))?;
             progress.event(Event::Advance { amount: 1 });
         }
-        client.batch_execute("COMMIT").await.map_err(|e| Error::db("committing the schema", &e))
+        Ok(())
     }
 
-    /// The error for a schema transaction that failed and was rolled back; a database this
+    /// `--single-transaction`: schema, data, sequence values and post-data on one connection,
+    /// committed together or not at all (the caller rolls back on an error).
+    async fn execute_in_one_transaction(
+        &self,
+        archive: &Arc<Archive>,
+        target: &Target,
+        client: &tokio_postgres::Client,
+        version: i32,
+        progress: Arc<dyn Progress>,
+        started: Instant,
+    ) -> Result<RestoreSummary> {
+        let loader = super::load::Loader::in_transaction(self, archive, target)?;
+        let m = archive.manifest();
+        let raw_total: u64 = self.chunks.iter().map(|&(t, c)| m.tables[t].chunks[c].raw_len).sum();
+        let run = async {
+            client.batch_execute("BEGIN").await.map_err(|e| Error::db("starting the transaction", &e))?;
+            if self.options.disable_triggers {
+                client
+                    .batch_execute("SET LOCAL session_replication_role = replica")
+                    .await
+                    .map_err(|e| Error::db("--disable-triggers (needs a superuser)", &e))?;
+            }
+            progress.event(Event::Begin { stage: Stage::PreData, total: self.pre_data.len() as u64, bytes: false });
+            self.schema_statements(client, version, progress.as_ref()).await?;
+            progress.event(Event::End);
+            progress.event(Event::Begin { stage: Stage::Load, total: raw_total, bytes: true });
+            let mut rows = 0;
+            for &(t, c) in &self.chunks {
+                rows += loader.load(client, t, c).await?;
+                progress.event(Event::Advance { amount: m.tables[t].chunks[c].raw_len });
+            }
+            progress.event(Event::End);
+            progress.event(Event::Begin { stage: Stage::PostData, total: self.post_data.len() as u64, bytes: false });
+            for item in self.data_items.iter().chain(&self.post_data) {
+                client
+                    .batch_execute(item.sql_for(version))
+                    .await
+                    .map_err(|e| Error::db(format!("creating {}", describe(item)), &e))?;
+                progress.event(Event::Advance { amount: 1 });
+            }
+            client.batch_execute("COMMIT").await.map_err(|e| Error::db("committing the restore", &e))?;
+            progress.event(Event::End);
+            Ok::<u64, Error>(rows)
+        }
+        .await;
+        Ok(RestoreSummary {
+            tables: self.table_count(),
+            chunks: self.chunks.len(),
+            rows: run?,
+            raw_bytes: raw_total,
+            statements: self.pre_data.len() + self.data_items.len() + self.post_data.len(),
+            elapsed: started.elapsed(),
+        })
+    }
+
+    /// The error for a transaction (`what`) that failed and was rolled back; a database this
     /// restore created is dropped again (the target is as it was), or said to remain.
-    async fn schema_failed(&self, e: Error, target: &Target) -> Error {
-        let rolled_back = "the schema is created in one transaction, which was rolled back";
+    async fn rolled_back(&self, e: Error, target: &Target, what: &str) -> Error {
+        let rolled_back = format!("{what}, which was rolled back");
         if !self.options.create {
             return Error::Refused(format!("{e}\n{rolled_back}: {} is unchanged", target.describe()));
         }

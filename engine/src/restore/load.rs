@@ -17,11 +17,11 @@ use crate::progress::{Event, Progress};
 type Queue = Arc<Mutex<VecDeque<(usize, usize)>>>;
 
 /// Where a chunk of large objects' pieces is gathered before `lo_put` (per connection).
-const LARGE_OBJECTS_BEGIN: &str = "BEGIN; CREATE TEMPORARY TABLE IF NOT EXISTS pgark_large_objects \
+const LARGE_OBJECTS_TABLE: &str = "CREATE TEMPORARY TABLE IF NOT EXISTS pgark_large_objects \
     (loid pg_catalog.oid, pageoff pg_catalog.int8, data pg_catalog.bytea) ON COMMIT DELETE ROWS;";
-/// Writes the gathered pieces into their large objects and commits.
-const LARGE_OBJECTS_END: &str =
-    "SELECT pg_catalog.count(pg_catalog.lo_put(loid, pageoff, data)) FROM pg_temp.pgark_large_objects; COMMIT;";
+/// Writes the gathered pieces into their large objects.
+const LARGE_OBJECTS_PUT: &str = "SELECT pg_catalog.count(pg_catalog.lo_put(loid, pageoff, data)) \
+    FROM pg_temp.pgark_large_objects; TRUNCATE pg_temp.pgark_large_objects;";
 
 impl RestorePlan {
     /// Loads every planned chunk over the pool; returns the rows and chunks committed, or on
@@ -46,6 +46,7 @@ impl RestorePlan {
                 progress: progress.clone(),
                 disable_triggers: self.options.disable_triggers,
                 data_only: self.pre_data.is_empty(),
+                in_transaction: false,
             };
             workers.spawn(loader.run());
         }
@@ -92,7 +93,7 @@ impl Committed {
 }
 
 /// One pooled connection loading chunks from the shared queue.
-struct Loader {
+pub(super) struct Loader {
     archive: Arc<Archive>,
     target: Target,
     pool: deadpool_postgres::Pool,
@@ -102,6 +103,8 @@ struct Loader {
     progress: Arc<dyn Progress>,
     disable_triggers: bool,
     data_only: bool,
+    /// Chunks load inside a transaction the caller owns (`--single-transaction`).
+    in_transaction: bool,
 }
 
 impl Loader {
@@ -131,20 +134,38 @@ impl Loader {
         result
     }
 
+    /// A loader on the caller's connection, inside the caller's transaction.
+    pub(super) fn in_transaction(plan: &RestorePlan, archive: &Arc<Archive>, target: &Target) -> Result<Loader> {
+        Ok(Loader {
+            archive: archive.clone(),
+            target: target.clone(),
+            pool: target.pool(1, crate::pg::Role::Restore)?,
+            queue: Arc::new(Mutex::new(VecDeque::new())),
+            counts: Arc::new(Mutex::new(Committed::default())),
+            progress: Arc::new(crate::progress::NoProgress),
+            disable_triggers: plan.options.disable_triggers,
+            data_only: plan.pre_data.is_empty(),
+            in_transaction: true,
+        })
+    }
+
     /// Loads chunk `c` of table `t` and returns its rows, once the server and the archive agree.
     /// Large objects' pieces go through a temporary table into `lo_put`, in one transaction.
-    async fn load(&self, client: &Client, t: usize, c: usize) -> Result<u64> {
+    pub(super) async fn load(&self, client: &Client, t: usize, c: usize) -> Result<u64> {
         let table = &self.archive.manifest().tables[t];
         if table.contents == Contents::LargeObjects {
             let context = || format!("loading large objects, chunk {c}");
-            client.batch_execute(LARGE_OBJECTS_BEGIN).await.map_err(|e| Error::db(context(), &e))?;
+            let (begin, end) = if self.in_transaction { ("", "") } else { ("BEGIN;", "COMMIT;") };
+            let start = format!("{begin}{LARGE_OBJECTS_TABLE}");
+            client.batch_execute(&start).await.map_err(|e| Error::db(context(), &e))?;
             let loaded = async {
                 let rows = self.copy_chunk(client, t, c, "pg_temp", "pgark_large_objects").await?;
-                client.batch_execute(LARGE_OBJECTS_END).await.map_err(|e| Error::db(context(), &e))?;
+                let put = format!("{LARGE_OBJECTS_PUT}{end}");
+                client.batch_execute(&put).await.map_err(|e| Error::db(context(), &e))?;
                 Ok(rows)
             }
             .await;
-            if loaded.is_err() {
+            if loaded.is_err() && !self.in_transaction {
                 let _ = client.batch_execute("ROLLBACK").await;
             }
             return loaded;

@@ -50,6 +50,9 @@ pub struct RestoreOptions {
     /// schemas, extensions, sequences). `None`: only when the restore creates the database
     /// (`--create`), as a database that exists is expected to have them.
     pub dependencies: Option<bool>,
+    /// Everything in one transaction on one connection (no parallelism): a failure leaves
+    /// nothing behind.
+    pub single_transaction: bool,
     /// Leave out the check of every chunk to be loaded that runs before anything changes (for
     /// archives verified already; the check reads the chunks once more, at about 1.5 GB/s of
     /// COPY data per core).
@@ -71,6 +74,7 @@ impl Default for RestoreOptions {
             disable_triggers: false,
             skip_check: false,
             dependencies: None,
+            single_transaction: false,
         }
     }
 }
