@@ -319,3 +319,52 @@ async fn sigterm_stale_partials_names_and_output_folders() {
     );
     assert!(!dir.path().join("nosuchdir2").exists());
 }
+
+#[tokio::test]
+async fn the_password_file_is_read_as_libpq_reads_it() {
+    exec(
+        "postgres",
+        "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pgpass_user') THEN
+           CREATE ROLE pgpass_user LOGIN PASSWORD 'from-the-file'; END IF; END $$",
+    )
+    .await;
+    let hba = data_dir().join("pg_hba.conf");
+    let current = std::fs::read_to_string(&hba).unwrap();
+    if !current.contains("pgpass_user") {
+        std::fs::write(&hba, format!("host all pgpass_user 127.0.0.1/32 scram-sha-256\n{current}")).unwrap();
+        exec("postgres", "SELECT pg_reload_conf()").await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tmp();
+    let file = dir.path().join("pgpass");
+    let p = port();
+    // The first matching line wins; `*` matches anything; `\:` is a colon.
+    std::fs::write(
+        &file,
+        format!("# a comment\nother\\:host:*:*:pgpass_user:nope\n127.0.0.1:{p}:*:pgpass_user:from-the-file\n*:*:*:*:later\n"),
+    )
+    .unwrap();
+    let run = |mode: u32| {
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).unwrap();
+        std::process::Command::new(env!("CARGO_BIN_EXE_pgark"))
+            .args([
+                "dump",
+                "--dry-run",
+                "-q",
+                "--db",
+                &format!("postgres://pgpass_user@127.0.0.1:{p}/postgres?sslmode=disable"),
+            ])
+            .env("PGPASSFILE", &file)
+            .env_remove("PGPASSWORD")
+            .env_remove("PGARK_DATABASE_URL")
+            .output()
+            .unwrap()
+    };
+    let out = run(0o600);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // A file others can read is ignored, and the error says so.
+    let out = run(0o644);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("was ignored: others can read it"), "{}", stderr(&out));
+}

@@ -14,6 +14,7 @@ use tokio_postgres::config::Host;
 use tokio_postgres::Client;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
+use super::pgpass::{self, Lookup};
 use super::session::{self, Role};
 use super::tls::tls_config;
 use crate::error::{describe_pg_error, Error, Result};
@@ -67,6 +68,8 @@ pub struct Target {
     tls: MakeRustlsConnect,
     ssl_mode: SslMode,
     root_cert: Option<PathBuf>,
+    /// Why the password file was not used, said when a login fails.
+    password_note: Option<String>,
 }
 
 impl fmt::Debug for Target {
@@ -99,16 +102,19 @@ impl Target {
                 "'{project_ref}' is not a Supabase project ref (lowercase letters and digits)"
             )));
         }
-        let password = env("SUPABASE_DB_PASSWORD").or_else(|| env("PGPASSWORD")).ok_or_else(|| {
-            Error::Config("a Supabase project needs its database password in SUPABASE_DB_PASSWORD or PGPASSWORD".into())
+        let host = format!("db.{project_ref}.supabase.co");
+        let from_file = || match pgpass::lookup(&host, 5432, "postgres", "postgres") {
+            Lookup::Found(p) => Some(p),
+            _ => None,
+        };
+        let password = env("SUPABASE_DB_PASSWORD").or_else(|| env("PGPASSWORD")).or_else(from_file).ok_or_else(|| {
+            Error::Config(
+                "a Supabase project needs its database password in SUPABASE_DB_PASSWORD, PGPASSWORD or the password file"
+                    .into(),
+            )
         })?;
         let mut config = tokio_postgres::Config::new();
-        config
-            .host(format!("db.{project_ref}.supabase.co"))
-            .port(5432)
-            .user("postgres")
-            .dbname("postgres")
-            .password(password);
+        config.host(&host).port(5432).user("postgres").dbname("postgres").password(password);
         let root_cert = env("PGSSLROOTCERT").map(PathBuf::from);
         let mode = match env("PGSSLMODE") {
             Some(m) => m.parse()?,
@@ -194,6 +200,22 @@ impl Target {
                 config.password(p);
             }
         }
+        let mut note = None;
+        if config.get_password().is_none() {
+            let host = match config.get_hosts().first() {
+                Some(Host::Tcp(h)) => h.clone(),
+                _ => "localhost".into(),
+            };
+            let port = config.get_ports().first().copied().unwrap_or(5432);
+            let (db, user) = (config.get_dbname().unwrap_or(""), config.get_user().unwrap_or(""));
+            match pgpass::lookup(&host, port, db, user) {
+                Lookup::Found(p) => {
+                    config.password(p);
+                }
+                Lookup::Ignored(why) => note = Some(why),
+                Lookup::None => {}
+            }
+        }
         let ssl_mode = match ssl_mode {
             Some(m) => m,
             None => match env("PGSSLMODE") {
@@ -202,7 +224,9 @@ impl Target {
             },
         };
         let root_cert = root_cert.or_else(|| env("PGSSLROOTCERT").map(PathBuf::from));
-        Self::build(config, ssl_mode, root_cert)
+        let mut target = Self::build(config, ssl_mode, root_cert)?;
+        target.password_note = note;
+        Ok(target)
     }
 
     fn build(mut config: tokio_postgres::Config, ssl_mode: SslMode, root_cert: Option<PathBuf>) -> Result<Target> {
@@ -216,7 +240,7 @@ impl Target {
             _ => tokio_postgres::config::SslMode::Require,
         });
         let tls = MakeRustlsConnect::new(tls_config(ssl_mode, root_cert.as_deref())?);
-        Ok(Target { config, tls, ssl_mode, root_cert })
+        Ok(Target { config, tls, ssl_mode, root_cert, password_note: None })
     }
 
     /// The same server with another database name (for `--create` and the demo).
@@ -285,12 +309,21 @@ impl Target {
 
     fn connect_error(&self, e: &tokio_postgres::Error) -> Error {
         let reason = match e.as_db_error().map(|d| d.code().code()) {
-            Some("28P01") | Some("28000") => format!(
-                "authentication failed for user \"{}\" ({})",
-                self.config.get_user().unwrap_or(""),
-                describe_pg_error(e)
-            ),
+            Some("28P01") | Some("28000") => {
+                let mut r = format!(
+                    "authentication failed for user \"{}\" ({})",
+                    self.config.get_user().unwrap_or(""),
+                    describe_pg_error(e)
+                );
+                if let Some(note) = &self.password_note {
+                    r.push_str(&format!("; {note}"));
+                }
+                r
+            }
             Some("3D000") => format!("database \"{}\" does not exist", self.dbname()),
+            _ if self.config.get_password().is_none() && self.password_note.is_some() => {
+                format!("{} ({})", describe_pg_error(e), self.password_note.as_deref().unwrap_or_default())
+            }
             _ => {
                 let mut r = describe_pg_error(e);
                 if self.root_cert.is_some() || matches!(self.ssl_mode, SslMode::VerifyCa | SslMode::VerifyFull) {

@@ -13,6 +13,7 @@ mod connect;
 mod copy_in;
 mod copy_out;
 mod local_cluster;
+mod pgpass;
 mod session;
 mod snapshot;
 mod tls;
