@@ -52,14 +52,17 @@ pub struct DumpArgs {
     /// Target size of a chunk (heap + TOAST bytes), e.g. 64MiB.
     #[arg(long, default_value = "64MiB", value_parser = parse_size)]
     pub chunk_size: u64,
-    /// zstd compression level.
+    /// zstd compression level. Binary streams are packed by column first, so higher levels gain
+    /// little and cost much (pagila: 564 kB at 1, 489 kB at 19 for 7.5x the time) and have made
+    /// a large table's archive bigger.
     #[arg(long, default_value_t = 1, allow_negative_numbers = true)]
     pub level: i32,
     /// Store chunks uncompressed.
     #[arg(long, conflicts_with = "level")]
     pub no_compress: bool,
-    /// COPY format: binary (fastest restore; used wherever portable) or text (archives about a
-    /// fifth smaller, restores somewhat slower).
+    /// COPY format: binary (smallest archives — packed by column — and fastest restores; used
+    /// wherever portable) or text (PostgreSQL's text output: archives 1.5x (pagila) to 2.6x
+    /// (demo) larger, restores slower).
     #[arg(long, default_value = "binary", value_parser = parse_copy_format)]
     pub copy_format: CopyFormat,
     #[command(flatten)]
