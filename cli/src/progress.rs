@@ -31,9 +31,9 @@ impl Progress for Bars {
                     old.finish_and_clear();
                 }
                 let template = if bytes {
-                    "{msg:>32} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} eta {eta}"
+                    "{msg:>32} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} eta {eta} {prefix}"
                 } else {
-                    "{msg:>32} [{bar:30}] {pos}/{len}"
+                    "{msg:>32} [{bar:30}] {pos}/{len} {prefix}"
                 };
                 let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
                 bar.set_style(ProgressStyle::with_template(template).expect("valid template").progress_chars("=> "));
@@ -43,6 +43,15 @@ impl Progress for Bars {
             Event::Advance { amount } => {
                 if let Some(bar) = slot.as_ref() {
                     bar.inc(amount);
+                    // A dump's total is an estimate: grow it rather than overflow.
+                    if bar.length().is_some_and(|len| bar.position() > len) {
+                        bar.set_length(bar.position());
+                    }
+                }
+            }
+            Event::Detail { text } => {
+                if let Some(bar) = slot.as_ref() {
+                    bar.set_prefix(text);
                 }
             }
             Event::End => {

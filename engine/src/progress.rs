@@ -33,6 +33,8 @@ impl Stage {
 #[derive(Debug, Clone)]
 pub enum Event {
     /// A stage begins; `total` is in the stage's unit (bytes for data stages, items otherwise).
+    /// A dump's total is an estimate (table sizes on disk) of the COPY bytes it then counts: a
+    /// renderer grows it when the count passes it.
     Begin {
         /// The stage.
         stage: Stage,
@@ -45,6 +47,11 @@ pub enum Event {
     Advance {
         /// Amount done, in the stage's unit.
         amount: u64,
+    },
+    /// What the current stage is working on now (a table, an index), for display.
+    Detail {
+        /// `schema.table`, or a statement's label.
+        text: String,
     },
     /// The current stage is over.
     End,

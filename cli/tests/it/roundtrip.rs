@@ -141,3 +141,62 @@ async fn demo_database_round_trips_uncompressed_and_filtered() {
     assert_eq!(fp.keys().collect::<Vec<_>>(), ["shop.customers", "shop.products"]);
     assert_eq!(fp["shop.customers"], fingerprints(&db).await["shop.customers"]);
 }
+
+/// Records every progress event.
+#[derive(Default)]
+struct Recorder(std::sync::Mutex<Vec<pgark_engine::Event>>);
+
+impl pgark_engine::Progress for Recorder {
+    fn event(&self, event: pgark_engine::Event) {
+        self.0.lock().unwrap().push(event);
+    }
+}
+
+impl Recorder {
+    /// The Advance amounts of `stage`, and the Detail texts seen in it.
+    fn stage(&self, stage: pgark_engine::Stage) -> (Vec<u64>, Vec<String>) {
+        use pgark_engine::Event;
+        let (mut amounts, mut details, mut inside) = (Vec::new(), Vec::new(), false);
+        for e in self.0.lock().unwrap().iter() {
+            match e {
+                Event::Begin { stage: s, .. } => inside = *s == stage,
+                Event::Advance { amount } if inside => amounts.push(*amount),
+                Event::Detail { text } if inside => details.push(text.clone()),
+                Event::End => inside = false,
+                _ => {}
+            }
+        }
+        (amounts, details)
+    }
+}
+
+#[tokio::test]
+async fn progress_moves_while_a_chunk_streams_and_names_the_work() {
+    use std::sync::Arc;
+    let db = fresh_db("rt_progress").await;
+    exec(&db, "CREATE TABLE big (id int PRIMARY KEY, v text); INSERT INTO big SELECT g, md5(g::text) FROM generate_series(1, 100000) g;")
+        .await;
+    let dir = tmp();
+    let path = dir.path().join("p.pgark");
+    let options = DumpOptions { chunk_size: 1 << 30, jobs: 1, ..Default::default() };
+    let recorder = Arc::new(Recorder::default());
+    let plan = dump::prepare(&target(&db), &options).await.unwrap();
+    let summary = plan.execute(&path, recorder.clone()).await.unwrap();
+    let (amounts, details) = recorder.stage(pgark_engine::Stage::Dump);
+    assert_eq!(summary.chunks, 1);
+    assert!(amounts.len() >= 3, "one chunk of {} bytes moved the bar {} times", summary.raw_bytes, amounts.len());
+    assert_eq!(amounts.iter().sum::<u64>(), summary.raw_bytes, "the bar counts COPY bytes, as the final line");
+    assert!(details.contains(&"public.big".to_string()), "{details:?}");
+
+    let recorder = Arc::new(Recorder::default());
+    exec("postgres", "DROP DATABASE IF EXISTS rt_progress_copy").await;
+    let archive = Arc::new(Archive::open(&path).unwrap());
+    let plan =
+        pgark_engine::restore::prepare(&archive, &RestoreOptions { create: true, ..Default::default() }).unwrap();
+    plan.execute(archive.clone(), &target("rt_progress_copy"), recorder.clone()).await.unwrap();
+    let (amounts, details) = recorder.stage(pgark_engine::Stage::Load);
+    assert!(amounts.len() >= 3 && amounts.iter().sum::<u64>() == summary.raw_bytes, "{amounts:?}");
+    assert!(details.contains(&"public.big".to_string()), "{details:?}");
+    let (_, details) = recorder.stage(pgark_engine::Stage::PostData);
+    assert!(details.iter().any(|d| d.contains("big_pkey")), "{details:?}");
+}

@@ -49,7 +49,7 @@ impl DumpPlan {
             bytes: true,
         });
 
-        let writer_thread = spawn_writer(writer, rx, tables.clone(), failed.clone(), progress.clone());
+        let writer_thread = spawn_writer(writer, rx, tables.clone(), failed.clone());
 
         let pool = self.target.pool(jobs, Role::Dump)?;
         let mut workers = JoinSet::new();
@@ -64,6 +64,7 @@ impl DumpPlan {
                 permits: permits.clone(),
                 tx: tx.clone(),
                 compression: self.options.compression,
+                progress: progress.clone(),
             };
             workers.spawn(worker.run());
         }
@@ -128,7 +129,6 @@ fn spawn_writer(
     rx: crossbeam_channel::Receiver<Frame>,
     tables: Arc<Vec<TablePlan>>,
     failed: Arc<AtomicBool>,
-    progress: Arc<dyn Progress>,
 ) -> std::thread::JoinHandle<Result<(ArchiveWriter, Entries)>> {
     std::thread::spawn(move || {
         let mut entries: Entries = tables.iter().map(|t| vec![None; t.chunks.len()]).collect();
@@ -151,7 +151,6 @@ fn spawn_writer(
             };
             entries[frame.table][frame.chunk] =
                 Some(s.entry(frame.chunk as u32, range.first_block, range.end_block, offset));
-            progress.event(Event::Advance { amount: range.estimated_bytes });
         }
         Ok((writer, entries))
     })

@@ -11,6 +11,7 @@ use super::TablePlan;
 use crate::archive::{Compression, Layout, Sealer};
 use crate::error::{Error, Result};
 use crate::pg::{copy_out, SnapshotId, Target};
+use crate::progress::{Event, Progress};
 
 /// One pooled connection copying chunks from the shared queue inside the shared snapshot.
 pub(super) struct Worker {
@@ -23,6 +24,7 @@ pub(super) struct Worker {
     pub(super) permits: Arc<Semaphore>,
     pub(super) tx: crossbeam_channel::Sender<Frame>,
     pub(super) compression: Compression,
+    pub(super) progress: Arc<dyn Progress>,
 }
 
 impl Worker {
@@ -38,13 +40,16 @@ impl Worker {
             let permit = self.permits.clone().acquire_owned().await.expect("semaphore never closed");
             let tp = &self.tables[t];
             let range = &tp.chunks[c];
-            // The chunk is sealed on a blocking thread while it streams in.
-            let (format, compression) = (tp.format, self.compression);
+            self.progress.event(Event::Detail { text: tp.display_name() });
+            // The chunk is sealed on a blocking thread while it streams in; progress counts the
+            // COPY bytes as they arrive.
+            let (format, compression, progress) = (tp.format, self.compression, self.progress.clone());
             let (pieces, mut arriving) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
             let sealer = tokio::task::spawn_blocking(move || {
                 let mut sealer = Sealer::new(format, Layout::for_table(format, compression), compression)?;
                 while let Some(piece) = arriving.blocking_recv() {
                     sealer.feed(&piece)?;
+                    progress.event(Event::Advance { amount: piece.len() as u64 });
                 }
                 sealer.finish()
             });

@@ -239,6 +239,7 @@ impl RestorePlan {
             progress.event(Event::Begin { stage: Stage::Load, total: raw_total, bytes: true });
             let mut rows = 0;
             for &(t, c) in &self.chunks {
+                progress.event(Event::Detail { text: m.tables[t].display_name() });
                 rows += loader.load(client, t, c).await?;
                 progress.event(Event::Advance { amount: m.tables[t].chunks[c].raw_len });
             }

@@ -120,10 +120,10 @@ impl Loader {
         let result = async {
             loop {
                 let Some((t, c)) = self.queue.lock().expect("queue lock").pop_front() else { break };
+                self.progress.event(Event::Detail { text: self.archive.manifest().tables[t].display_name() });
                 let rows = self.load(&client, t, c).await?;
                 let mut n = self.counts.lock().expect("counts lock");
                 n.add(t, rows);
-                self.progress.event(Event::Advance { amount: self.archive.manifest().tables[t].chunks[c].raw_len });
             }
             Ok::<_, Error>(())
         }
@@ -182,10 +182,11 @@ impl Loader {
         // The reader decompresses, unpacks and checks on a blocking thread while the pieces go
         // to the server; a few pieces in flight bound the memory.
         let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
-        let a = self.archive.clone();
+        let (a, progress) = (self.archive.clone(), self.progress.clone());
         let reader = tokio::task::spawn_blocking(move || {
             let table = &a.manifest().tables[t];
             a.stream_chunk(table, &table.chunks[c], &mut |piece| {
+                progress.event(Event::Advance { amount: piece.len() as u64 });
                 tx.blocking_send(piece).map_err(|_| "the load stopped".to_string())
             })
         });

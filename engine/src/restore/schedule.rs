@@ -32,6 +32,7 @@ pub(super) async fn run_items(
         while running.len() < jobs {
             let Some(pos) = next_startable(&pending, &held) else { break };
             let item = pending.remove(pos).expect("position is valid").clone();
+            progress.event(Event::Detail { text: describe(&item) });
             for t in &item.touches {
                 let h = held.entry(t.clone()).or_default();
                 if item.shared {
