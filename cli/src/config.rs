@@ -54,6 +54,8 @@ pub struct Profile {
     pub no_indexes: bool,
     #[serde(default)]
     pub no_constraints: bool,
+    #[serde(default)]
+    pub no_views: bool,
 }
 
 /// The `--no-X` kind toggles, shared by the command line and profiles.
@@ -74,6 +76,9 @@ pub struct KindToggles {
     /// Leave out constraints and foreign keys.
     #[arg(long)]
     pub no_constraints: bool,
+    /// Leave out views and materialized views.
+    #[arg(long)]
+    pub no_views: bool,
 }
 
 impl KindToggles {
@@ -85,6 +90,7 @@ impl KindToggles {
             (self.no_triggers, "triggers"),
             (self.no_indexes, "indexes"),
             (self.no_constraints, "constraints"),
+            (self.no_views, "views"),
         ] {
             for k in Kind::toggle(name).filter(|_| on).into_iter().flatten() {
                 if !kinds.contains(k) {
@@ -161,6 +167,7 @@ fn apply(p: &Profile, o: &mut DumpOptions) {
         no_triggers: p.no_triggers,
         no_indexes: p.no_indexes,
         no_constraints: p.no_constraints,
+        no_views: p.no_views,
     };
     toggles.add_to(&mut o.exclude_kinds);
 }

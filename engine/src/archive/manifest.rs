@@ -171,7 +171,8 @@ impl Kind {
         Kind::ALL.into_iter().find(|k| k.name() == name)
     }
 
-    /// The kinds a `--no-X` toggle leaves out: functions, rls, triggers, indexes, constraints.
+    /// The kinds a `--no-X` toggle leaves out: functions, rls, triggers, indexes, constraints,
+    /// views.
     pub fn toggle(name: &str) -> Option<&'static [Kind]> {
         Some(match name {
             "functions" => &[Kind::Function, Kind::Aggregate],
@@ -179,6 +180,7 @@ impl Kind {
             "triggers" => &[Kind::Trigger, Kind::EventTrigger],
             "indexes" => &[Kind::Index],
             "constraints" => &[Kind::Constraint, Kind::ForeignKey],
+            "views" => &[Kind::View, Kind::MaterializedView, Kind::Refresh],
             "privileges" => &[Kind::Grant, Kind::DefaultPrivileges],
             _ => return None,
         })

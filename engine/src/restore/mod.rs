@@ -149,6 +149,7 @@ pub fn prepare(archive: &Archive, options: &RestoreOptions) -> Result<RestorePla
     let section = |s: Section| options.sections.is_empty() || options.sections.contains(&s);
     let selection = (!options.filter.tables.is_empty())
         .then(|| select::select(&m.items, &options.filter, options.dependencies.unwrap_or(options.create)));
+    let kinds_left = select::kinds_left(&m.items, |it| kind_wanted(it, options));
     let items = |s: Section| -> Vec<DdlItem> {
         if !section(s) {
             return Vec::new();
@@ -157,7 +158,7 @@ pub fn prepare(archive: &Archive, options: &RestoreOptions) -> Result<RestorePla
             Some(sel) => sel.chosen[i],
             None => schema_wanted(it, options),
         };
-        let wanted = |&(i, it): &(usize, &DdlItem)| it.section == s && kind_wanted(it, options) && chosen(i, it);
+        let wanted = |&(i, it): &(usize, &DdlItem)| it.section == s && kinds_left[i] && chosen(i, it);
         m.items.iter().enumerate().filter(wanted).map(|(_, it)| it.clone()).collect()
     };
     let mut chunks = Vec::new();

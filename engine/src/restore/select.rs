@@ -104,3 +104,21 @@ pub(super) fn select(items: &[DdlItem], filter: &Filter, dependencies: bool) -> 
     }
     Selection { chosen, notices }
 }
+
+/// Per item, whether the kinds asked for leave it in: an item left out takes along what hangs
+/// off it (an index on a materialized view left out by `--no-views`, a comment on it).
+pub(super) fn kinds_left(items: &[DdlItem], wanted: impl Fn(&DdlItem) -> bool) -> Vec<bool> {
+    let mut left: Vec<bool> = items.iter().map(&wanted).collect();
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for (i, it) in items.iter().enumerate() {
+            let hangs_off = attached(it.kind) || follower(it.kind);
+            if left[i] && hangs_off && it.kind != Kind::ForeignKey && it.needs.iter().any(|&j| !left[j as usize]) {
+                left[i] = false;
+                changed = true;
+            }
+        }
+    }
+    left
+}

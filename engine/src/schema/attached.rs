@@ -45,7 +45,7 @@ pub(super) fn build(cx: &Context<'_>, nodes: &mut Vec<Node>) {
             (&t.schema, &t.name, cx.lineage(t))
         } else if let Some(t) = cx.by_oid.get(&a.table).filter(users_own_on_managed) {
             (&t.schema, &t.name, vec![cx.display(t)])
-        } else if let Some(v) = cx.view_by_oid.get(&a.table).filter(|v| cx.scope.view_oids.contains(&v.oid)) {
+        } else if let Some(v) = cx.view_by_oid.get(&a.table).filter(|v| cx.view_kept(v)) {
             (&v.schema, &v.name, vec![format!("{}.{}", v.schema, v.name)])
         } else {
             continue;

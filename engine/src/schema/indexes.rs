@@ -62,7 +62,7 @@ pub(super) fn build(cx: &Context<'_>, nodes: &mut Vec<Node>) {
         let (schema, name, own, partitioned, own_is_view) =
             if let Some(t) = cx.by_oid.get(&i.table).filter(|t| cx.selected.contains(&t.oid)) {
                 (&t.schema, &t.name, cx.lineage(t), t.kind == 'p', false)
-            } else if let Some(v) = cx.view_by_oid.get(&i.table).filter(|v| cx.scope.view_oids.contains(&v.oid)) {
+            } else if let Some(v) = cx.view_by_oid.get(&i.table).filter(|v| cx.view_kept(v)) {
                 (&v.schema, &v.name, vec![format!("{}.{}", v.schema, v.name)], false, true)
             } else {
                 continue;

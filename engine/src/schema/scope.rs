@@ -142,6 +142,13 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// Whether a view is in scope and kept (not left out by `--no-views`): what hangs off it
+    /// follows.
+    pub fn view_kept(&self, v: &View) -> bool {
+        let kind = if v.materialized { Kind::MaterializedView } else { Kind::View };
+        self.scope.view_oids.contains(&v.oid) && self.leave.keeps(kind)
+    }
+
     /// `schema.table`, unquoted, as items' `touches` name tables.
     pub fn display(&self, t: &Table) -> String {
         format!("{}.{}", t.schema, t.name)
