@@ -55,11 +55,11 @@ pub struct RestoreArgs {
     #[arg(long)]
     pub no_check: bool,
     /// With --table: also restore what the selected tables need (types, functions, schemas,
-    /// extensions, sequences). The default with --create.
+    /// extensions, sequences); into a database that exists, each only if missing. The default.
     #[arg(long, conflicts_with = "no_dependencies")]
     pub with_dependencies: bool,
-    /// With --table: restore only the selected tables and what belongs to them (the default
-    /// without --create: a database that exists is expected to have what they need).
+    /// With --table: restore only the selected tables and what belongs to them (the target
+    /// must have what they need).
     #[arg(long)]
     pub no_dependencies: bool,
     /// Everything in one transaction on one connection (no parallelism): a failure leaves

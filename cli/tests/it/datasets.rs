@@ -140,11 +140,24 @@ async fn pagila_single_table_restores() {
         .get(0);
     assert_eq!(functions, 1, "only the trigger function rental needs");
 
+    let one_table = RestoreOptions {
+        filter: pgark_engine::Filter { tables: vec!["rental".into()], ..Default::default() },
+        ..Default::default()
+    };
+    // Into a database that exists: an empty one gets what rental needs; a full one without
+    // rental keeps the function it has.
+    let empty = fresh_db("ds_rental_existing").await;
+    restore_into(&path, &empty, &one_table).await.unwrap();
+    let n: i64 = client(&empty).await.query_one("SELECT count(*) FROM rental", &[]).await.unwrap().get(0);
+    assert_eq!(n, 16044);
+
     // Its data alone into the full database: other sequences keep their values.
     let copy = "ds_pagila_one_copy";
     exec("postgres", &format!("DROP DATABASE IF EXISTS {copy}")).await;
     restore_into(&path, copy, &RestoreOptions { create: true, ..Default::default() }).await.unwrap();
-    exec(copy, "SELECT setval('public.actor_actor_id_seq', 5000); TRUNCATE rental CASCADE;").await;
+    exec(copy, "SELECT setval('public.actor_actor_id_seq', 5000); DROP TABLE rental CASCADE;").await;
+    restore_into(&path, copy, &one_table).await.unwrap();
+    exec(copy, "TRUNCATE rental CASCADE;").await;
     let options = RestoreOptions {
         filter: pgark_engine::Filter { tables: vec!["rental".into()], ..Default::default() },
         sections: vec![pgark_engine::Section::Data],

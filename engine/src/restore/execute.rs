@@ -44,7 +44,7 @@ impl RestorePlan {
         let client = target.connect().await?;
         setup_session(&client, Role::Restore).await?;
         if !self.options.clean && !self.pre_data.is_empty() {
-            refuse_non_empty(&client, &self.schemas, target).await?;
+            refuse_non_empty(&client, &self.schemas, self.relations.as_deref(), target).await?;
         }
 
         // Some statements have variants for newer servers (see `DdlItem::variants`).
@@ -128,13 +128,25 @@ pub(super) fn describe(item: &DdlItem) -> String {
 }
 
 /// Refuses a target that already holds relations in the schemas the archive writes into.
-async fn refuse_non_empty(client: &tokio_postgres::Client, schemas: &[String], target: &Target) -> Result<()> {
+/// With a table selection, only the relations it restores must not exist yet.
+async fn refuse_non_empty(
+    client: &tokio_postgres::Client,
+    schemas: &[String],
+    relations: Option<&[String]>,
+    target: &Target,
+) -> Result<()> {
+    let (sql, list) = match relations {
+        Some(names) => ("n.nspname || '.' || c.relname = ANY($1)", names.to_vec()),
+        None => ("n.nspname = ANY($1)", schemas.to_vec()),
+    };
     let rows = client
         .query(
-            "SELECT n.nspname || '.' || c.relname FROM pg_catalog.pg_class c \
-             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-             WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') ORDER BY 1 LIMIT 6",
-            &[&schemas],
+            &format!(
+                "SELECT n.nspname || '.' || c.relname FROM pg_catalog.pg_class c \
+                 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE {sql} AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') ORDER BY 1 LIMIT 6"
+            ),
+            &[&list],
         )
         .await
         .map_err(|e| Error::db("checking that the target is empty", &e))?;
@@ -192,7 +204,8 @@ impl RestorePlan {
         progress: &dyn Progress,
     ) -> Result<()> {
         if self.options.clean {
-            for item in self.pre_data.iter().rev() {
+            let optional = |n: usize| self.optional.get(n).copied().unwrap_or(false);
+            for item in self.pre_data.iter().enumerate().rev().filter(|(n, _)| !optional(*n)).map(|(_, item)| item) {
                 if let Some(drop) = &item.drop {
                     client
                         .batch_execute(drop)
@@ -201,11 +214,15 @@ impl RestorePlan {
                 }
             }
         }
-        for item in &self.pre_data {
-            client
-                .batch_execute(item.sql_for(version))
-                .await
-                .map_err(|e| Error::db(format!("creating {}", describe(item)), &e))?;
+        for (n, item) in self.pre_data.iter().enumerate() {
+            if self.optional.get(n).copied().unwrap_or(false) {
+                create_if_missing(client, item, version).await?;
+            } else {
+                client
+                    .batch_execute(item.sql_for(version))
+                    .await
+                    .map_err(|e| Error::db(format!("creating {}", describe(item)), &e))?;
+            }
             progress.event(Event::Advance { amount: 1 });
         }
         Ok(())
@@ -325,5 +342,32 @@ impl RestorePlan {
                 problems.len()
             ))),
         }
+    }
+}
+
+/// Runs a dependency's statement under a savepoint: an object the target has already (a
+/// duplicate) is kept as it is.
+async fn create_if_missing(client: &tokio_postgres::Client, item: &DdlItem, version: i32) -> Result<()> {
+    use tokio_postgres::error::SqlState;
+    let sql = format!("SAVEPOINT pgark_dependency; {} RELEASE SAVEPOINT pgark_dependency;", item.sql_for(version));
+    match client.batch_execute(&sql).await {
+        Ok(()) => Ok(()),
+        Err(e)
+            if [
+                SqlState::DUPLICATE_OBJECT,
+                SqlState::DUPLICATE_FUNCTION,
+                SqlState::DUPLICATE_TABLE,
+                SqlState::DUPLICATE_SCHEMA,
+                SqlState::UNIQUE_VIOLATION,
+            ]
+            .iter()
+            .any(|s| e.code() == Some(s)) =>
+        {
+            client
+                .batch_execute("ROLLBACK TO SAVEPOINT pgark_dependency; RELEASE SAVEPOINT pgark_dependency;")
+                .await
+                .map_err(|e| Error::db(format!("creating {}", describe(item)), &e))
+        }
+        Err(e) => Err(Error::db(format!("creating {}", describe(item)), &e)),
     }
 }

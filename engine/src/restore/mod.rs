@@ -47,8 +47,8 @@ pub struct RestoreOptions {
     /// needs a superuser), for data-only restores into an existing schema.
     pub disable_triggers: bool,
     /// With a table filter: also restore what the selected tables need (types, functions,
-    /// schemas, extensions, sequences). `None`: only when the restore creates the database
-    /// (`--create`), as a database that exists is expected to have them.
+    /// schemas, extensions, sequences); into a database that exists, each only if it is missing.
+    /// `None`: yes.
     pub dependencies: Option<bool>,
     /// Everything in one transaction on one connection (no parallelism): a failure leaves
     /// nothing behind.
@@ -95,6 +95,12 @@ pub struct RestorePlan {
     pub schemas: Vec<String>,
     /// What a selective restore leaves out that the user should know about.
     pub notices: Vec<String>,
+    /// Per pre-data statement: created only if missing (a dependency of selected tables
+    /// restored into a database that exists; never dropped by `--clean`).
+    pub optional: Vec<bool>,
+    /// With a table filter: the relations it restores (`schema.name`), which must not exist
+    /// in the target unless `--clean`.
+    pub relations: Option<Vec<String>>,
 }
 
 /// What a restore did.
@@ -148,7 +154,7 @@ pub fn prepare(archive: &Archive, options: &RestoreOptions) -> Result<RestorePla
     let m = archive.manifest();
     let section = |s: Section| options.sections.is_empty() || options.sections.contains(&s);
     let selection = (!options.filter.tables.is_empty())
-        .then(|| select::select(&m.items, &options.filter, options.dependencies.unwrap_or(options.create)));
+        .then(|| select::select(&m.items, &options.filter, options.dependencies.unwrap_or(true), options.create));
     let kinds_left = select::kinds_left(&m.items, |it| kind_wanted(it, options));
     let items = |s: Section| -> Vec<DdlItem> {
         if !section(s) {
@@ -177,8 +183,23 @@ pub fn prepare(archive: &Archive, options: &RestoreOptions) -> Result<RestorePla
         post_data: items(Section::PostData),
         schemas: Vec::new(),
         chunks,
-        notices: selection.map(|s| s.notices).unwrap_or_default(),
+        optional: Vec::new(),
+        relations: selection.as_ref().map(|s| s.relations.clone()),
+        notices: selection.as_ref().map(|s| s.notices.clone()).unwrap_or_default(),
     };
+    let optional = match &selection {
+        Some(sel) if !options.create => m
+            .items
+            .iter()
+            .enumerate()
+            .filter(|(i, it)| {
+                section(Section::PreData) && it.section == Section::PreData && kinds_left[*i] && sel.chosen[*i]
+            })
+            .map(|(i, _)| sel.dependency[i])
+            .collect(),
+        _ => vec![false; plan.pre_data.len()],
+    };
+    let plan = RestorePlan { optional, ..plan };
     // The schemas the restore creates objects in (a trigger or policy on another schema's table
     // does not make that schema the archive's).
     let creates = |k: Kind| {

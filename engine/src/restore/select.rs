@@ -1,8 +1,9 @@
 //! Selective restore by table: a `--table` pattern selects tables, views and sequences; what
 //! belongs to them comes along (their constraints, indexes, triggers, rules, policies,
 //! row-level security, owned sequences, refreshes, and the owners, grants, comments and values
-//! of everything selected); with dependencies, so do the objects they need (types, functions,
-//! schemas, extensions, sequences their defaults use). A foreign key to a table that is not
+//! of everything selected); with dependencies (the default), so do the objects they need
+//! (types, functions, schemas, extensions, sequences their defaults use) — into a database that
+//! exists, each only if it is missing there. A foreign key to a table that is not
 //! restored is left out with a notice. Everything is decided from the archive alone, so
 //! `--dry-run` and `--list` show exactly what a restore runs.
 
@@ -13,6 +14,11 @@ use crate::filter::Filter;
 pub(super) struct Selection {
     /// Per item of the manifest, whether it is restored.
     pub chosen: Vec<bool>,
+    /// Per item, whether it is there only because a selected object needs it: into a database
+    /// that exists it is created only if missing (see `RestorePlan::optional`).
+    pub dependency: Vec<bool>,
+    /// `schema.name` of the tables, views and sequences the patterns name.
+    pub relations: Vec<String>,
     /// Things left out the user should know about.
     pub notices: Vec<String>,
 }
@@ -43,8 +49,10 @@ fn follower(kind: Kind) -> bool {
     matches!(kind, Kind::Owner | Kind::Grant | Kind::Comment | Kind::SecurityLabel | Kind::SequenceSet)
 }
 
-/// The items a table `filter` selects; `dependencies` adds what they need.
-pub(super) fn select(items: &[DdlItem], filter: &Filter, dependencies: bool) -> Selection {
+/// The items a table `filter` selects; `dependencies` adds what they need. When the restore
+/// does not create the database (`creating` false), what it needs may exist already: it is
+/// marked, and its owners, grants and comments are left as the target has them.
+pub(super) fn select(items: &[DdlItem], filter: &Filter, dependencies: bool, creating: bool) -> Selection {
     let schema = |it: &DdlItem| it.schema.clone().unwrap_or_default();
     let mut chosen: Vec<bool> =
         items.iter().map(|it| named_by_table_patterns(it.kind) && filter.table(&schema(it), &it.name)).collect();
@@ -86,23 +94,29 @@ pub(super) fn select(items: &[DdlItem], filter: &Filter, dependencies: bool) -> 
             }
         }
     }
+    let mut dependency = vec![false; items.len()];
     if dependencies {
         let mut stack: Vec<usize> = (0..items.len()).filter(|&i| chosen[i]).collect();
         while let Some(i) = stack.pop() {
             for &j in &items[i].needs {
                 if !chosen[j as usize] {
                     chosen[j as usize] = true;
+                    dependency[j as usize] = true;
                     stack.push(j as usize);
                 }
             }
         }
     }
     for (i, it) in items.iter().enumerate() {
-        if follower(it.kind) && !it.needs.is_empty() && it.needs.iter().all(|&j| chosen[j as usize]) {
+        let objects_chosen = !it.needs.is_empty() && it.needs.iter().all(|&j| chosen[j as usize]);
+        let on_existing = !creating && it.needs.iter().any(|&j| dependency[j as usize]);
+        if follower(it.kind) && objects_chosen && !on_existing {
             chosen[i] = true;
         }
     }
-    Selection { chosen, notices }
+    let relations =
+        items.iter().zip(&seeds).filter(|(_, &on)| on).map(|(it, _)| format!("{}.{}", schema(it), it.name)).collect();
+    Selection { chosen, dependency, relations, notices }
 }
 
 /// Per item, whether the kinds asked for leave it in: an item left out takes along what hangs
