@@ -117,6 +117,18 @@ async fn demo_database_round_trips_uncompressed_and_filtered() {
     let copy = fresh_db("rt_demo_copy").await;
     restore_into(&path, &copy, &RestoreOptions { jobs: 3, ..Default::default() }).await.unwrap();
     assert_same(&db, &copy).await;
+    // What `--copy-format`'s help says: binary streams packed by column make smaller archives
+    // than text COPY output.
+    let size = |format: CopyFormat, name: &str| {
+        let path = dir.path().join(name);
+        let db = db.clone();
+        async move {
+            dump_db(&db, &path, &DumpOptions { copy_format: format, ..Default::default() }).await;
+            std::fs::metadata(&path).unwrap().len()
+        }
+    };
+    let (binary, text) = (size(CopyFormat::Binary, "b.pgark").await, size(CopyFormat::Text, "t.pgark").await);
+    assert!(text > binary * 3 / 2, "text {text} vs binary {binary}");
 
     // --copy-format text: every table in text, same result.
     let text = dir.path().join("text.pgark");
