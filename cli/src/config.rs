@@ -21,6 +21,8 @@ use serde::Deserialize;
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
+    /// The backup directory: where `dump` writes without `--output` and what `list` lists.
+    pub backup_dir: Option<PathBuf>,
     /// Named profiles.
     #[serde(default)]
     pub profiles: BTreeMap<String, Profile>,

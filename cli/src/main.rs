@@ -32,8 +32,14 @@ enum Command {
     /// Check every hash in archives, without a database (also: validate).
     Verify {
         /// Archives, or folders whose .pgark files are all checked.
-        #[arg(required = true)]
+        #[arg(required_unless_present = "all")]
         archives: Vec<PathBuf>,
+        /// Every archive of the backup directory (the one given, else backup_dir in pgark.toml).
+        #[arg(long)]
+        all: bool,
+        /// Config file (default: $PGARK_CONFIG, else ./pgark.toml if present).
+        #[arg(long)]
+        config: Option<PathBuf>,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
@@ -42,6 +48,17 @@ enum Command {
     Inspect {
         /// The archive.
         archive: PathBuf,
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the backups of a backup directory, with their last verification.
+    List {
+        /// The directory (default: backup_dir in pgark.toml).
+        dir: Option<PathBuf>,
+        /// Config file (default: $PGARK_CONFIG, else ./pgark.toml if present).
+        #[arg(long)]
+        config: Option<PathBuf>,
         /// Print as JSON.
         #[arg(long)]
         json: bool,
@@ -85,8 +102,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Dump(args) => cmd::dump::run(args, cli.quiet).await,
         Command::Restore(args) => cmd::restore::run(args, cli.quiet).await,
-        Command::Verify { archives, json } => cmd::verify::run(&archives, json, cli.quiet),
+        Command::Verify { mut archives, all, config, json } => {
+            if all && archives.len() <= 1 {
+                archives = vec![cmd::list::backup_dir(archives.pop(), config.as_deref())?];
+            } else if all {
+                anyhow::bail!("--all takes one backup directory");
+            }
+            cmd::verify::run(&archives, json, cli.quiet)
+        }
         Command::Inspect { archive, json } => cmd::inspect::run(&archive, json),
+        Command::List { dir, config, json } => cmd::list::run(&cmd::list::backup_dir(dir, config.as_deref())?, json),
         Command::Demo(args) => cmd::demo::run(args, cli.quiet).await,
     }
 }

@@ -46,6 +46,7 @@
 #![warn(missing_docs)]
 
 mod archive;
+mod backups;
 pub mod dump;
 mod error;
 mod filter;
@@ -62,6 +63,10 @@ pub use archive::{
     partial_path, remove_stale_partials, seal, Archive, ArchiveWriter, ChunkEntry, Compression, Contents, CopyFormat,
     DdlItem, DumpSettings, Kind, Layout, Manifest, RoleDef, RowCounter, Sealed, Section, TableEntry, FORMAT_VERSION,
     LARGE_OBJECT_PIECE, MAGIC,
+};
+pub use backups::{
+    append as append_history, history_path, list as list_backups, read_history, LastVerify, Listed, ListedArchive,
+    ListedState, Record, RunKind, RunStatus,
 };
 pub use dump::{ChunkRange, DumpOptions, DumpPlan, DumpSummary, TablePlan, SUPABASE_MANAGED_SCHEMAS};
 pub use error::{Error, Result};
@@ -116,12 +121,13 @@ mod layout {
         let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
         let leaves = ["error", "filter", "progress", "sql"];
         // What each stage may use besides itself and the leaves.
-        let allowed: [(&str, &[&str]); 9] = [
+        let allowed: [(&str, &[&str]); 10] = [
             ("archive", &[]),
             ("pg", &["archive"]),
             ("schema", &["archive"]),
             ("workers", &[]),
             ("verify", &["archive"]),
+            ("backups", &["archive"]),
             ("fingerprint", &[]),
             ("dump", &["archive", "pg", "schema", "workers"]),
             ("restore", &["archive", "pg", "schema", "workers"]),

@@ -1,12 +1,13 @@
 //! `pgark dump` (alias `backup`): one database into one archive, or `--dry-run` to print the plan.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{bail, Result};
+use chrono::{DateTime, Utc};
 use clap::Args;
-use pgark_engine::{dump, Compression, CopyFormat, DumpOptions};
+use pgark_engine::{dump, Archive, Compression, CopyFormat, DumpOptions, Record, RunKind, RunStatus};
 
 use super::interrupt_signal;
 use crate::args::{ConnArgs, FilterArgs};
@@ -82,54 +83,69 @@ fn parse_copy_format(s: &str) -> Result<CopyFormat, String> {
 
 /// Runs `pgark dump`.
 pub async fn run(args: DumpArgs, quiet: bool) -> Result<ExitCode> {
-    let target = args.conn.target()?;
-    let mut options = DumpOptions {
-        chunk_size: args.chunk_size,
-        jobs: args.jobs,
-        compression: if args.no_compress { Compression::None } else { Compression::Zstd { level: args.level } },
-        filter: args.filter.into(),
-        globals: args.globals,
-        copy_format: args.copy_format,
-        ..Default::default()
-    };
-    if args.skip_managed || (args.conn.project_ref.is_some() && !args.include_managed) {
-        options.managed_schemas = pgark_engine::SUPABASE_MANAGED_SCHEMAS.iter().map(|s| s.to_string()).collect();
-    }
-    if let Some(profile) = &args.profile {
-        let config = config::Config::load(args.config.as_deref())?;
-        config::apply_profile(profile, &config, &mut options)?;
-    }
-    options.data &= !args.no_data;
-    options.structure &= !args.no_structure;
-    args.toggles.add_to(&mut options.exclude_kinds);
-    if !args.dry_run && args.output.is_none() {
-        bail!("--output is required: an archive file or a directory to create it in");
+    let config = config::Config::load(args.config.as_deref())?;
+    let output = args.output.clone().or(config.backup_dir.clone());
+    if !args.dry_run && output.is_none() {
+        bail!("--output is required (or backup_dir in pgark.toml): an archive file or a directory to create it in");
     }
     // Registered before any file exists, so Ctrl-C always finds a handler.
     let mut interrupt = interrupt_signal()?;
-    let plan = dump::prepare(&target, &options).await?;
+    // A directory is a backup directory: every run, however it ends (a bad URL or profile
+    // included), is recorded in its history.
+    let dir = output.as_deref().filter(|o| !args.dry_run && o.is_dir());
+    let history = History::new(dir, args.profile.clone());
+    let plan = match prepare(&args, &config).await {
+        Ok(plan) => plan,
+        Err((database, e)) => {
+            history.failed(database.as_deref(), &format!("{e:#}"));
+            return Err(e);
+        }
+    };
     if args.dry_run {
         print_dump_plan(&plan);
         return Ok(ExitCode::SUCCESS);
     }
-    let output = args.output.as_deref().expect("checked above");
+    let output = output.expect("checked above");
     let name = match &args.conn.project_ref {
         Some(project) => format!("{project}_{}", plan.database),
         None => plan.database.clone(),
     };
-    let path = dump::output_path(output, &name, plan.snapshot_time);
+    let path = dump::output_path(&output, &name, plan.snapshot_time);
     let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
     for stale in pgark_engine::remove_stale_partials(folder)? {
         eprintln!("removed {}, left by a dump that did not finish", stale.display());
     }
-    let summary = tokio::select! {
-        result = plan.execute(&path, Arc::new(Bars::new(quiet))) => result?,
+    let database = plan.database.clone();
+    let server_version = plan.server_version.clone();
+    let result = tokio::select! {
+        result = plan.execute(&path, Arc::new(Bars::new(quiet))) => result,
         signal = interrupt.recv() => {
             let _ = std::fs::remove_file(pgark_engine::partial_path(&path));
+            history.record(RunStatus::Interrupted, |r| {
+                r.database = Some(database.clone());
+                r.error = Some(format!("stopped by {signal}"));
+            });
             eprintln!("{signal}: no archive was written ({} does not exist)", path.display());
             std::process::exit(signal.exit_code());
         }
     };
+    let summary = match result {
+        Ok(summary) => summary,
+        Err(e) => {
+            history.failed(Some(&database), &e.to_string());
+            return Err(e.into());
+        }
+    };
+    history.record(RunStatus::Ok, |r| {
+        r.archive = summary.path.file_name().map(|n| n.to_string_lossy().into_owned());
+        r.database = Some(database.clone());
+        r.server_version = Some(server_version.clone());
+        r.tables = Some(summary.tables);
+        r.rows = Some(summary.rows);
+        r.raw_bytes = Some(summary.raw_bytes);
+        r.stored_bytes = Some(summary.file_bytes);
+        r.manifest_blake3 = Archive::open(&summary.path).ok().map(|a| a.manifest_blake3());
+    });
     println!(
         "wrote {}: {} tables, {} rows, {} chunks, {} of COPY data in {} ({})",
         summary.path.display(),
@@ -141,6 +157,67 @@ pub async fn run(args: DumpArgs, quiet: bool) -> Result<ExitCode> {
         secs(summary.elapsed)
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves the target, applies the profile and flags, and plans the dump; an error comes with
+/// the database it was for, when known.
+async fn prepare(
+    args: &DumpArgs,
+    config: &config::Config,
+) -> std::result::Result<dump::DumpPlan, (Option<String>, anyhow::Error)> {
+    let target = args.conn.target().map_err(|e| (None, e))?;
+    let database = Some(target.dbname().to_string());
+    let mut options = DumpOptions {
+        chunk_size: args.chunk_size,
+        jobs: args.jobs,
+        compression: if args.no_compress { Compression::None } else { Compression::Zstd { level: args.level } },
+        filter: args.filter.clone().into(),
+        globals: args.globals,
+        copy_format: args.copy_format,
+        ..Default::default()
+    };
+    if args.skip_managed || (args.conn.project_ref.is_some() && !args.include_managed) {
+        options.managed_schemas = pgark_engine::SUPABASE_MANAGED_SCHEMAS.iter().map(|s| s.to_string()).collect();
+    }
+    if let Some(profile) = &args.profile {
+        config::apply_profile(profile, config, &mut options).map_err(|e| (database.clone(), e))?;
+    }
+    options.data &= !args.no_data;
+    options.structure &= !args.no_structure;
+    args.toggles.add_to(&mut options.exclude_kinds);
+    dump::prepare(&target, &options).await.map_err(|e| (database, e.into()))
+}
+
+/// The history of the backup directory a dump writes into (none when it writes a named file).
+struct History {
+    dir: Option<PathBuf>,
+    profile: Option<String>,
+    started: DateTime<Utc>,
+}
+
+impl History {
+    fn new(dir: Option<&Path>, profile: Option<String>) -> History {
+        History { dir: dir.map(Path::to_path_buf), profile, started: Utc::now() }
+    }
+
+    fn failed(&self, database: Option<&str>, error: &str) {
+        self.record(RunStatus::Failed, |r| {
+            r.database = database.map(str::to_string);
+            r.error = Some(error.to_string());
+        });
+    }
+
+    /// Appends a record; a history that cannot be written is reported, never fatal to the dump.
+    fn record(&self, status: RunStatus, fill: impl FnOnce(&mut Record)) {
+        let Some(dir) = &self.dir else { return };
+        let finished = Utc::now();
+        let mut record = Record::new(RunKind::Dump, status, self.started, finished);
+        record.profile = self.profile.clone();
+        fill(&mut record);
+        if let Err(e) = pgark_engine::append_history(dir, &record) {
+            eprintln!("warning: the run was not recorded in the history: {e}");
+        }
+    }
 }
 
 fn print_dump_plan(plan: &dump::DumpPlan) {

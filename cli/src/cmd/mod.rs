@@ -3,6 +3,7 @@
 pub mod demo;
 pub mod dump;
 pub mod inspect;
+pub mod list;
 pub mod restore;
 pub mod verify;
 

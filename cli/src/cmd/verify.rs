@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use pgark_engine::{Archive, VerifyReport};
+use chrono::{DateTime, Utc};
+use pgark_engine::{Archive, Record, RunKind, RunStatus, VerifyReport};
 use serde_json::json;
 
 use crate::progress::Bars;
@@ -47,8 +48,10 @@ pub fn run(paths: &[PathBuf], json: bool, quiet: bool) -> Result<ExitCode> {
     let mut reports = Vec::new();
     for path in &list {
         let started = std::time::Instant::now();
+        let started_at = Utc::now();
         let result = check(path, quiet || json);
         let ok = result.as_ref().is_ok_and(VerifyReport::ok);
+        record(path, started_at, &result);
         failed += usize::from(!ok);
         if json {
             reports.push(match &result {
@@ -71,6 +74,34 @@ pub fn run(paths: &[PathBuf], json: bool, quiet: bool) -> Result<ExitCode> {
         println!("{} archive(s) checked: {} ok, {failed} failed", list.len(), list.len() - failed);
     }
     Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// Records the result in the history of the backup directory the archive is in, if it is in
+/// one (a folder with a `.pgark/` history); a history that cannot be written is only reported.
+fn record(path: &Path, started: DateTime<Utc>, result: &std::result::Result<VerifyReport, pgark_engine::Error>) {
+    let Some(dir) = path.parent().map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p }) else { return };
+    if !path.is_file() || !pgark_engine::history_path(dir).parent().is_some_and(Path::is_dir) {
+        return;
+    }
+    let ok = result.as_ref().is_ok_and(VerifyReport::ok);
+    let status = if ok { RunStatus::Ok } else { RunStatus::Failed };
+    let mut r = Record::new(RunKind::Verify, status, started, Utc::now());
+    r.archive = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    match result {
+        Ok(report) => {
+            r.rows = Some(report.rows);
+            r.raw_bytes = Some(report.raw_bytes);
+            r.stored_bytes = Some(report.stored_bytes);
+            r.manifest_blake3 = Archive::open(path).ok().map(|a| a.manifest_blake3());
+            if !ok {
+                r.error = Some(format!("{} problem(s): {}", report.problems.len(), report.problems[0]));
+            }
+        }
+        Err(e) => r.error = Some(e.to_string()),
+    }
+    if let Err(e) = pgark_engine::append_history(dir, &r) {
+        eprintln!("warning: the verification was not recorded in the history: {e}");
+    }
 }
 
 fn print_report(path: &Path, report: &VerifyReport, elapsed: std::time::Duration) {

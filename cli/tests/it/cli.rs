@@ -47,7 +47,11 @@ async fn connection_problems_are_one_clear_line_without_secrets() {
         assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
         assert!(!err.contains("wrong-secret"), "the password leaked: {err}");
     }
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing written on failure");
+    let written: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(written, [".pgark"], "no archive written on failure, only the history");
+    let history = std::fs::read_to_string(pgark_engine::history_path(dir.path())).unwrap();
+    assert_eq!(history.matches("\"status\":\"failed\"").count(), 5, "every failure recorded: {history}");
+    assert!(!history.contains("wrong-secret"), "the password leaked into the history: {history}");
     // The right password works, also from PGPASSWORD.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_pgark"))
         .args(["dump", "--dry-run", "--db", &format!("postgres://pw_user@127.0.0.1:{p}/postgres?sslmode=disable")])
@@ -131,9 +135,12 @@ async fn existing_backups_and_non_empty_targets_are_protected() {
     // A directory gets <db>_<UTC timestamp to the millisecond>.pgark.
     let out = pgark(&["dump", "--db", &db_url, "-o", dir.path().to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let files: Vec<_> =
-        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
-    assert_eq!(files.len(), 1);
+    let files: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|f| f != ".pgark")
+        .collect();
+    assert_eq!(files.len(), 1, "one archive beside the history folder: {files:?}");
     let name = &files[0];
     assert!(
         name.starts_with("cli_protect_")

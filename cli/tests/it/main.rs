@@ -1,6 +1,7 @@
 //! Integration tests: one throwaway PostgreSQL cluster for the whole binary, one database per test.
 
 mod archive;
+mod backups;
 mod cli;
 mod datasets;
 mod fidelity;

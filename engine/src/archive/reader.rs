@@ -26,6 +26,7 @@ pub struct Archive {
     map: Mmap,
     manifest: Manifest,
     manifest_offset: u64,
+    manifest_blake3: [u8; 32],
 }
 
 impl std::fmt::Debug for Archive {
@@ -96,8 +97,14 @@ impl Archive {
             .map_err(|e| bad(format!("manifest cannot be decompressed: {e}")))?;
         let manifest: Manifest =
             serde_json::from_slice(&json).map_err(|e| bad(format!("manifest cannot be parsed: {e}")))?;
-        let archive =
-            Archive { path: path.to_path_buf(), version, map, manifest, manifest_offset: footer.manifest_offset };
+        let archive = Archive {
+            path: path.to_path_buf(),
+            version,
+            map,
+            manifest,
+            manifest_offset: footer.manifest_offset,
+            manifest_blake3: footer.manifest_blake3,
+        };
         archive.check_layout()?;
         Ok(archive)
     }
@@ -128,6 +135,11 @@ impl Archive {
     /// The manifest.
     pub fn manifest(&self) -> &Manifest {
         &self.manifest
+    }
+
+    /// blake3 of the stored manifest (hex), which identifies the dump.
+    pub fn manifest_blake3(&self) -> String {
+        blake3::Hash::from(self.manifest_blake3).to_hex().to_string()
     }
 
     /// Size of the file in bytes.

@@ -1,0 +1,93 @@
+//! Backup directories: dumps and verifications recorded in the history, `list` telling
+//! archives, damaged archives, partial and foreign files apart, `verify --all`.
+
+use serde_json::Value;
+
+use crate::harness::*;
+
+fn history(dir: &std::path::Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(pgark_engine::history_path(dir)).unwrap();
+    text.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+#[tokio::test]
+async fn a_backup_directory_records_lists_and_verifies_its_backups() {
+    let db = fresh_db("bk_dir").await;
+    exec(
+        &db,
+        "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'bk_owner') THEN
+           CREATE ROLE bk_owner; END IF; END $$;
+         CREATE SCHEMA \"Ledger\" AUTHORIZATION bk_owner;
+         CREATE TABLE \"Ledger\".\"entry lines\" AS SELECT i, md5(i::text) AS memo FROM generate_series(1, 5000) i;
+         ALTER TABLE \"Ledger\".\"entry lines\" OWNER TO bk_owner;
+         CREATE TABLE public.small AS SELECT 1 AS x;",
+    )
+    .await;
+    let dir = tmp();
+    let folder = dir.path().to_str().unwrap();
+    let db_url = url(&db);
+    for extra in [&[][..], &["--profile", "structure-only"][..]] {
+        let out = pgark(&[&["dump", "-q", "--db", &db_url, "-o", folder][..], extra].concat());
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    // A failed run is recorded too, with the database it was for and never the password.
+    let bad_url = format!("postgres://postgres:s3cret-pw@127.0.0.1:{}/bk_no_such_db?sslmode=disable", port());
+    assert!(!pgark(&["dump", "-q", "--db", &bad_url, "-o", folder]).status.success());
+
+    let runs = history(dir.path());
+    assert_eq!(runs.len(), 3, "{runs:?}");
+    let full = &runs[0];
+    assert_eq!((full["kind"].as_str(), full["status"].as_str()), (Some("dump"), Some("ok")));
+    assert_eq!(full["database"], db.as_str());
+    assert_eq!(full["tables"], 2);
+    assert_eq!(full["rows"], 5001);
+    assert_eq!(runs[1]["profile"], "structure-only");
+    assert_eq!((runs[2]["status"].as_str(), runs[2]["database"].as_str()), (Some("failed"), Some("bk_no_such_db")));
+    assert!(runs[2]["error"].as_str().unwrap().contains("does not exist"), "{}", runs[2]);
+    let raw = std::fs::read_to_string(pgark_engine::history_path(dir.path())).unwrap();
+    assert!(!raw.contains("s3cret-pw"));
+
+    // Damage one copy, truncate another, and leave files pgark did not write.
+    let good = dir.path().join(full["archive"].as_str().unwrap());
+    let bytes = std::fs::read(&good).unwrap();
+    let mut flipped = bytes.clone();
+    flipped[200] ^= 0xff;
+    std::fs::write(dir.path().join("flipped.pgark"), &flipped).unwrap();
+    std::fs::write(dir.path().join("truncated.pgark"), &bytes[..bytes.len() / 2]).unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "ask Ana before pruning").unwrap();
+    std::fs::write(dir.path().join("fake.pgark"), vec![b'x'; 4096]).unwrap();
+    std::fs::write(dir.path().join("next.pgark.partial"), b"PGARK").unwrap();
+
+    let out = pgark(&["verify", "-q", "--all", folder]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("5 archive(s) checked: 2 ok, 3 failed"), "{text}");
+
+    let out = pgark(&["list", folder, "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let listed: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let find = |name: &str| listed.iter().find(|l| l["file"] == name).unwrap_or_else(|| panic!("{name} not listed"));
+    let good_name = full["archive"].as_str().unwrap();
+    let good = find(good_name);
+    assert_eq!((good["state"].as_str(), good["rows"].as_u64()), (Some("archive"), Some(5001)));
+    assert_eq!(good["manifest_blake3"], full["manifest_blake3"]);
+    assert_eq!(good["last_verify"]["ok"], true);
+    let flipped = find("flipped.pgark");
+    assert_eq!(flipped["state"], "archive");
+    assert_eq!(flipped["last_verify"]["ok"], false);
+    assert_eq!(find("truncated.pgark")["state"], "unreadable");
+    assert_eq!(find("fake.pgark")["state"], "foreign");
+    assert_eq!(find("notes.txt")["state"], "foreign");
+    assert_eq!(find("next.pgark.partial")["state"], "partial");
+    assert_eq!(listed.len(), 7, "history folder is not listed: {listed:?}");
+    assert_eq!(history(dir.path()).iter().filter(|r| r["kind"] == "verify").count(), 5);
+
+    let out = pgark(&["list", folder]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("3 archive(s), 4 other file(s)"), "{text}");
+    assert!(text.contains("structure-only") && text.contains("FAILED"), "{text}");
+
+    let out = pgark(&["list", dir.path().join("nope").to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nope is not a directory"));
+}
