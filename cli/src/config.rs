@@ -23,9 +23,23 @@ use serde::Deserialize;
 pub struct Config {
     /// The backup directory: where `dump` writes without `--output` and what `list` lists.
     pub backup_dir: Option<PathBuf>,
+    /// What `prune` keeps when no rule is given on the command line.
+    #[serde(default)]
+    pub retention: RetentionConfig,
     /// Named profiles.
     #[serde(default)]
     pub profiles: BTreeMap<String, Profile>,
+}
+
+/// `[retention]`: the keep rules of `prune` (`max_age` as `15d`, `36h`, `2w`).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionConfig {
+    pub keep_last: Option<usize>,
+    pub keep_daily: Option<usize>,
+    pub keep_weekly: Option<usize>,
+    pub keep_monthly: Option<usize>,
+    pub max_age: Option<String>,
 }
 
 /// A named set of dump options.

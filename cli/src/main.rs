@@ -63,6 +63,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Delete old backups of a backup directory by retention rules (also: clean).
+    Prune(cmd::prune::PruneArgs),
     /// Throwaway local PostgreSQL + sample data → dump → verify → restore → compare.
     Demo(cmd::demo::DemoArgs),
 }
@@ -85,7 +87,7 @@ fn main() -> ExitCode {
 
 /// The original system's command names, as aliases: rewritten before parsing rather than declared
 /// to clap, which would suggest them for unrelated words (`pgark list` → "validate").
-const ALIASES: [(&str, &str); 2] = [("backup", "dump"), ("validate", "verify")];
+const ALIASES: [(&str, &str); 3] = [("backup", "dump"), ("validate", "verify"), ("clean", "prune")];
 
 /// `args` with the first word that is not an option replaced when it is an alias.
 fn with_aliases(args: impl Iterator<Item = std::ffi::OsString>) -> Vec<std::ffi::OsString> {
@@ -112,6 +114,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Inspect { archive, json } => cmd::inspect::run(&archive, json),
         Command::List { dir, config, json } => cmd::list::run(&cmd::list::backup_dir(dir, config.as_deref())?, json),
+        Command::Prune(args) => cmd::prune::run(args),
         Command::Demo(args) => cmd::demo::run(args, cli.quiet).await,
     }
 }

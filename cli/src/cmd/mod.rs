@@ -4,6 +4,7 @@ pub mod demo;
 pub mod dump;
 pub mod inspect;
 pub mod list;
+pub mod prune;
 pub mod restore;
 pub mod verify;
 

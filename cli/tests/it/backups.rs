@@ -87,6 +87,40 @@ async fn a_backup_directory_records_lists_and_verifies_its_backups() {
     assert!(text.contains("3 archive(s), 4 other file(s)"), "{text}");
     assert!(text.contains("structure-only") && text.contains("FAILED"), "{text}");
 
+    // prune prints its plan and deletes nothing without --yes; it never counts or touches
+    // damaged, foreign or fresh partial files; the newest verified archive survives.
+    let newest = runs[1]["archive"].as_str().unwrap();
+    let files = || {
+        let mut f: Vec<String> =
+            std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        f.sort();
+        f
+    };
+    let before = files();
+    let out = pgark(&["prune", folder, "--keep-last", "1"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains(&format!("keep    {newest}")) && text.contains("last 1, newest verified, newest"), "{text}");
+    assert!(text.contains("would delete 2 archive(s)"), "{text}");
+    assert_eq!(files(), before, "a plan deletes nothing");
+    let out = pgark(&["prune", folder, "--keep-last", "1", "--yes", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let done: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut deleted: Vec<&str> =
+        done["done"]["deleted"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    deleted.sort();
+    assert_eq!(deleted, [good_name, "flipped.pgark"]);
+    let left = files();
+    for kept in [".pgark", newest, "truncated.pgark", "fake.pgark", "notes.txt", "next.pgark.partial"] {
+        assert!(left.iter().any(|f| f == kept), "{kept} must survive: {left:?}");
+    }
+    assert_eq!(left.len(), 6, "{left:?}");
+    // The original `clean [DAYS] [MAX]` form, and a prune with no rule at all.
+    let out = pgark(&["clean", folder, "30", "5"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("nothing to delete"), "{out:?}");
+    let out = pgark(&["prune", folder]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("no retention rule"));
+
     let out = pgark(&["list", dir.path().join("nope").to_str().unwrap()]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("nope is not a directory"));

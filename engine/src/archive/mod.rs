@@ -36,4 +36,4 @@ pub use manifest::{
 };
 pub use reader::Archive;
 pub use seal::{seal, Sealed, Sealer};
-pub use writer::{partial_path, remove_stale_partials, ArchiveWriter};
+pub use writer::{partial_path, remove_partial_if_stale, remove_stale_partials, ArchiveWriter};

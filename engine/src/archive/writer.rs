@@ -44,17 +44,22 @@ pub fn remove_stale_partials(dir: &Path) -> Result<Vec<PathBuf>> {
     };
     for entry in entries.flatten() {
         let path = entry.path();
-        if !path.to_string_lossy().ends_with(".pgark.partial") {
-            continue;
-        }
-        if let Ok(file) = File::open(&path) {
-            if lock(&file) {
-                std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
-                removed.push(path);
-            }
+        if path.to_string_lossy().ends_with(".pgark.partial") && remove_partial_if_stale(&path)? {
+            removed.push(path);
         }
     }
     Ok(removed)
+}
+
+/// Removes one `.partial` file unless a running pgark holds its lock; says whether it did.
+pub fn remove_partial_if_stale(path: &Path) -> Result<bool> {
+    match File::open(path) {
+        Ok(file) if lock(&file) => {
+            std::fs::remove_file(path).map_err(|e| Error::io(path, e))?;
+            Ok(true)
+        }
+        _ => Ok(false),
+    }
 }
 
 /// Why an archive cannot be created at `path` (a folder that does not exist, a name that is a

@@ -1,12 +1,14 @@
 //! Backup directories: the folder nightly dumps go to, its history of runs
-//! (`history.rs`: `<dir>/.pgark/history.jsonl`) and what is in it (`listing.rs`: every file,
-//! archives told apart by their header, not their name).
+//! (`history.rs`: `<dir>/.pgark/history.jsonl`), what is in it (`listing.rs`: every file,
+//! archives told apart by their header, not their name) and retention (`prune.rs`).
 //!
 //! Takes a folder; hands the CLI records and listings. Uses `archive` to read archives; knows
 //! nothing of servers.
 
 mod history;
 mod listing;
+mod prune;
 
 pub use history::{append, history_path, read_history, Record, RunKind, RunStatus};
 pub use listing::{list, LastVerify, Listed, ListedArchive, ListedState};
+pub use prune::{plan as plan_prune, Doomed, Kept, PrunePlan, PruneSummary, Retention};

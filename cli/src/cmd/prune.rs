@@ -1,0 +1,137 @@
+//! `pgark prune` (alias `clean`): retention for a backup directory. Prints what each rule keeps
+//! and what would go; deletes only with `--yes`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use pgark_engine::{list_backups, plan_prune, PrunePlan, Retention};
+
+use crate::config::Config;
+use crate::units::{bytes, parse_age};
+
+/// `pgark prune` arguments.
+#[derive(Args)]
+pub struct PruneArgs {
+    /// The backup directory (default: backup_dir in pgark.toml), then optionally the original
+    /// `clean [DAYS] [MAX]` form: DAYS as --max-age, MAX as --keep-last.
+    #[arg(num_args = 0..=3)]
+    pub args: Vec<String>,
+    /// Keep the newest N archives.
+    #[arg(long)]
+    pub keep_last: Option<usize>,
+    /// Keep the newest archive of each of the last N days that have one.
+    #[arg(long)]
+    pub keep_daily: Option<usize>,
+    /// Keep the newest archive of each of the last N ISO weeks that have one.
+    #[arg(long)]
+    pub keep_weekly: Option<usize>,
+    /// Keep the newest archive of each of the last N months that have one.
+    #[arg(long)]
+    pub keep_monthly: Option<usize>,
+    /// Delete archives older than this (15d, 36h, 2w), whatever keeps them.
+    #[arg(long, value_parser = parse_age)]
+    pub max_age: Option<chrono::Duration>,
+    /// Delete (without it, prune only prints its plan).
+    #[arg(long)]
+    pub yes: bool,
+    /// Print the plan (and with --yes what was done) as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Config file (default: $PGARK_CONFIG, else ./pgark.toml if present).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+}
+
+/// Runs `pgark prune`.
+pub fn run(args: PruneArgs) -> Result<ExitCode> {
+    let config = Config::load(args.config.as_deref())?;
+    let (dir, mut rules) = positional(&args.args)?;
+    let dir = super::list::backup_dir(dir, args.config.as_deref())?;
+    rules.keep_last = args.keep_last.or(rules.keep_last);
+    rules.keep_daily = args.keep_daily;
+    rules.keep_weekly = args.keep_weekly;
+    rules.keep_monthly = args.keep_monthly;
+    rules.max_age = args.max_age.or(rules.max_age);
+    if rules.is_empty() {
+        rules = from_config(&config)?;
+    }
+    let plan = plan_prune(&list_backups(&dir)?, &rules, chrono::Utc::now())?;
+    let done = if args.yes { Some(plan.execute(&dir)?) } else { None };
+    if args.json {
+        let value = serde_json::json!({"plan": plan, "done": done});
+        println!("{}", serde_json::to_string_pretty(&value).context("encoding the plan")?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    print_plan(&plan, args.yes);
+    match done {
+        Some(done) => println!(
+            "deleted {} archive(s), freed {}; removed {} stale partial file(s)",
+            done.deleted.len(),
+            bytes(done.freed_bytes),
+            done.partials_removed.len()
+        ),
+        None if plan.delete.is_empty() && plan.stale_partials.is_empty() => println!("nothing to delete"),
+        None => println!(
+            "would delete {} archive(s) ({}) and {} stale partial file(s); run again with --yes to delete",
+            plan.delete.len(),
+            bytes(plan.delete.iter().map(|d| d.size).sum()),
+            plan.stale_partials.len()
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `[DIR] [DAYS] [MAX]`: the first word is the directory unless it is a number that names no
+/// directory (the original `clean 30 10`).
+fn positional(words: &[String]) -> Result<(Option<PathBuf>, Retention)> {
+    let mut words = words.iter().peekable();
+    let is_number = |w: &str| !w.is_empty() && w.bytes().all(|b| b.is_ascii_digit());
+    let dir = match words.peek() {
+        Some(w) if !is_number(w) || std::path::Path::new(w.as_str()).is_dir() => words.next().map(PathBuf::from),
+        _ => None,
+    };
+    let mut rules = Retention::default();
+    if let Some(days) = words.next() {
+        rules.max_age = Some(parse_age(days).map_err(anyhow::Error::msg).context("DAYS")?);
+    }
+    if let Some(max) = words.next() {
+        rules.keep_last = Some(max.parse().with_context(|| format!("MAX: '{max}' is not a number of backups"))?);
+    }
+    if let Some(extra) = words.next() {
+        bail!("unexpected argument '{extra}' (prune [DIR] [DAYS] [MAX])");
+    }
+    Ok((dir, rules))
+}
+
+fn from_config(config: &Config) -> Result<Retention> {
+    let r = &config.retention;
+    let max_age = match &r.max_age {
+        Some(a) => Some(parse_age(a).map_err(anyhow::Error::msg).context("retention.max_age in the config")?),
+        None => None,
+    };
+    Ok(Retention {
+        keep_last: r.keep_last,
+        keep_daily: r.keep_daily,
+        keep_weekly: r.keep_weekly,
+        keep_monthly: r.keep_monthly,
+        max_age,
+    })
+}
+
+fn print_plan(plan: &PrunePlan, yes: bool) {
+    let verb = if yes { "deleted" } else { "delete" };
+    for k in &plan.keep {
+        println!("keep    {:<44} {}  {}", k.file, k.time.format("%Y-%m-%d %H:%M"), k.reasons.join(", "));
+    }
+    for d in &plan.delete {
+        println!("{verb:<7} {:<44} {}  {} ({})", d.file, d.time.format("%Y-%m-%d %H:%M"), d.why, bytes(d.size));
+    }
+    for p in &plan.stale_partials {
+        println!("{verb:<7} {p:<44} a partial file older than a day (left if a dump still writes it)");
+    }
+    for (file, why) in &plan.untouched {
+        println!("leave   {file:<44} {why}");
+    }
+}

@@ -1,0 +1,361 @@
+//! Retention for a backup directory: `plan` decides, from a listing alone, which archives each
+//! rule keeps and which go (so a plan can be printed and tested without touching a file);
+//! `PrunePlan::execute` deletes only what the plan names, after checking each file is still the
+//! archive that was planned.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::{DateTime, Datelike, Duration, Utc};
+use serde::Serialize;
+
+use super::listing::{Listed, ListedState};
+use crate::archive::{remove_partial_if_stale, Archive};
+use crate::error::{Error, Result};
+
+/// Which archives to keep. An archive survives when any keep rule keeps it (or no keep rule is
+/// given) and it is no older than `max_age`; the newest archive and the newest that passed
+/// verify, of each series, always survive.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Retention {
+    /// The newest N.
+    pub keep_last: Option<usize>,
+    /// The newest of each of the last N days (UTC) that have one.
+    pub keep_daily: Option<usize>,
+    /// The newest of each of the last N ISO weeks that have one.
+    pub keep_weekly: Option<usize>,
+    /// The newest of each of the last N months that have one.
+    pub keep_monthly: Option<usize>,
+    /// Nothing older than this survives (but the two safeguards).
+    pub max_age: Option<Duration>,
+}
+
+impl Retention {
+    /// Whether no rule is set.
+    pub fn is_empty(&self) -> bool {
+        *self == Retention::default()
+    }
+
+    fn has_keep_rule(&self) -> bool {
+        self.keep_last.is_some()
+            || self.keep_daily.is_some()
+            || self.keep_weekly.is_some()
+            || self.keep_monthly.is_some()
+    }
+}
+
+/// An archive a prune keeps, and every rule that keeps it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Kept {
+    /// File name.
+    pub file: String,
+    /// Its series (the file name before the timestamp, else the database).
+    pub series: String,
+    /// Snapshot time.
+    pub time: DateTime<Utc>,
+    /// Why it stays ("last 1", "daily 2026-11-29", "newest verified", …).
+    pub reasons: Vec<String>,
+}
+
+/// An archive a prune deletes.
+#[derive(Debug, Clone, Serialize)]
+pub struct Doomed {
+    /// File name.
+    pub file: String,
+    /// Its series.
+    pub series: String,
+    /// Snapshot time.
+    pub time: DateTime<Utc>,
+    /// Its size.
+    pub size: u64,
+    /// Why it goes.
+    pub why: String,
+    /// blake3 of its manifest, checked again before deleting.
+    pub manifest_blake3: String,
+}
+
+/// What a prune would do.
+#[derive(Debug, Clone, Serialize)]
+pub struct PrunePlan {
+    /// Archives that stay, oldest first.
+    pub keep: Vec<Kept>,
+    /// Archives that go, oldest first.
+    pub delete: Vec<Doomed>,
+    /// `.partial` files last written more than a day ago (removed unless a dump holds them).
+    pub stale_partials: Vec<String>,
+    /// Files a prune never touches (damaged archives, files pgark did not write), with why.
+    pub untouched: Vec<(String, String)>,
+}
+
+/// What a prune did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PruneSummary {
+    /// Archives deleted.
+    pub deleted: Vec<String>,
+    /// Bytes freed.
+    pub freed_bytes: u64,
+    /// Partial files removed.
+    pub partials_removed: Vec<String>,
+}
+
+/// A `.partial` file older than this is stale.
+const STALE_PARTIAL: i64 = 24 * 3600;
+
+/// Decides, at `now`, what `rules` keep of the listed files.
+pub fn plan(listed: &[Listed], rules: &Retention, now: DateTime<Utc>) -> Result<PrunePlan> {
+    if rules.is_empty() {
+        return Err(Error::Refused(
+            "no retention rule: give --keep-last, --keep-daily, --keep-weekly, --keep-monthly or --max-age \
+             (or retention in pgark.toml)"
+                .into(),
+        ));
+    }
+    let mut series: BTreeMap<String, Vec<&Listed>> = BTreeMap::new();
+    let mut plan =
+        PrunePlan { keep: Vec::new(), delete: Vec::new(), stale_partials: Vec::new(), untouched: Vec::new() };
+    for l in listed {
+        match &l.state {
+            ListedState::Archive(a) => series.entry(series_of(&l.file, &a.database)).or_default().push(l),
+            ListedState::Partial => {
+                if l.modified.is_some_and(|m| (now - m).num_seconds() > STALE_PARTIAL) {
+                    plan.stale_partials.push(l.file.clone());
+                }
+            }
+            ListedState::Unreadable { reason } => plan
+                .untouched
+                .push((l.file.clone(), format!("a damaged archive ({reason}); check it and delete it by hand"))),
+            ListedState::Foreign { .. } => plan.untouched.push((l.file.clone(), "not written by pgark".into())),
+        }
+    }
+    for (name, mut members) in series {
+        members.sort_by_key(|l| std::cmp::Reverse(time_of(l)));
+        let mut reasons: Vec<Vec<String>> = vec![Vec::new(); members.len()];
+        if let Some(n) = rules.keep_last {
+            for (i, r) in reasons.iter_mut().enumerate().take(n) {
+                r.push(format!("last {}", i + 1));
+            }
+        }
+        keep_buckets(&members, &mut reasons, rules.keep_daily, "daily", |t| t.format("%Y-%m-%d").to_string());
+        keep_buckets(&members, &mut reasons, rules.keep_weekly, "weekly", |t| {
+            let w = t.iso_week();
+            format!("{}-W{:02}", w.year(), w.week())
+        });
+        keep_buckets(&members, &mut reasons, rules.keep_monthly, "monthly", |t| t.format("%Y-%m").to_string());
+        let too_old = |l: &Listed| rules.max_age.is_some_and(|age| now - time_of(l) > age);
+        for (l, r) in members.iter().zip(reasons.iter_mut()) {
+            if too_old(l) {
+                r.clear();
+            } else if !rules.has_keep_rule() {
+                r.push("within max age".into());
+            }
+        }
+        if let Some(i) = members.iter().position(|l| verified_ok(l)) {
+            reasons[i].push("newest verified".into());
+        }
+        reasons[0].push("newest".into());
+        for (l, r) in members.iter().zip(reasons) {
+            let ListedState::Archive(a) = &l.state else { unreachable!("series hold archives") };
+            if r.is_empty() {
+                let why = if too_old(l) { "older than --max-age".to_string() } else { "no rule keeps it".to_string() };
+                plan.delete.push(Doomed {
+                    file: l.file.clone(),
+                    series: name.clone(),
+                    time: a.snapshot_time,
+                    size: l.size,
+                    why,
+                    manifest_blake3: a.manifest_blake3.clone(),
+                });
+            } else {
+                plan.keep.push(Kept { file: l.file.clone(), series: name.clone(), time: a.snapshot_time, reasons: r });
+            }
+        }
+    }
+    plan.keep.sort_by_key(|k| k.time);
+    plan.delete.sort_by_key(|d| d.time);
+    Ok(plan)
+}
+
+impl PrunePlan {
+    /// Deletes the planned archives (each only if it is still the archive planned) and the
+    /// stale partial files no dump holds.
+    pub fn execute(&self, dir: &Path) -> Result<PruneSummary> {
+        let mut summary = PruneSummary::default();
+        for d in &self.delete {
+            let path = dir.join(&d.file);
+            let same = Archive::open(&path).map(|a| a.manifest_blake3() == d.manifest_blake3).unwrap_or(false);
+            if !same {
+                return Err(Error::Refused(format!(
+                    "{} changed since the plan was made; nothing more deleted",
+                    path.display()
+                )));
+            }
+            std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+            summary.deleted.push(d.file.clone());
+            summary.freed_bytes += d.size;
+        }
+        for p in &self.stale_partials {
+            if remove_partial_if_stale(&dir.join(p))? {
+                summary.partials_removed.push(p.clone());
+            }
+        }
+        Ok(summary)
+    }
+}
+
+fn time_of(l: &Listed) -> DateTime<Utc> {
+    match &l.state {
+        ListedState::Archive(a) => a.snapshot_time,
+        _ => DateTime::<Utc>::MIN_UTC,
+    }
+}
+
+fn verified_ok(l: &Listed) -> bool {
+    matches!(&l.state, ListedState::Archive(a) if a.last_verify.as_ref().is_some_and(|v| v.ok))
+}
+
+/// Keeps the newest archive of each of the `n` newest buckets (members are newest first).
+fn keep_buckets(
+    members: &[&Listed],
+    reasons: &mut [Vec<String>],
+    n: Option<usize>,
+    rule: &str,
+    bucket: impl Fn(DateTime<Utc>) -> String,
+) {
+    let Some(n) = n else { return };
+    let mut seen: Vec<String> = Vec::new();
+    for (l, r) in members.iter().zip(reasons.iter_mut()) {
+        let b = bucket(time_of(l));
+        if seen.len() == n {
+            break;
+        }
+        if !seen.contains(&b) {
+            r.push(format!("{rule} {b}"));
+            seen.push(b);
+        }
+    }
+}
+
+/// The series an archive belongs to: its file name before a `_<YYYYMMDD>T…` timestamp (the
+/// names `dump` gives, with a Supabase project's ref in them), else its database.
+fn series_of(file: &str, database: &str) -> String {
+    let bytes = file.as_bytes();
+    for (i, _) in file.match_indices('_').rev() {
+        let stamp = &bytes[i + 1..];
+        if stamp.len() > 9 && stamp[..8].iter().all(u8::is_ascii_digit) && stamp[8] == b'T' {
+            return file[..i].to_string();
+        }
+    }
+    database.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::listing::{LastVerify, ListedArchive};
+    use super::*;
+
+    fn archive(file: &str, db: &str, time: &str, verified: Option<bool>) -> Listed {
+        let t: DateTime<Utc> = time.parse().unwrap();
+        Listed {
+            file: file.into(),
+            size: 100,
+            modified: Some(t),
+            state: ListedState::Archive(Box::new(ListedArchive {
+                database: db.into(),
+                server_version: "17".into(),
+                profile: None,
+                snapshot_time: t,
+                seconds: 1.0,
+                tables: 1,
+                rows: 1,
+                raw_bytes: 1,
+                schema_items: 1,
+                manifest_blake3: file.into(),
+                last_verify: verified.map(|ok| LastVerify { ok, time: t, error: None }),
+            })),
+        }
+    }
+
+    fn nightly(days: u32, verified_day: Option<u32>) -> Vec<Listed> {
+        (1..=days)
+            .map(|d| {
+                let time = format!("2026-{:02}-{:02}T02:00:00Z", 9 + (d - 1) / 30, 1 + (d - 1) % 30);
+                let file = format!("app_{}T020000.000Z.pgark", time[..10].replace('-', ""));
+                archive(&file, "app", &time, (Some(d) == verified_day).then_some(true))
+            })
+            .collect()
+    }
+
+    fn kept(plan: &PrunePlan) -> Vec<&str> {
+        plan.keep.iter().map(|k| k.file.as_str()).collect()
+    }
+
+    #[test]
+    fn keep_rules_combine_and_say_why() {
+        let now: DateTime<Utc> = "2026-11-01T00:00:00Z".parse().unwrap();
+        let listed = nightly(60, None);
+        let rules = Retention { keep_last: Some(2), keep_weekly: Some(3), keep_monthly: Some(2), ..Default::default() };
+        let plan = plan(&listed, &rules, now).unwrap();
+        // last 2 (Oct 29, 30), weekly: Oct 30 (W44), Oct 25 (W43), Oct 18 (W42); monthly: Oct 30, Sep 30.
+        assert_eq!(
+            kept(&plan),
+            [
+                "app_20260930T020000.000Z.pgark",
+                "app_20261018T020000.000Z.pgark",
+                "app_20261025T020000.000Z.pgark",
+                "app_20261029T020000.000Z.pgark",
+                "app_20261030T020000.000Z.pgark"
+            ]
+        );
+        let newest = plan.keep.last().unwrap();
+        assert_eq!(newest.reasons, ["last 1", "weekly 2026-W44", "monthly 2026-10", "newest"]);
+        assert_eq!(plan.delete.len(), 55);
+        assert!(plan.delete.iter().all(|d| d.why == "no rule keeps it"));
+    }
+
+    #[test]
+    fn max_age_never_takes_the_newest_or_the_newest_verified() {
+        let now: DateTime<Utc> = "2026-12-31T00:00:00Z".parse().unwrap();
+        let mut listed = nightly(10, Some(3));
+        listed.push(archive("other_20260905T020000.000Z.pgark", "other", "2026-09-05T02:00:00Z", None));
+        let rules = Retention { max_age: Some(Duration::days(15)), ..Default::default() };
+        let plan = plan(&listed, &rules, now).unwrap();
+        // Everything is older than 15 days: each series keeps its newest, and app its newest verified.
+        assert_eq!(
+            kept(&plan),
+            ["app_20260903T020000.000Z.pgark", "other_20260905T020000.000Z.pgark", "app_20260910T020000.000Z.pgark"]
+        );
+        assert_eq!(plan.keep[0].reasons, ["newest verified"]);
+        assert!(plan.delete.iter().all(|d| d.why == "older than --max-age"));
+        assert!(plan.delete.iter().all(|d| d.series == "app"));
+    }
+
+    #[test]
+    fn no_rule_is_refused_and_other_files_are_left() {
+        let now = Utc::now();
+        assert!(plan(&nightly(2, None), &Retention::default(), now).is_err());
+        let mut listed = nightly(2, None);
+        listed.push(Listed {
+            file: "notes.txt".into(),
+            size: 1,
+            modified: None,
+            state: ListedState::Foreign { reason: "no pgark header".into() },
+        });
+        listed.push(Listed {
+            file: "x.pgark.partial".into(),
+            size: 1,
+            modified: Some(now - Duration::days(2)),
+            state: ListedState::Partial,
+        });
+        let plan = plan(&listed, &Retention { keep_last: Some(1), ..Default::default() }, now).unwrap();
+        assert_eq!(plan.untouched, [("notes.txt".to_string(), "not written by pgark".to_string())]);
+        assert_eq!(plan.stale_partials, ["x.pgark.partial"]);
+        assert_eq!(plan.delete.len(), 1);
+    }
+
+    #[test]
+    fn series_come_from_generated_names() {
+        assert_eq!(series_of("proj_postgres_20261130T085404.994Z.pgark", "postgres"), "proj_postgres");
+        assert_eq!(series_of("my_app_20261130T085404.994Z-2.pgark", "x"), "my_app");
+        assert_eq!(series_of("monday.pgark", "app"), "app");
+    }
+}
