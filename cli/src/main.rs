@@ -37,6 +37,9 @@ enum Command {
         /// Every archive of the backup directory (the one given, else backup_dir in pgark.toml).
         #[arg(long)]
         all: bool,
+        /// Archives checked at once (each one's chunks are checked in parallel as well).
+        #[arg(long, short, default_value_t = 1)]
+        jobs: usize,
         /// Config file (default: $PGARK_CONFIG, else ./pgark.toml if present).
         #[arg(long)]
         config: Option<PathBuf>,
@@ -104,13 +107,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Dump(args) => cmd::dump::run(args, cli.quiet).await,
         Command::Restore(args) => cmd::restore::run(args, cli.quiet).await,
-        Command::Verify { mut archives, all, config, json } => {
+        Command::Verify { mut archives, all, jobs, config, json } => {
             if all && archives.len() <= 1 {
                 archives = vec![cmd::list::backup_dir(archives.pop(), config.as_deref())?];
             } else if all {
                 anyhow::bail!("--all takes one backup directory");
             }
-            cmd::verify::run(&archives, json, cli.quiet)
+            cmd::verify::run(&archives, jobs, json, cli.quiet)
         }
         Command::Inspect { archive, json } => cmd::inspect::run(&archive, json),
         Command::List { dir, config, json } => cmd::list::run(&cmd::list::backup_dir(dir, config.as_deref())?, json),

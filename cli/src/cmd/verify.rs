@@ -40,18 +40,43 @@ fn check(path: &Path, quiet: bool) -> std::result::Result<VerifyReport, pgark_en
     Ok(pgark_engine::verify(&archive, &Bars::new(quiet)))
 }
 
+/// One archive's outcome.
+struct Checked {
+    result: std::result::Result<VerifyReport, pgark_engine::Error>,
+    elapsed: std::time::Duration,
+}
+
+/// Checks every archive, `jobs` at a time (each archive's chunks are checked in parallel too),
+/// recording each result in its backup directory's history; results come back in input order.
+fn check_all(list: &[PathBuf], jobs: usize, quiet: bool) -> Vec<Checked> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: Vec<std::sync::Mutex<Option<Checked>>> = list.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|s| {
+        for _ in 0..jobs.clamp(1, list.len().max(1)) {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(path) = list.get(i) else { break };
+                let (started, started_at) = (std::time::Instant::now(), Utc::now());
+                // Several archives at once would draw over each other's bars.
+                let result = check(path, quiet || jobs > 1);
+                record(path, started_at, &result);
+                *slots[i].lock().expect("no panics while holding") =
+                    Some(Checked { result, elapsed: started.elapsed() });
+            });
+        }
+    });
+    slots.into_iter().map(|m| m.into_inner().expect("no panics").expect("every archive checked")).collect()
+}
+
 /// Runs `pgark verify`: exit status 1 when any archive or chunk fails.
-pub fn run(paths: &[PathBuf], json: bool, quiet: bool) -> Result<ExitCode> {
+pub fn run(paths: &[PathBuf], jobs: usize, json: bool, quiet: bool) -> Result<ExitCode> {
     let list = archives(paths)?;
     let single = list.len() == 1 && !paths[0].is_dir();
     let mut failed = 0;
     let mut reports = Vec::new();
-    for path in &list {
-        let started = std::time::Instant::now();
-        let started_at = Utc::now();
-        let result = check(path, quiet || json);
+    for (path, checked) in list.iter().zip(check_all(&list, jobs, quiet || json)) {
+        let result = checked.result;
         let ok = result.as_ref().is_ok_and(VerifyReport::ok);
-        record(path, started_at, &result);
         failed += usize::from(!ok);
         if json {
             reports.push(match &result {
@@ -64,7 +89,7 @@ pub fn run(paths: &[PathBuf], json: bool, quiet: bool) -> Result<ExitCode> {
         match result {
             Err(e) if single => return Err(e.into()),
             Err(e) => println!("FAILED: {e}"),
-            Ok(report) => print_report(path, &report, started.elapsed()),
+            Ok(report) => print_report(path, &report, checked.elapsed),
         }
     }
     if json {

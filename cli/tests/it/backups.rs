@@ -58,7 +58,7 @@ async fn a_backup_directory_records_lists_and_verifies_its_backups() {
     std::fs::write(dir.path().join("fake.pgark"), vec![b'x'; 4096]).unwrap();
     std::fs::write(dir.path().join("next.pgark.partial"), b"PGARK").unwrap();
 
-    let out = pgark(&["verify", "-q", "--all", folder]);
+    let out = pgark(&["verify", "-q", "--all", folder, "--jobs", "3"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.contains("5 archive(s) checked: 2 ok, 3 failed"), "{text}");
