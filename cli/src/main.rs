@@ -66,6 +66,17 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Sizes, compression, durations, success rates, free space and table growth of a backup directory.
+    Report {
+        /// The directory (default: backup_dir in pgark.toml).
+        dir: Option<PathBuf>,
+        /// Config file (default: $PGARK_CONFIG, else ./pgark.toml if present).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Delete old backups of a backup directory by retention rules (also: clean).
     Prune(cmd::prune::PruneArgs),
     /// Throwaway local PostgreSQL + sample data → dump → verify → restore → compare.
@@ -117,6 +128,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Inspect { archive, json } => cmd::inspect::run(&archive, json),
         Command::List { dir, config, json } => cmd::list::run(&cmd::list::backup_dir(dir, config.as_deref())?, json),
+        Command::Report { dir, config, json } => {
+            cmd::report::run(&cmd::list::backup_dir(dir, config.as_deref())?, json)
+        }
         Command::Prune(args) => cmd::prune::run(args),
         Command::Demo(args) => cmd::demo::run(args, cli.quiet).await,
     }

@@ -87,6 +87,19 @@ async fn a_backup_directory_records_lists_and_verifies_its_backups() {
     assert!(text.contains("3 archive(s), 4 other file(s)"), "{text}");
     assert!(text.contains("structure-only") && text.contains("FAILED"), "{text}");
 
+    // report: counts, success rate from the history, the largest table of the newest data.
+    let out = pgark(&["report", folder, "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((report["backups"].as_u64(), report["other_files"].as_u64()), (Some(3), Some(4)), "{report}");
+    assert_eq!(report["dumps_ok"], serde_json::json!([2, 3]));
+    let largest = &report["largest_tables"][0];
+    assert_eq!((largest["table"].as_str(), largest["rows"].as_u64()), (Some("Ledger.entry lines"), Some(5000)));
+    assert!(report["volume_total_bytes"].as_u64().unwrap() > 0);
+    let out = pgark(&["report", folder]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("2/3 ok (67%)") && text.contains("Ledger.entry lines"), "{text}");
+
     // prune prints its plan and deletes nothing without --yes; it never counts or touches
     // damaged, foreign or fresh partial files; the newest verified archive survives.
     let newest = runs[1]["archive"].as_str().unwrap();

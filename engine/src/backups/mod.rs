@@ -1,6 +1,6 @@
 //! Backup directories: the folder nightly dumps go to, its history of runs
 //! (`history.rs`: `<dir>/.pgark/history.jsonl`), what is in it (`listing.rs`: every file,
-//! archives told apart by their header, not their name) and retention (`prune.rs`).
+//! archives told apart by their header, not their name) retention (`prune.rs`) and a summary of it all (`report.rs`).
 //!
 //! Takes a folder; hands the CLI records and listings. Uses `archive` to read archives; knows
 //! nothing of servers.
@@ -8,7 +8,9 @@
 mod history;
 mod listing;
 mod prune;
+mod report;
 
 pub use history::{append, history_path, read_history, Record, RunKind, RunStatus};
 pub use listing::{list, LastVerify, Listed, ListedArchive, ListedState};
 pub use prune::{plan as plan_prune, Doomed, Kept, PrunePlan, PruneSummary, Retention};
+pub use report::{report, Report, TableGrowth};
