@@ -23,6 +23,9 @@ use serde::Deserialize;
 pub struct Config {
     /// The backup directory: where `dump` writes without `--output` and what `list` lists.
     pub backup_dir: Option<PathBuf>,
+    /// Write `<archive>.txt` beside every archive, as `dump --info-file` does.
+    #[serde(default)]
+    pub info_file: bool,
     /// What `prune` keeps when no rule is given on the command line.
     #[serde(default)]
     pub retention: RetentionConfig,

@@ -65,9 +65,9 @@ pub use archive::{
     LARGE_OBJECT_PIECE, MAGIC,
 };
 pub use backups::{
-    append as append_history, history_path, list as list_backups, plan_prune, read_history, report as report_backups,
-    Doomed, Kept, LastVerify, Listed, ListedArchive, ListedState, PrunePlan, PruneSummary, Record, Report, Retention,
-    RunKind, RunStatus, TableGrowth,
+    append as append_history, history_path, info_file_name, list as list_backups, plan_prune, read_history,
+    report as report_backups, Doomed, Kept, LastVerify, Listed, ListedArchive, ListedState, PrunePlan, PruneSummary,
+    Record, Report, Retention, RunKind, RunStatus, TableGrowth, INFO_FILE_HEADER,
 };
 pub use dump::{ChunkRange, DumpOptions, DumpPlan, DumpSummary, TablePlan, SUPABASE_MANAGED_SCHEMAS};
 pub use error::{Error, Result};

@@ -4,11 +4,16 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::{bail, Result};
+use std::io::Write;
+
+use anyhow::{bail, Context, Result};
 use chrono::{DateTime, Utc};
 use clap::Args;
-use pgark_engine::{dump, Archive, Compression, CopyFormat, DumpOptions, Record, RunKind, RunStatus};
+use pgark_engine::{
+    dump, info_file_name, Archive, Compression, CopyFormat, DumpOptions, Record, RunKind, RunStatus, INFO_FILE_HEADER,
+};
 
+use super::inspect::describe;
 use super::interrupt_signal;
 use crate::args::{ConnArgs, FilterArgs};
 use crate::config;
@@ -68,6 +73,10 @@ pub struct DumpArgs {
     pub copy_format: CopyFormat,
     #[command(flatten)]
     pub filter: FilterArgs,
+    /// Also write `<archive>.txt` beside the archive: what it holds, the settings used, how to
+    /// restore it, security notes (also `info_file = true` in pgark.toml).
+    #[arg(long)]
+    pub info_file: bool,
     /// Print the plan (tables, chunks, estimated bytes) and copy nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -146,6 +155,11 @@ pub async fn run(args: DumpArgs, quiet: bool) -> Result<ExitCode> {
         r.stored_bytes = Some(summary.file_bytes);
         r.manifest_blake3 = Archive::open(&summary.path).ok().map(|a| a.manifest_blake3());
     });
+    if args.info_file || config.info_file {
+        let info = write_info_file(&summary.path)
+            .with_context(|| format!("{} was written, but its info file could not be", summary.path.display()))?;
+        println!("wrote {}", info.display());
+    }
     println!(
         "wrote {}: {} tables, {} rows, {} chunks, {} of COPY data in {} ({})",
         summary.path.display(),
@@ -157,6 +171,45 @@ pub async fn run(args: DumpArgs, quiet: bool) -> Result<ExitCode> {
         secs(summary.elapsed)
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes `<archive>.txt` (atomically, never over an existing file): [`describe`]'s text,
+/// partial restores and security notes.
+fn write_info_file(archive_path: &Path) -> Result<PathBuf> {
+    let archive = Archive::open(archive_path)?;
+    let file = archive_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let m = archive.manifest();
+    let globals = if m.globals.is_empty() {
+        "Role definitions are not included (dump with --globals to include them)"
+    } else {
+        "Role definitions are included, without passwords: set them after restoring the roles"
+    };
+    let text = format!(
+        "{INFO_FILE_HEADER}\n\n{}\n\
+         restore a part only:\n  \
+         pgark restore {file} --list                                   # every statement, in order\n  \
+         pgark restore {file} -t TABLE --create --db postgres://…/NEWDB # one table and what it needs\n  \
+         pgark restore {file} --section pre-data --db …                # the schema without data and indexes\n\n\
+         security notes:\n\
+         - The archive holds the data in the clear (compressed, not encrypted): keep it where only\n  \
+         people allowed to read the database can read it.\n\
+         - No password is stored in it. {globals}.\n\
+         - Every chunk and the manifest are hashed (blake3; manifest {}): `pgark verify {file}`\n  \
+         checks them without a database.\n\
+         - A restore runs the archive's SQL (functions, triggers, defaults) as the restoring user:\n  \
+         restore only archives you trust.\n",
+        describe(Path::new(&file), &archive),
+        archive.manifest_blake3(),
+    );
+    let path = archive_path.with_file_name(info_file_name(&file));
+    let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(folder)?;
+    tmp.write_all(text.as_bytes())?;
+    // As readable as the archive it describes.
+    std::fs::set_permissions(tmp.path(), std::fs::metadata(archive_path)?.permissions())?;
+    tmp.as_file().sync_all()?;
+    tmp.persist_noclobber(&path).map_err(|e| e.error).with_context(|| format!("creating {}", path.display()))?;
+    Ok(path)
 }
 
 /// Resolves the target, applies the profile and flags, and plans the dump; an error comes with

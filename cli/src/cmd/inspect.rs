@@ -1,5 +1,6 @@
 //! `pgark inspect`: one archive's facts, tables and restore instructions.
 
+use std::fmt::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -9,18 +10,15 @@ use serde_json::json;
 
 use crate::units::bytes;
 
+/// Runs `pgark inspect`.
 pub fn run(path: &Path, as_json: bool) -> Result<ExitCode> {
     let archive = Archive::open(path)?;
-    let m = archive.manifest();
-    let mut compression = match m.settings.compression {
-        Compression::None => "none".to_string(),
-        Compression::Zstd { level } => format!("zstd level {level}"),
-    };
-    let packed = m.tables.iter().filter(|t| t.layout == Layout::Columns).count();
-    if packed > 0 {
-        compression.push_str(&format!(", {packed} of {} tables packed by column", m.tables.len()));
+    if !as_json {
+        print!("{}", describe(path, &archive));
+        return Ok(ExitCode::SUCCESS);
     }
-    if as_json {
+    let m = archive.manifest();
+    {
         let tables: Vec<_> = m
             .tables
             .iter()
@@ -42,18 +40,44 @@ pub fn run(path: &Path, as_json: bool) -> Result<ExitCode> {
             "tables": tables,
         });
         println!("{}", serde_json::to_string_pretty(&v).context("encoding JSON")?);
-        return Ok(ExitCode::SUCCESS);
     }
-    println!("archive:     {} ({})", path.display(), bytes(archive.file_len()));
-    println!("database:    {} (PostgreSQL {}, {})", m.database, m.server_version, m.encoding);
-    println!("snapshot:    {}", m.snapshot_time.format("%Y-%m-%d %H:%M:%S UTC"));
-    println!(
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The archive's facts, tables and restore instructions, as `inspect` prints them.
+pub fn describe(path: &Path, archive: &Archive) -> String {
+    let mut out = String::new();
+    write_text(&mut out, path, archive).expect("writing to a String cannot fail");
+    out
+}
+
+fn write_text(out: &mut String, path: &Path, archive: &Archive) -> std::fmt::Result {
+    let m = archive.manifest();
+    let mut compression = match m.settings.compression {
+        Compression::None => "none".to_string(),
+        Compression::Zstd { level } => format!("zstd level {level}"),
+    };
+    let packed = m.tables.iter().filter(|t| t.layout == Layout::Columns).count();
+    if packed > 0 {
+        compression.push_str(&format!(", {packed} of {} tables packed by column", m.tables.len()));
+    }
+    writeln!(out, "archive:     {} ({})", path.display(), bytes(archive.file_len()))?;
+    writeln!(out, "database:    {} (PostgreSQL {}, {})", m.database, m.server_version, m.encoding)?;
+    writeln!(out, "snapshot:    {}", m.snapshot_time.format("%Y-%m-%d %H:%M:%S UTC"))?;
+    writeln!(
+        out,
         "finished:    {} ({:.1} s after the snapshot)",
         m.finished_time.format("%Y-%m-%d %H:%M:%S UTC"),
         (m.finished_time - m.snapshot_time).num_milliseconds() as f64 / 1000.0
-    );
-    println!("written by:  pgark {} (archive format {})", m.tool_version, archive.format_version());
-    println!("settings:    {} jobs, chunks of {}, {}", m.settings.jobs, bytes(m.settings.chunk_size), compression);
+    )?;
+    writeln!(out, "written by:  pgark {} (archive format {})", m.tool_version, archive.format_version())?;
+    writeln!(
+        out,
+        "settings:    {} jobs, chunks of {}, {}",
+        m.settings.jobs,
+        bytes(m.settings.chunk_size),
+        compression
+    )?;
     let mut contents = Vec::new();
     if let Some(p) = &m.settings.profile {
         contents.push(format!("profile {p}"));
@@ -72,11 +96,11 @@ pub fn run(path: &Path, as_json: bool) -> Result<ExitCode> {
         contents.push("managed (Supabase) schemas left out".into());
     }
     if !contents.is_empty() {
-        println!("contents:    {}", contents.join("; "));
+        writeln!(out, "contents:    {}", contents.join("; "))?;
     }
     if !m.roles.is_empty() {
         let globals = if m.globals.is_empty() { "" } else { " (definitions included)" };
-        println!("roles:       {}{globals}", m.roles.join(", "));
+        writeln!(out, "roles:       {}{globals}", m.roles.join(", "))?;
     }
     for (label, list) in [
         ("schemas", &m.settings.schemas),
@@ -85,26 +109,28 @@ pub fn run(path: &Path, as_json: bool) -> Result<ExitCode> {
         ("excluded tables", &m.settings.exclude_tables),
     ] {
         if !list.is_empty() {
-            println!("only:        {label} {}", list.join(", "));
+            writeln!(out, "only:        {label} {}", list.join(", "))?;
         }
     }
-    println!();
-    println!("{:<48} {:>12} {:>11} {:>11} {:>7}", "table", "rows", "raw", "stored", "chunks");
+    writeln!(out)?;
+    writeln!(out, "{:<48} {:>12} {:>11} {:>11} {:>7}", "table", "rows", "raw", "stored", "chunks")?;
     let mut tables: Vec<_> = m.tables.iter().collect();
     tables.sort_by_key(|t| std::cmp::Reverse(t.raw_bytes()));
     for t in tables {
-        println!(
+        writeln!(
+            out,
             "{:<48} {:>12} {:>11} {:>11} {:>7}",
             t.display_name(),
             t.rows(),
             bytes(t.raw_bytes()),
             bytes(t.stored_bytes()),
             t.chunks.len()
-        );
+        )?;
     }
     let ratio =
         if m.total_stored_bytes() > 0 { m.total_raw_bytes() as f64 / m.total_stored_bytes() as f64 } else { 1.0 };
-    println!(
+    writeln!(
+        out,
         "total: {} tables, {} rows, {} raw, {} stored ({ratio:.1}x), {} chunks, {} schema statements",
         m.tables.len(),
         m.total_rows(),
@@ -112,9 +138,13 @@ pub fn run(path: &Path, as_json: bool) -> Result<ExitCode> {
         bytes(m.total_stored_bytes()),
         m.total_chunks(),
         m.items.len()
-    );
-    println!();
-    println!("restore:     pgark restore {} --db postgres://USER@HOST:PORT/NEWDB --create --jobs 4", path.display());
-    println!("check first: pgark verify {}", path.display());
-    Ok(ExitCode::SUCCESS)
+    )?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "restore:     pgark restore {} --db postgres://USER@HOST:PORT/NEWDB --create --jobs 4",
+        path.display()
+    )?;
+    writeln!(out, "check first: pgark verify {}", path.display())?;
+    Ok(())
 }

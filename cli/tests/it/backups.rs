@@ -26,7 +26,7 @@ async fn a_backup_directory_records_lists_and_verifies_its_backups() {
     let dir = tmp();
     let folder = dir.path().to_str().unwrap();
     let db_url = url(&db);
-    for extra in [&[][..], &["--profile", "structure-only"][..]] {
+    for extra in [&["--info-file"][..], &["--profile", "structure-only"][..]] {
         let out = pgark(&[&["dump", "-q", "--db", &db_url, "-o", folder][..], extra].concat());
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     }
@@ -46,6 +46,12 @@ async fn a_backup_directory_records_lists_and_verifies_its_backups() {
     assert!(runs[2]["error"].as_str().unwrap().contains("does not exist"), "{}", runs[2]);
     let raw = std::fs::read_to_string(pgark_engine::history_path(dir.path())).unwrap();
     assert!(!raw.contains("s3cret-pw"));
+
+    // --info-file wrote <archive>.txt: what it holds, how to restore it, security notes.
+    let info_path = dir.path().join(format!("{}.txt", full["archive"].as_str().unwrap()));
+    let info = std::fs::read_to_string(&info_path).unwrap();
+    assert!(info.starts_with(pgark_engine::INFO_FILE_HEADER), "{info}");
+    assert!(info.contains("Ledger.entry lines") && info.contains("pgark restore") && info.contains("not encrypted"));
 
     // Damage one copy, truncate another, and leave files pgark did not write.
     let good = dir.path().join(full["archive"].as_str().unwrap());
@@ -128,6 +134,7 @@ async fn a_backup_directory_records_lists_and_verifies_its_backups() {
         assert!(left.iter().any(|f| f == kept), "{kept} must survive: {left:?}");
     }
     assert_eq!(left.len(), 6, "{left:?}");
+    assert!(!info_path.exists(), "an archive's info file goes with it");
     // The original `clean [DAYS] [MAX]` form, and a prune with no rule at all.
     let out = pgark(&["clean", folder, "30", "5"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("nothing to delete"), "{out:?}");

@@ -71,6 +71,8 @@ pub struct ListedArchive {
     pub manifest_blake3: String,
     /// The last verification recorded in the history, if any.
     pub last_verify: Option<LastVerify>,
+    /// Its info file (`<archive>.txt`, from `dump --info-file`), if there is one.
+    pub info_file: Option<String>,
 }
 
 /// A verification recorded in the history.
@@ -104,8 +106,38 @@ pub fn list(dir: &Path) -> Result<Vec<Listed>> {
         let state = classify(&path, &file, &history);
         listed.push(Listed { file, size: meta.len(), modified: meta.modified().ok().map(DateTime::from), state });
     }
+    attach_info_files(dir, &mut listed);
     listed.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
     Ok(listed)
+}
+
+/// The first line of an info file pgark writes beside an archive (`dump --info-file`).
+pub const INFO_FILE_HEADER: &str = "pgark backup information";
+
+/// The info file of an archive: `<archive>.txt`.
+pub fn info_file_name(archive: &str) -> String {
+    format!("{archive}.txt")
+}
+
+/// Moves each archive's info file (one pgark wrote: it starts with [`INFO_FILE_HEADER`]) from
+/// the list into its archive's entry, so it is listed, pruned and reported with it.
+fn attach_info_files(dir: &Path, listed: &mut Vec<Listed>) {
+    let written_by_pgark = |name: &str| {
+        let mut head = vec![0u8; INFO_FILE_HEADER.len()];
+        std::fs::File::open(dir.join(name)).and_then(|mut f| f.read_exact(&mut head)).is_ok()
+            && head == INFO_FILE_HEADER.as_bytes()
+    };
+    let mut attached = Vec::new();
+    for l in listed.iter_mut() {
+        if let ListedState::Archive(a) = &mut l.state {
+            let info = info_file_name(&l.file);
+            if written_by_pgark(&info) {
+                a.info_file = Some(info.clone());
+                attached.push(info);
+            }
+        }
+    }
+    listed.retain(|l| !attached.contains(&l.file));
 }
 
 fn sort_key(l: &Listed) -> (u8, Option<DateTime<Utc>>, &str) {
@@ -162,5 +194,6 @@ fn summarise(archive: &Archive, file: &str, history: &[Record]) -> ListedArchive
         schema_items: m.items.len(),
         manifest_blake3,
         last_verify,
+        info_file: None,
     }
 }

@@ -11,6 +11,6 @@ mod prune;
 mod report;
 
 pub use history::{append, history_path, read_history, Record, RunKind, RunStatus};
-pub use listing::{list, LastVerify, Listed, ListedArchive, ListedState};
+pub use listing::{info_file_name, list, LastVerify, Listed, ListedArchive, ListedState, INFO_FILE_HEADER};
 pub use prune::{plan as plan_prune, Doomed, Kept, PrunePlan, PruneSummary, Retention};
 pub use report::{report, Report, TableGrowth};

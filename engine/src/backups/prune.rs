@@ -72,6 +72,8 @@ pub struct Doomed {
     pub why: String,
     /// blake3 of its manifest, checked again before deleting.
     pub manifest_blake3: String,
+    /// Its info file, deleted with it.
+    pub info_file: Option<String>,
 }
 
 /// What a prune would do.
@@ -164,6 +166,7 @@ pub fn plan(listed: &[Listed], rules: &Retention, now: DateTime<Utc>) -> Result<
                     size: l.size,
                     why,
                     manifest_blake3: a.manifest_blake3.clone(),
+                    info_file: a.info_file.clone(),
                 });
             } else {
                 plan.keep.push(Kept { file: l.file.clone(), series: name.clone(), time: a.snapshot_time, reasons: r });
@@ -191,6 +194,10 @@ impl PrunePlan {
             }
             std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
             summary.deleted.push(d.file.clone());
+            if let Some(info) = &d.info_file {
+                let info = dir.join(info);
+                std::fs::remove_file(&info).map_err(|e| Error::io(&info, e))?;
+            }
             summary.freed_bytes += d.size;
         }
         for p in &self.stale_partials {
@@ -271,6 +278,7 @@ mod tests {
                 schema_items: 1,
                 manifest_blake3: file.into(),
                 last_verify: verified.map(|ok| LastVerify { ok, time: t, error: None }),
+                info_file: None,
             })),
         }
     }
