@@ -1,26 +1,67 @@
-//! Progress bars for the engine's events (stderr, only on a terminal, off with --quiet).
+//! Progress bars for the engine's events (stderr, only on a terminal, off with --quiet), or
+//! with --verbose a timestamped log line for every stage, table and statement.
 
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
+use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use pgark_engine::{Event, Progress};
 
-/// Renders engine events as one progress bar per stage.
+static VERBOSE: AtomicBool = AtomicBool::new(false);
+
+/// Turns the log on for the whole run (`--verbose`).
+pub fn set_verbose(on: bool) {
+    VERBOSE.store(on, Ordering::Relaxed);
+}
+
+/// Renders engine events as one progress bar per stage, or as log lines.
 pub struct Bars {
     enabled: bool,
     bar: Mutex<Option<ProgressBar>>,
+    log: Option<Mutex<Stage>>,
+}
+
+/// What the log knows of the current stage.
+struct Stage {
+    label: &'static str,
+    started: Instant,
+    done: u64,
+    bytes: bool,
 }
 
 impl Bars {
-    /// Bars on stderr when it is a terminal and `quiet` is off.
+    /// Bars on stderr when it is a terminal and `quiet` is off; log lines with `--verbose`.
     pub fn new(quiet: bool) -> Bars {
-        Bars { enabled: !quiet && std::io::stderr().is_terminal(), bar: Mutex::new(None) }
+        let verbose = VERBOSE.load(Ordering::Relaxed);
+        let log = verbose.then(|| Mutex::new(Stage { label: "", started: Instant::now(), done: 0, bytes: false }));
+        Bars { enabled: !verbose && !quiet && std::io::stderr().is_terminal(), bar: Mutex::new(None), log }
+    }
+
+    fn log(&self, event: &Event) {
+        let Some(stage) = &self.log else { return };
+        let mut s = stage.lock().expect("log lock");
+        let now = chrono::Utc::now().format("%H:%M:%S%.3f");
+        match event {
+            Event::Begin { stage, total, bytes } => {
+                *s = Stage { label: stage.label(), started: Instant::now(), done: 0, bytes: *bytes };
+                let total = if *bytes { crate::units::bytes(*total) } else { format!("{total} items") };
+                eprintln!("[{now}] {}: begins ({total})", s.label);
+            }
+            Event::Advance { amount } => s.done += amount,
+            Event::Detail { text } => eprintln!("[{now}] {}: {text}", s.label),
+            Event::End => {
+                let done = if s.bytes { crate::units::bytes(s.done) } else { format!("{} items", s.done) };
+                eprintln!("[{now}] {}: done, {done} in {}", s.label, crate::units::secs(s.started.elapsed()));
+            }
+        }
     }
 }
 
 impl Progress for Bars {
     fn event(&self, event: Event) {
+        self.log(&event);
         if !self.enabled {
             return;
         }

@@ -141,6 +141,13 @@ async fn a_backup_directory_records_lists_and_verifies_its_backups() {
     let out = pgark(&["prune", folder]);
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("no retention rule"));
 
+    // --verbose logs each stage with its times (and conflicts with --quiet).
+    let newest_path = dir.path().join(newest);
+    let out = pgark(&["verify", "-v", newest_path.to_str().unwrap()]);
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && log.contains("verifying: begins") && log.contains("verifying: done"), "{log}");
+    assert!(!pgark(&["verify", "-v", "-q", newest_path.to_str().unwrap()]).status.success());
+
     let out = pgark(&["list", dir.path().join("nope").to_str().unwrap()]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("nope is not a directory"));
