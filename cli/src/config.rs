@@ -136,6 +136,88 @@ impl Config {
     }
 }
 
+/// The built-in profiles a config profile may start from.
+const BUILTIN_BASES: [&str; 3] = ["full", "structure-only", "data-only"];
+
+/// Every problem of the config file at `path`, each with its key path (`retention.max_age: …`):
+/// unknown keys, wrong types, values that do not parse, profiles that cannot be applied.
+pub fn check_file(path: &Path) -> Result<Vec<String>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading config {}", path.display()))?;
+    let table: toml::Table = match toml::from_str(&text) {
+        Ok(t) => t,
+        Err(e) => return Ok(vec![format!("not valid TOML: {}", e.to_string().trim())]),
+    };
+    let mut problems = Vec::new();
+    let mut config = Config::default();
+    for (key, value) in &table {
+        match (key.as_str(), value) {
+            ("retention", toml::Value::Table(t)) => {
+                if each_key::<RetentionConfig>("retention", t, &mut problems) {
+                    config.retention = value.clone().try_into().unwrap_or_default();
+                }
+            }
+            ("profiles", toml::Value::Table(profiles)) => {
+                for (name, p) in profiles {
+                    let path = format!("profiles.{name}");
+                    match p {
+                        toml::Value::Table(t) if each_key::<Profile>(&path, t, &mut problems) => {
+                            config.profiles.insert(name.clone(), p.clone().try_into().unwrap_or_default());
+                        }
+                        toml::Value::Table(t) => {
+                            // Its other keys are still checked: the base it starts from.
+                            let base = t.get("base").and_then(toml::Value::as_str);
+                            if let Some(base) = base.filter(|b| !BUILTIN_BASES.contains(b)) {
+                                problems
+                                    .push(format!("{path}.base: '{base}' is not one of {}", BUILTIN_BASES.join(", ")));
+                            }
+                        }
+                        _ => problems.push(format!("{path}: must be a table ([{path}])")),
+                    }
+                }
+            }
+            ("retention" | "profiles", _) => problems.push(format!("{key}: must be a table ([{key}])")),
+            _ => {
+                let single = toml::Table::from_iter([(key.clone(), value.clone())]);
+                if each_key::<Config>("", &single, &mut problems) {
+                    let one: Config = toml::Value::Table(single).try_into().unwrap_or_default();
+                    config.backup_dir = one.backup_dir.or(config.backup_dir);
+                }
+            }
+        }
+    }
+    // Values that parse but do not work, in what parsed.
+    let max_age = table.get("retention").and_then(|r| r.get("max_age")).and_then(toml::Value::as_str);
+    if let Some(age) = max_age {
+        if let Err(e) = crate::units::parse_age(age) {
+            problems.push(format!("retention.max_age: {e}"));
+        }
+    }
+    if let Some(dir) = config.backup_dir.as_ref().filter(|d| !d.is_dir()) {
+        problems.push(format!("backup_dir: {} is not a directory", dir.display()));
+    }
+    for name in config.profiles.keys() {
+        if let Err(e) = apply_profile(name, &config, &mut DumpOptions::default()) {
+            problems.push(format!("profiles.{name}: {e}"));
+        }
+    }
+    Ok(problems)
+}
+
+/// Checks each key of `table` on its own against `T` (whose fields all have defaults), so every
+/// wrong key is reported, not only the first. Says whether all were right.
+fn each_key<T: serde::de::DeserializeOwned>(prefix: &str, table: &toml::Table, problems: &mut Vec<String>) -> bool {
+    let before = problems.len();
+    for (key, value) in table {
+        let single = toml::Table::from_iter([(key.clone(), value.clone())]);
+        if let Err(e) = toml::Value::Table(single).try_into::<T>() {
+            let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+            let message = e.to_string();
+            problems.push(format!("{path}: {}", message.lines().next().unwrap_or_default().trim()));
+        }
+    }
+    problems.len() == before
+}
+
 /// Applies profile `name` (built-in or from the config) to `options`.
 pub fn apply_profile(name: &str, config: &Config, options: &mut DumpOptions) -> Result<()> {
     let builtin = |n: &str, o: &mut DumpOptions| -> bool {
@@ -189,4 +271,56 @@ fn apply(p: &Profile, o: &mut DumpOptions) {
         no_views: p.no_views,
     };
     toggles.add_to(&mut o.exclude_kinds);
+}
+
+#[cfg(test)]
+mod check_tests {
+    use super::check_file;
+
+    fn problems(text: &str) -> Vec<String> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pgark.toml");
+        std::fs::write(&path, text).unwrap();
+        check_file(&path).unwrap()
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_key_path() {
+        let found = problems(
+            r#"
+backup_dir = "/nonexistent/backups"
+info_fil = true
+info_file = "yes"
+[retention]
+keep_last = 7
+keep_dayly = 3
+max_age = "3 fortnights"
+[profiles.nightly]
+base = "everything"
+schemas = "app"
+no_index = true
+[profiles.minimal]
+base = "full"
+"#,
+        );
+        let paths: Vec<&str> = found.iter().map(|p| p.split(':').next().unwrap()).collect();
+        assert_eq!(
+            paths,
+            [
+                "info_fil",
+                "info_file",
+                "profiles.nightly.no_index",
+                "profiles.nightly.schemas",
+                "profiles.nightly.base",
+                "retention.keep_dayly",
+                "retention.max_age",
+                "backup_dir",
+                "profiles.minimal"
+            ],
+            "{found:#?}"
+        );
+        assert!(problems("backup_dir = \"/tmp\"\n[retention]\nkeep_last = 3\n[profiles.app]\nschemas = [\"app\"]\n")
+            .is_empty());
+        assert!(problems("x = [")[0].starts_with("not valid TOML"));
+    }
 }

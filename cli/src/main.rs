@@ -82,8 +82,21 @@ enum Command {
     },
     /// Delete old backups of a backup directory by retention rules (also: clean).
     Prune(cmd::prune::PruneArgs),
+    /// Check the config file: every problem, with its key path.
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Throwaway local PostgreSQL + sample data → dump → verify → restore → compare.
     Demo(cmd::demo::DemoArgs),
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Validate pgark.toml (or --config FILE, or $PGARK_CONFIG) and report every problem.
+    Check {
+        /// Config file (default: $PGARK_CONFIG, else ./pgark.toml).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -136,6 +149,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             cmd::report::run(&cmd::list::backup_dir(dir, config.as_deref())?, json)
         }
         Command::Prune(args) => cmd::prune::run(args),
+        Command::Config(ConfigCommand::Check { config }) => cmd::config_check::run(config),
         Command::Demo(args) => cmd::demo::run(args, cli.quiet).await,
     }
 }

@@ -1,5 +1,6 @@
 //! One file per command: each parses nothing itself (clap did), calls the engine, prints.
 
+pub mod config_check;
 pub mod demo;
 pub mod dump;
 pub mod inspect;
