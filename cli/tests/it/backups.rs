@@ -63,6 +63,7 @@ async fn a_backup_directory_records_lists_and_verifies_its_backups() {
     std::fs::write(dir.path().join("notes.txt"), "ask Ana before pruning").unwrap();
     std::fs::write(dir.path().join("fake.pgark"), vec![b'x'; 4096]).unwrap();
     std::fs::write(dir.path().join("next.pgark.partial"), b"PGARK").unwrap();
+    std::os::unix::fs::symlink(dir.path().join("gone.pgark"), dir.path().join("dangling.pgark")).unwrap();
 
     let out = pgark(&["verify", "-q", "--all", folder, "--jobs", "3"]);
     let text = String::from_utf8_lossy(&out.stdout);
@@ -85,19 +86,20 @@ async fn a_backup_directory_records_lists_and_verifies_its_backups() {
     assert_eq!(find("fake.pgark")["state"], "foreign");
     assert_eq!(find("notes.txt")["state"], "foreign");
     assert_eq!(find("next.pgark.partial")["state"], "partial");
-    assert_eq!(listed.len(), 7, "history folder is not listed: {listed:?}");
+    assert_eq!(find("dangling.pgark")["state"], "foreign");
+    assert_eq!(listed.len(), 8, "history folder is not listed: {listed:?}");
     assert_eq!(history(dir.path()).iter().filter(|r| r["kind"] == "verify").count(), 5);
 
     let out = pgark(&["list", folder]);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("3 archive(s), 4 other file(s)"), "{text}");
+    assert!(text.contains("3 archive(s), 5 other file(s)"), "{text}");
     assert!(text.contains("structure-only") && text.contains("FAILED"), "{text}");
 
     // report: counts, success rate from the history, the largest table of the newest data.
     let out = pgark(&["report", folder, "--json"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!((report["backups"].as_u64(), report["other_files"].as_u64()), (Some(3), Some(4)), "{report}");
+    assert_eq!((report["backups"].as_u64(), report["other_files"].as_u64()), (Some(3), Some(5)), "{report}");
     assert_eq!(report["dumps_ok"], serde_json::json!([2, 3]));
     let largest = &report["largest_tables"][0];
     assert_eq!((largest["table"].as_str(), largest["rows"].as_u64()), (Some("Ledger.entry lines"), Some(5000)));
@@ -133,7 +135,7 @@ async fn a_backup_directory_records_lists_and_verifies_its_backups() {
     for kept in [".pgark", newest, "truncated.pgark", "fake.pgark", "notes.txt", "next.pgark.partial"] {
         assert!(left.iter().any(|f| f == kept), "{kept} must survive: {left:?}");
     }
-    assert_eq!(left.len(), 6, "{left:?}");
+    assert_eq!(left.len(), 7, "{left:?}");
     assert!(!info_path.exists(), "an archive's info file goes with it");
     // The original `clean [DAYS] [MAX]` form, and a prune with no rule at all.
     let out = pgark(&["clean", folder, "30", "5"]);

@@ -99,10 +99,16 @@ pub fn list(dir: &Path) -> Result<Vec<Listed>> {
             continue;
         }
         let path = entry.path();
-        let meta = std::fs::metadata(&path).map_err(|e| Error::io(&path, e))?;
-        if meta.is_dir() {
-            continue;
-        }
+        let meta = match std::fs::metadata(&path) {
+            Ok(m) if m.is_dir() => continue,
+            Ok(m) => m,
+            Err(e) => {
+                // A dangling link, a file gone meanwhile: listed, never fatal.
+                let state = ListedState::Foreign { reason: format!("cannot be read: {e}") };
+                listed.push(Listed { file, size: 0, modified: None, state });
+                continue;
+            }
+        };
         let state = classify(&path, &file, &history);
         listed.push(Listed { file, size: meta.len(), modified: meta.modified().ok().map(DateTime::from), state });
     }

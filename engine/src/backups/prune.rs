@@ -188,8 +188,14 @@ impl PrunePlan {
             let same = Archive::open(&path).map(|a| a.manifest_blake3() == d.manifest_blake3).unwrap_or(false);
             if !same {
                 return Err(Error::Refused(format!(
-                    "{} changed since the plan was made; nothing more deleted",
-                    path.display()
+                    "{} changed since the plan was made; stopped after deleting {} archive(s){}",
+                    path.display(),
+                    summary.deleted.len(),
+                    if summary.deleted.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", summary.deleted.join(", "))
+                    }
                 )));
             }
             std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
