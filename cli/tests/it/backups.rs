@@ -137,6 +137,8 @@ async fn a_backup_directory_records_lists_and_verifies_its_backups() {
     }
     assert_eq!(left.len(), 7, "{left:?}");
     assert!(!info_path.exists(), "an archive's info file goes with it");
+    let prune = history(dir.path()).into_iter().find(|r| r["kind"] == "prune").expect("the prune is in the history");
+    assert_eq!(prune["deleted"], serde_json::json!([good_name, "flipped.pgark"]));
     // The original `clean [DAYS] [MAX]` form, and a prune with no rule at all.
     let out = pgark(&["clean", folder, "30", "5"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("nothing to delete"), "{out:?}");

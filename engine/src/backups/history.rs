@@ -20,6 +20,8 @@ pub enum RunKind {
     Dump,
     /// A verification of one of its archives.
     Verify,
+    /// A prune that deleted archives.
+    Prune,
 }
 
 /// How a run ended.
@@ -77,6 +79,9 @@ pub struct Record {
     /// Why it failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The archives a prune deleted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deleted: Vec<String>,
 }
 
 impl Record {
@@ -98,6 +103,7 @@ impl Record {
             stored_bytes: None,
             manifest_blake3: None,
             error: None,
+            deleted: Vec::new(),
         }
     }
 }
@@ -168,6 +174,7 @@ mod tests {
             stored_bytes: None,
             manifest_blake3: None,
             error: Some("cannot connect".into()),
+            deleted: Vec::new(),
         };
         append(dir.path(), &record).unwrap();
         std::fs::OpenOptions::new()

@@ -9,6 +9,7 @@ use std::path::Path;
 use chrono::{DateTime, Datelike, Duration, Utc};
 use serde::Serialize;
 
+use super::history::{append, Record, RunKind, RunStatus};
 use super::listing::{Listed, ListedState};
 use crate::archive::{remove_partial_if_stale, Archive};
 use crate::error::{Error, Result};
@@ -182,36 +183,48 @@ impl PrunePlan {
     /// Deletes the planned archives (each only if it is still the archive planned) and the
     /// stale partial files no dump holds.
     pub fn execute(&self, dir: &Path) -> Result<PruneSummary> {
+        let started = Utc::now();
         let mut summary = PruneSummary::default();
+        let result = self.delete_all(dir, &mut summary);
+        // What was deleted is recorded in the history, also when the prune stopped early.
+        if !summary.deleted.is_empty() || result.is_err() {
+            let status = if result.is_err() { RunStatus::Failed } else { RunStatus::Ok };
+            let mut record = Record::new(RunKind::Prune, status, started, Utc::now());
+            record.deleted = summary.deleted.clone();
+            record.stored_bytes = Some(summary.freed_bytes);
+            record.error = result.as_ref().err().map(|e| e.to_string());
+            append(dir, &record)?;
+        }
+        result.map(|()| summary)
+    }
+
+    fn delete_all(&self, dir: &Path, summary: &mut PruneSummary) -> Result<()> {
         for d in &self.delete {
             let path = dir.join(&d.file);
             let same = Archive::open(&path).map(|a| a.manifest_blake3() == d.manifest_blake3).unwrap_or(false);
             if !same {
+                let done = &summary.deleted;
+                let list = if done.is_empty() { String::new() } else { format!(" ({})", done.join(", ")) };
                 return Err(Error::Refused(format!(
-                    "{} changed since the plan was made; stopped after deleting {} archive(s){}",
+                    "{} changed since the plan was made; stopped after deleting {} archive(s){list}",
                     path.display(),
-                    summary.deleted.len(),
-                    if summary.deleted.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" ({})", summary.deleted.join(", "))
-                    }
+                    done.len(),
                 )));
             }
             std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
             summary.deleted.push(d.file.clone());
+            summary.freed_bytes += d.size;
             if let Some(info) = &d.info_file {
                 let info = dir.join(info);
                 std::fs::remove_file(&info).map_err(|e| Error::io(&info, e))?;
             }
-            summary.freed_bytes += d.size;
         }
         for p in &self.stale_partials {
             if remove_partial_if_stale(&dir.join(p))? {
                 summary.partials_removed.push(p.clone());
             }
         }
-        Ok(summary)
+        Ok(())
     }
 }
 
