@@ -49,8 +49,9 @@ pub struct DumpArgs {
     /// With --project-ref: dump the managed schemas too.
     #[arg(long)]
     pub include_managed: bool,
-    /// Archive file, or a directory to create `<db>_<UTC time>.pgark` in.
-    #[arg(long, short)]
+    /// Archive file, or a backup directory to create `<db>_<UTC time>.pgark` in (default:
+    /// $PGARK_BACKUP_DIR, else backup_dir in pgark.toml).
+    #[arg(long, short, visible_alias = "dir")]
     pub output: Option<PathBuf>,
     /// Parallel connections.
     #[arg(long, short, default_value_t = 2)]
@@ -93,9 +94,12 @@ fn parse_copy_format(s: &str) -> Result<CopyFormat, String> {
 /// Runs `pgark dump`.
 pub async fn run(args: DumpArgs, quiet: bool) -> Result<ExitCode> {
     let config = config::Config::load(args.config.as_deref())?;
-    let output = args.output.clone().or(config.backup_dir.clone());
+    let output = args.output.clone().or_else(|| super::list::default_backup_dir(&config));
     if !args.dry_run && output.is_none() {
-        bail!("--output is required (or backup_dir in pgark.toml): an archive file or a directory to create it in");
+        bail!(
+            "--output is required (or PGARK_BACKUP_DIR, or backup_dir in pgark.toml): an archive file or a \
+             directory to create it in"
+        );
     }
     // Registered before any file exists, so Ctrl-C always finds a handler.
     let mut interrupt = interrupt_signal()?;

@@ -155,4 +155,32 @@ async fn a_backup_directory_records_lists_and_verifies_its_backups() {
     let out = pgark(&["list", dir.path().join("nope").to_str().unwrap()]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("nope is not a directory"));
+
+    // Precedence: a flag (-o, or its alias --dir) over $PGARK_BACKUP_DIR over backup_dir in the config.
+    let (env_dir, conf_dir, flag_dir) = (tmp(), tmp(), tmp());
+    let config = conf_dir.path().join("pgark.toml");
+    std::fs::write(&config, format!("backup_dir = {:?}\n", conf_dir.path().to_str().unwrap())).unwrap();
+    let run = |args: &[&str], env: bool| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_pgark"));
+        cmd.args(args).env("PGARK_CONFIG", &config).env_remove("PGARK_DATABASE_URL");
+        if env {
+            cmd.env("PGARK_BACKUP_DIR", env_dir.path());
+        } else {
+            cmd.env_remove("PGARK_BACKUP_DIR");
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    run(&["dump", "-q", "--db", &db_url, "--profile", "structure-only"], false);
+    run(&["dump", "-q", "--db", &db_url, "--profile", "structure-only"], true);
+    run(
+        &["dump", "-q", "--db", &db_url, "--profile", "structure-only", "--dir", flag_dir.path().to_str().unwrap()],
+        true,
+    );
+    for d in [&env_dir, &conf_dir, &flag_dir] {
+        let archives = std::fs::read_dir(d.path())
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "pgark"));
+        assert_eq!(archives.count(), 1, "one dump went to {}", d.path().display());
+    }
 }

@@ -159,7 +159,13 @@ pub async fn restore_into(path: &Path, db: &str, options: &RestoreOptions) -> pg
 
 /// The pgark binary with `args`.
 pub fn pgark(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_pgark")).args(args).env_remove("PGARK_DATABASE_URL").output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_pgark"))
+        .args(args)
+        .env_remove("PGARK_DATABASE_URL")
+        .env_remove("PGARK_BACKUP_DIR")
+        .env_remove("PGARK_CONFIG")
+        .output()
+        .unwrap()
 }
 
 /// The rows of a two-column query in `db`: a name and a value.
