@@ -22,6 +22,14 @@ impl ConnArgs {
     pub fn target(&self) -> Result<Target> {
         Ok(Target::resolve(&ConnectOptions { url: self.db.clone(), project_ref: self.project_ref.clone() })?)
     }
+
+    /// Takes `fallback` (the config's connection) when neither a URL nor a project ref is given.
+    pub fn or(&mut self, fallback: Option<ConnectOptions>) {
+        if let Some(f) = fallback.filter(|_| self.db.is_none() && self.project_ref.is_none()) {
+            self.db = f.url;
+            self.project_ref = f.project_ref;
+        }
+    }
 }
 
 /// Schema and table selection.

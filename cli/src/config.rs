@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use pgark_engine::{DumpOptions, Kind};
+use pgark_engine::{ConnectOptions, DumpOptions, Kind};
 use serde::Deserialize;
 
 /// The config file.
@@ -23,6 +23,9 @@ use serde::Deserialize;
 pub struct Config {
     /// The backup directory: where `dump` writes without `--output` and what `list` lists.
     pub backup_dir: Option<PathBuf>,
+    /// The database `dump` reads when neither --db, $PGARK_DATABASE_URL nor --project-ref is given.
+    #[serde(default)]
+    pub connection: ConnectionConfig,
     /// Write `<archive>.txt` beside every archive, as `dump --info-file` does.
     #[serde(default)]
     pub info_file: bool,
@@ -32,6 +35,31 @@ pub struct Config {
     /// Named profiles.
     #[serde(default)]
     pub profiles: BTreeMap<String, Profile>,
+}
+
+/// `[connection]`: a URL without password, or a Supabase project ref.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionConfig {
+    pub url: Option<String>,
+    pub project_ref: Option<String>,
+}
+
+impl ConnectionConfig {
+    /// The options it names; refuses a password in the file.
+    pub fn options(&self) -> Result<Option<ConnectOptions>> {
+        if self.url.is_none() && self.project_ref.is_none() {
+            return Ok(None);
+        }
+        let options = ConnectOptions { url: self.url.clone(), project_ref: self.project_ref.clone() };
+        if options.holds_password() {
+            bail!(
+                "connection.url in the config holds a password: keep passwords in PGPASSWORD, \
+                 SUPABASE_DB_PASSWORD or the password file (~/.pgpass)"
+            );
+        }
+        Ok(Some(options))
+    }
 }
 
 /// `[retention]`: the keep rules of `prune` (`max_age` as `15d`, `36h`, `2w`).
@@ -175,7 +203,15 @@ pub fn check_file(path: &Path) -> Result<Vec<String>> {
                     }
                 }
             }
-            ("retention" | "profiles", _) => problems.push(format!("{key}: must be a table ([{key}])")),
+            ("connection", toml::Value::Table(t)) => {
+                if each_key::<ConnectionConfig>("connection", t, &mut problems) {
+                    let c: ConnectionConfig = value.clone().try_into().unwrap_or_default();
+                    if let Err(e) = c.options() {
+                        problems.push(e.to_string());
+                    }
+                }
+            }
+            ("retention" | "profiles" | "connection", _) => problems.push(format!("{key}: must be a table ([{key}])")),
             _ => {
                 let single = toml::Table::from_iter([(key.clone(), value.clone())]);
                 if each_key::<Config>("", &single, &mut problems) {
@@ -322,5 +358,11 @@ base = "full"
         assert!(problems("backup_dir = \"/tmp\"\n[retention]\nkeep_last = 3\n[profiles.app]\nschemas = [\"app\"]\n")
             .is_empty());
         assert!(problems("x = [")[0].starts_with("not valid TOML"));
+        let secret = problems("[connection]\nurl = \"postgres://app:hunter2@db.internal/app\"\n");
+        assert!(
+            secret.len() == 1 && secret[0].starts_with("connection.url") && !secret[0].contains("hunter2"),
+            "{secret:?}"
+        );
+        assert!(problems("[connection]\nurl = \"postgres://app@db.internal/app\"\nproject_ref = \"abc\"\n").is_empty());
     }
 }

@@ -92,8 +92,10 @@ fn parse_copy_format(s: &str) -> Result<CopyFormat, String> {
 }
 
 /// Runs `pgark dump`.
-pub async fn run(args: DumpArgs, quiet: bool) -> Result<ExitCode> {
+pub async fn run(mut args: DumpArgs, quiet: bool) -> Result<ExitCode> {
     let config = config::Config::load(args.config.as_deref())?;
+    // Only dump reads the configured database: a restore never defaults to it.
+    args.conn.or(config.connection.options()?);
     let output = args.output.clone().or_else(|| super::list::default_backup_dir(&config));
     if !args.dry_run && output.is_none() {
         bail!(

@@ -159,7 +159,8 @@ async fn a_backup_directory_records_lists_and_verifies_its_backups() {
     // Precedence: a flag (-o, or its alias --dir) over $PGARK_BACKUP_DIR over backup_dir in the config.
     let (env_dir, conf_dir, flag_dir) = (tmp(), tmp(), tmp());
     let config = conf_dir.path().join("pgark.toml");
-    std::fs::write(&config, format!("backup_dir = {:?}\n", conf_dir.path().to_str().unwrap())).unwrap();
+    let text = format!("backup_dir = {:?}\n[connection]\nurl = {db_url:?}\n", conf_dir.path().to_str().unwrap());
+    std::fs::write(&config, text).unwrap();
     let run = |args: &[&str], env: bool| {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_pgark"));
         cmd.args(args).env("PGARK_CONFIG", &config).env_remove("PGARK_DATABASE_URL");
@@ -171,7 +172,8 @@ async fn a_backup_directory_records_lists_and_verifies_its_backups() {
         let out = cmd.output().unwrap();
         assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     };
-    run(&["dump", "-q", "--db", &db_url, "--profile", "structure-only"], false);
+    // The database too comes from the config when no --db, $PGARK_DATABASE_URL or --project-ref names one.
+    run(&["dump", "-q", "--profile", "structure-only"], false);
     run(&["dump", "-q", "--db", &db_url, "--profile", "structure-only"], true);
     run(
         &["dump", "-q", "--db", &db_url, "--profile", "structure-only", "--dir", flag_dir.path().to_str().unwrap()],

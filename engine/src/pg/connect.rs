@@ -28,6 +28,23 @@ pub struct ConnectOptions {
     pub project_ref: Option<String>,
 }
 
+impl ConnectOptions {
+    /// Whether the URL carries a password (`user:pw@`, `?password=`, `password=` in key=value
+    /// form), which a config file must not: passwords belong in the environment or the
+    /// password file.
+    pub fn holds_password(&self) -> bool {
+        let Some(url) = &self.url else { return false };
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return match url::Url::parse(url) {
+                Ok(u) => u.password().is_some() || u.query_pairs().any(|(k, _)| k == "password"),
+                // Unparsable: assume the worst rather than store it.
+                Err(_) => url.contains(':') && url.contains('@'),
+            };
+        }
+        url.split_whitespace().any(|w| w.starts_with("password="))
+    }
+}
+
 /// How TLS is used, as libpq's `sslmode`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SslMode {
