@@ -149,6 +149,23 @@ impl KindToggles {
 }
 
 impl Config {
+    /// The backup directory when none is given: `$PGARK_BACKUP_DIR`, else `backup_dir` (flags >
+    /// environment > config).
+    pub fn default_backup_dir(&self) -> Option<PathBuf> {
+        std::env::var_os("PGARK_BACKUP_DIR").filter(|d| !d.is_empty()).map(PathBuf::from).or(self.backup_dir.clone())
+    }
+
+    /// The directory a command works on: `given`, else [`Config::default_backup_dir`].
+    pub fn backup_dir_or(&self, given: Option<PathBuf>) -> Result<PathBuf> {
+        let Some(dir) = given.or_else(|| self.default_backup_dir()) else {
+            bail!("no backup directory: give one, set PGARK_BACKUP_DIR, or set backup_dir in pgark.toml");
+        };
+        if !dir.is_dir() {
+            bail!("{} is not a directory", dir.display());
+        }
+        Ok(dir)
+    }
+
     /// Reads `path`, or `$PGARK_CONFIG`, or `./pgark.toml` when present; else an empty config.
     pub fn load(path: Option<&Path>) -> Result<Config> {
         let path = match path {
@@ -252,6 +269,15 @@ fn each_key<T: serde::de::DeserializeOwned>(prefix: &str, table: &toml::Table, p
         }
     }
     problems.len() == before
+}
+
+/// The directory a command works on: `given`, else the default of the config file at
+/// `config_path` (read only when needed).
+pub fn backup_dir(given: Option<PathBuf>, config_path: Option<&Path>) -> Result<PathBuf> {
+    match given {
+        Some(dir) => Config::default().backup_dir_or(Some(dir)),
+        None => Config::load(config_path)?.backup_dir_or(None),
+    }
 }
 
 /// Applies profile `name` (built-in or from the config) to `options`.

@@ -137,17 +137,15 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Restore(args) => cmd::restore::run(args, cli.quiet).await,
         Command::Verify { mut archives, all, jobs, config, json } => {
             if all && archives.len() <= 1 {
-                archives = vec![cmd::list::backup_dir(archives.pop(), config.as_deref())?];
+                archives = vec![config::backup_dir(archives.pop(), config.as_deref())?];
             } else if all {
                 anyhow::bail!("--all takes one backup directory");
             }
             cmd::verify::run(&archives, jobs, json, cli.quiet)
         }
         Command::Inspect { archive, json } => cmd::inspect::run(&archive, json),
-        Command::List { dir, config, json } => cmd::list::run(&cmd::list::backup_dir(dir, config.as_deref())?, json),
-        Command::Report { dir, config, json } => {
-            cmd::report::run(&cmd::list::backup_dir(dir, config.as_deref())?, json)
-        }
+        Command::List { dir, config, json } => cmd::list::run(&config::backup_dir(dir, config.as_deref())?, json),
+        Command::Report { dir, config, json } => cmd::report::run(&config::backup_dir(dir, config.as_deref())?, json),
         Command::Prune(args) => cmd::prune::run(args),
         Command::Config(ConfigCommand::Check { config }) => cmd::config_check::run(config),
         Command::Demo(args) => cmd::demo::run(args, cli.quiet).await,

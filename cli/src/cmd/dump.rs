@@ -96,7 +96,7 @@ pub async fn run(mut args: DumpArgs, quiet: bool) -> Result<ExitCode> {
     let config = config::Config::load(args.config.as_deref())?;
     // Only dump reads the configured database: a restore never defaults to it.
     args.conn.or(config.connection.options()?);
-    let output = args.output.clone().or_else(|| super::list::default_backup_dir(&config));
+    let output = args.output.clone().or_else(|| config.default_backup_dir());
     if !args.dry_run && output.is_none() {
         bail!(
             "--output is required (or PGARK_BACKUP_DIR, or backup_dir in pgark.toml): an archive file or a \
@@ -159,7 +159,7 @@ pub async fn run(mut args: DumpArgs, quiet: bool) -> Result<ExitCode> {
         r.rows = Some(summary.rows);
         r.raw_bytes = Some(summary.raw_bytes);
         r.stored_bytes = Some(summary.file_bytes);
-        r.manifest_blake3 = Archive::open(&summary.path).ok().map(|a| a.manifest_blake3());
+        r.manifest_blake3 = Some(summary.manifest_blake3.clone());
     });
     if args.info_file || config.info_file {
         let info = write_info_file(&summary.path)

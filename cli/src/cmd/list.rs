@@ -2,35 +2,13 @@
 //! size, tables, rows, duration and last verification; partial, damaged and foreign files with
 //! the reason.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use pgark_engine::{list_backups, ListedState};
 
-use crate::config::Config;
 use crate::units::bytes;
-
-/// The backup directory when none is given: `$PGARK_BACKUP_DIR`, else `backup_dir` from the
-/// config (flags > environment > config).
-pub fn default_backup_dir(config: &Config) -> Option<PathBuf> {
-    std::env::var_os("PGARK_BACKUP_DIR").filter(|d| !d.is_empty()).map(PathBuf::from).or(config.backup_dir.clone())
-}
-
-/// The directory a command works on: the one given, else [`default_backup_dir`].
-pub fn backup_dir(dir: Option<PathBuf>, config: Option<&Path>) -> Result<PathBuf> {
-    let dir = match dir {
-        Some(d) => d,
-        None => match default_backup_dir(&Config::load(config)?) {
-            Some(d) => d,
-            None => bail!("no backup directory: give one, set PGARK_BACKUP_DIR, or set backup_dir in pgark.toml"),
-        },
-    };
-    if !dir.is_dir() {
-        bail!("{} is not a directory", dir.display());
-    }
-    Ok(dir)
-}
 
 /// Runs `pgark list`.
 pub fn run(dir: &Path, json: bool) -> Result<ExitCode> {

@@ -48,7 +48,7 @@ pub struct PruneArgs {
 pub fn run(args: PruneArgs) -> Result<ExitCode> {
     let config = Config::load(args.config.as_deref())?;
     let (dir, mut rules) = positional(&args.args)?;
-    let dir = super::list::backup_dir(dir, args.config.as_deref())?;
+    let dir = config.backup_dir_or(dir)?;
     rules.keep_last = args.keep_last.or(rules.keep_last);
     rules.keep_daily = args.keep_daily;
     rules.keep_weekly = args.keep_weekly;

@@ -35,9 +35,15 @@ fn archives(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
 }
 
 /// Checks one archive; an archive that cannot be opened is a failed report of its own.
+/// The result is recorded in the history of the backup directory the archive is in.
 fn check(path: &Path, quiet: bool) -> std::result::Result<VerifyReport, pgark_engine::Error> {
-    let archive = Archive::open(path)?;
-    Ok(pgark_engine::verify(&archive, &Bars::new(quiet)))
+    let started = Utc::now();
+    let (result, manifest_blake3) = match Archive::open(path) {
+        Ok(archive) => (Ok(pgark_engine::verify(&archive, &Bars::new(quiet))), Some(archive.manifest_blake3())),
+        Err(e) => (Err(e), None),
+    };
+    record(path, started, &result, manifest_blake3);
+    result
 }
 
 /// One archive's outcome.
@@ -46,8 +52,8 @@ struct Checked {
     elapsed: std::time::Duration,
 }
 
-/// Checks every archive, `jobs` at a time (each archive's chunks are checked in parallel too),
-/// recording each result in its backup directory's history; results come back in input order.
+/// Checks every archive, `jobs` at a time (each archive's chunks are checked in parallel too);
+/// results come back in input order.
 fn check_all(list: &[PathBuf], jobs: usize, quiet: bool) -> Vec<Checked> {
     let next = std::sync::atomic::AtomicUsize::new(0);
     let slots: Vec<std::sync::Mutex<Option<Checked>>> = list.iter().map(|_| std::sync::Mutex::new(None)).collect();
@@ -56,10 +62,9 @@ fn check_all(list: &[PathBuf], jobs: usize, quiet: bool) -> Vec<Checked> {
             s.spawn(|| loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let Some(path) = list.get(i) else { break };
-                let (started, started_at) = (std::time::Instant::now(), Utc::now());
+                let started = std::time::Instant::now();
                 // Several archives at once would draw over each other's bars.
                 let result = check(path, quiet || jobs > 1);
-                record(path, started_at, &result);
                 *slots[i].lock().expect("no panics while holding") =
                     Some(Checked { result, elapsed: started.elapsed() });
             });
@@ -103,7 +108,12 @@ pub fn run(paths: &[PathBuf], jobs: usize, json: bool, quiet: bool) -> Result<Ex
 
 /// Records the result in the history of the backup directory the archive is in, if it is in
 /// one (a folder with a `.pgark/` history); a history that cannot be written is only reported.
-fn record(path: &Path, started: DateTime<Utc>, result: &std::result::Result<VerifyReport, pgark_engine::Error>) {
+fn record(
+    path: &Path,
+    started: DateTime<Utc>,
+    result: &std::result::Result<VerifyReport, pgark_engine::Error>,
+    manifest_blake3: Option<String>,
+) {
     let Some(dir) = path.parent().map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p }) else { return };
     if !path.is_file() || !pgark_engine::history_path(dir).parent().is_some_and(Path::is_dir) {
         return;
@@ -112,12 +122,12 @@ fn record(path: &Path, started: DateTime<Utc>, result: &std::result::Result<Veri
     let status = if ok { RunStatus::Ok } else { RunStatus::Failed };
     let mut r = Record::new(RunKind::Verify, status, started, Utc::now());
     r.archive = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    r.manifest_blake3 = manifest_blake3;
     match result {
         Ok(report) => {
             r.rows = Some(report.rows);
             r.raw_bytes = Some(report.raw_bytes);
             r.stored_bytes = Some(report.stored_bytes);
-            r.manifest_blake3 = Archive::open(path).ok().map(|a| a.manifest_blake3());
             if !ok {
                 r.error = Some(format!("{} problem(s): {}", report.problems.len(), report.problems[0]));
             }

@@ -127,15 +127,17 @@ impl ArchiveWriter {
         Ok(offset)
     }
 
-    /// Writes manifest and footer, fsyncs, renames to the final path; returns the file size.
-    pub fn finish(mut self, manifest: &Manifest) -> Result<u64> {
+    /// Writes manifest and footer, fsyncs, renames to the final path; returns the file size and
+    /// the stored manifest's hash (which identifies the dump).
+    pub fn finish(mut self, manifest: &Manifest) -> Result<(u64, blake3::Hash)> {
         let json = serde_json::to_vec(manifest).expect("manifest serializes");
         let stored = zstd::bulk::compress(&json, 3).map_err(|e| Error::io(&self.partial, e))?;
+        let manifest_blake3 = blake3::hash(&stored);
         let footer = Footer {
             manifest_offset: self.offset,
             manifest_len: stored.len() as u64,
             manifest_raw_len: json.len() as u64,
-            manifest_blake3: *blake3::hash(&stored).as_bytes(),
+            manifest_blake3: *manifest_blake3.as_bytes(),
             version: version_for(manifest),
         };
         self.append(&stored)?;
@@ -168,7 +170,7 @@ impl ArchiveWriter {
                 let _ = d.sync_all();
             }
         }
-        Ok(self.offset)
+        Ok((self.offset, manifest_blake3))
     }
 }
 

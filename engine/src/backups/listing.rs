@@ -89,8 +89,12 @@ pub struct LastVerify {
 /// Every non-hidden file of `dir`, oldest archive first (files that are not archives after
 /// them, by name). Damaged and foreign files are listed with a reason, never skipped.
 pub fn list(dir: &Path) -> Result<Vec<Listed>> {
+    list_with(dir, &read_history(dir)?.0)
+}
+
+/// [`list`], with the history already read.
+pub(super) fn list_with(dir: &Path, history: &[Record]) -> Result<Vec<Listed>> {
     let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
-    let (history, _) = read_history(dir)?;
     let mut listed = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|e| Error::io(dir, e))?;
@@ -109,7 +113,7 @@ pub fn list(dir: &Path) -> Result<Vec<Listed>> {
                 continue;
             }
         };
-        let state = classify(&path, &file, &history);
+        let state = classify(&path, &file, history);
         listed.push(Listed { file, size: meta.len(), modified: meta.modified().ok().map(DateTime::from), state });
     }
     attach_info_files(dir, &mut listed);

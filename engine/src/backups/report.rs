@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use super::history::{read_history, RunKind, RunStatus};
-use super::listing::{list, Listed, ListedState};
+use super::listing::{list_with, Listed, ListedArchive, ListedState};
 use crate::archive::{Archive, Contents};
 use crate::error::{Error, Result};
 
@@ -62,16 +62,17 @@ pub struct TableGrowth {
 
 /// Reports on `dir` at `now`, naming at most `top` tables.
 pub fn report(dir: &Path, now: DateTime<Utc>, top: usize) -> Result<Report> {
-    let listed = list(dir)?;
     let (history, history_lines_skipped) = read_history(dir)?;
-    let archives: Vec<&Listed> = listed.iter().filter(|l| matches!(l.state, ListedState::Archive(_))).collect();
-    let summary = |l: &Listed| match &l.state {
-        ListedState::Archive(a) => Some(a.clone()),
-        _ => None,
-    };
-    let total_bytes = archives.iter().map(|l| l.size).sum();
-    let raw: u64 = archives.iter().filter_map(|l| summary(l)).map(|a| a.raw_bytes).sum();
-    let sizes = archives.iter().filter_map(|l| summary(l).map(|a| (a.snapshot_time, l.size))).collect();
+    let listed = list_with(dir, &history)?;
+    let archives: Vec<(&Listed, &ListedArchive)> = listed
+        .iter()
+        .filter_map(|l| match &l.state {
+            ListedState::Archive(a) => Some((l, &**a)),
+            _ => None,
+        })
+        .collect();
+    let total_bytes = archives.iter().map(|(l, _)| l.size).sum();
+    let raw: u64 = archives.iter().map(|(_, a)| a.raw_bytes).sum();
     let dumps: Vec<_> = history.iter().filter(|r| r.kind == RunKind::Dump).collect();
     let durations: Vec<f64> = dumps.iter().filter(|r| r.status == RunStatus::Ok).map(|r| r.seconds).collect();
     let rate = |since: Option<DateTime<Utc>>| {
@@ -84,16 +85,13 @@ pub fn report(dir: &Path, now: DateTime<Utc>, top: usize) -> Result<Report> {
         other_files: listed.len() - archives.len(),
         total_bytes,
         compression_ratio: (total_bytes > 0).then(|| raw as f64 / total_bytes as f64),
-        sizes,
+        sizes: archives.iter().map(|(l, a)| (a.snapshot_time, l.size)).collect(),
         duration_min_median_max: min_median_max(&durations),
         durations,
         dumps_ok: rate(None),
         dumps_ok_30_days: rate(Some(now - Duration::days(30))),
         history_lines_skipped,
-        last_backup_age_seconds: archives
-            .last()
-            .and_then(|l| summary(l))
-            .map(|a| (now - a.snapshot_time).num_seconds()),
+        last_backup_age_seconds: archives.last().map(|(_, a)| (now - a.snapshot_time).num_seconds()),
         volume_free_bytes,
         volume_total_bytes,
         largest_tables: largest_tables(dir, &archives, top),
@@ -114,15 +112,10 @@ fn min_median_max(values: &[f64]) -> Option<(f64, f64, f64)> {
 
 /// The `top` largest tables of the newest archive with table data, with their size in the
 /// oldest archive with data of the same database.
-fn largest_tables(dir: &Path, archives: &[&Listed], top: usize) -> Vec<TableGrowth> {
-    let with_data = |l: &&&Listed| matches!(&l.state, ListedState::Archive(a) if a.tables > 0);
-    let database = |l: &Listed| match &l.state {
-        ListedState::Archive(a) => a.database.clone(),
-        _ => String::new(),
-    };
-    let Some(newest) = archives.iter().rev().find(with_data) else { return Vec::new() };
-    let db = database(newest);
-    let oldest = archives.iter().filter(with_data).find(|l| database(l) == db).expect("the newest is one");
+fn largest_tables(dir: &Path, archives: &[(&Listed, &ListedArchive)], top: usize) -> Vec<TableGrowth> {
+    let with_data: Vec<_> = archives.iter().filter(|(_, a)| a.tables > 0).collect();
+    let Some((newest, last_summary)) = with_data.last() else { return Vec::new() };
+    let (oldest, _) = with_data.iter().find(|(_, a)| a.database == last_summary.database).expect("the newest is one");
     let tables = |l: &Listed| -> Vec<(String, u64, u64)> {
         match Archive::open(&dir.join(&l.file)) {
             Ok(a) => a

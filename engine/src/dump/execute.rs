@@ -103,7 +103,7 @@ impl DumpPlan {
         };
         let summary_base =
             (manifest.total_raw_bytes(), manifest.total_rows(), manifest.tables.len(), manifest.total_chunks());
-        let file_bytes = tokio::task::spawn_blocking(move || writer.finish(&manifest))
+        let (file_bytes, manifest_blake3) = tokio::task::spawn_blocking(move || writer.finish(&manifest))
             .await
             .map_err(|e| Error::Internal(format!("archive writer failed: {e}")))??;
         self.snapshot.release().await?;
@@ -115,6 +115,7 @@ impl DumpPlan {
             tables: summary_base.2,
             chunks: summary_base.3,
             elapsed: started.elapsed(),
+            manifest_blake3: manifest_blake3.to_hex().to_string(),
         })
     }
 }

@@ -71,6 +71,8 @@ pub struct DumpSummary {
     pub chunks: usize,
     /// Wall time.
     pub elapsed: Duration,
+    /// blake3 of the stored manifest (hex), which identifies the dump.
+    pub manifest_blake3: String,
 }
 
 /// `<database>_<UTC timestamp to the millisecond>.pgark`.
