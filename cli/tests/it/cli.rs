@@ -11,19 +11,7 @@ fn stderr(out: &std::process::Output) -> String {
 
 #[tokio::test]
 async fn connection_problems_are_one_clear_line_without_secrets() {
-    exec(
-        "postgres",
-        "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pw_user') THEN
-           CREATE ROLE pw_user LOGIN PASSWORD 'right-password'; END IF; END $$",
-    )
-    .await;
-    let hba = data_dir().join("pg_hba.conf");
-    let current = std::fs::read_to_string(&hba).unwrap();
-    if !current.contains("pw_user") {
-        std::fs::write(&hba, format!("host all pw_user 127.0.0.1/32 scram-sha-256\n{current}")).unwrap();
-        exec("postgres", "SELECT pg_reload_conf()").await;
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+    password_login_role("pw_user", "right-password").await;
     let p = port();
     let cases = [
         (
@@ -329,19 +317,7 @@ async fn sigterm_stale_partials_names_and_output_folders() {
 
 #[tokio::test]
 async fn the_password_file_is_read_as_libpq_reads_it() {
-    exec(
-        "postgres",
-        "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pgpass_user') THEN
-           CREATE ROLE pgpass_user LOGIN PASSWORD 'from-the-file'; END IF; END $$",
-    )
-    .await;
-    let hba = data_dir().join("pg_hba.conf");
-    let current = std::fs::read_to_string(&hba).unwrap();
-    if !current.contains("pgpass_user") {
-        std::fs::write(&hba, format!("host all pgpass_user 127.0.0.1/32 scram-sha-256\n{current}")).unwrap();
-        exec("postgres", "SELECT pg_reload_conf()").await;
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+    password_login_role("pgpass_user", "from-the-file").await;
     use std::os::unix::fs::PermissionsExt;
     let dir = tmp();
     let file = dir.path().join("pgpass");

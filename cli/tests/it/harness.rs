@@ -7,8 +7,8 @@ use std::process::Command;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use pgark_engine::{
-    dump, fingerprint_tables, restore, Archive, ConnectOptions, DumpOptions, Fingerprint, LocalCluster, NoProgress,
-    RestoreOptions, RestoreSummary, Target,
+    dump, fingerprint_tables, ident, literal, restore, Archive, ConnectOptions, DumpOptions, Fingerprint, LocalCluster,
+    NoProgress, RestoreOptions, RestoreSummary, Target,
 };
 
 struct Shared {
@@ -131,12 +131,49 @@ pub fn schema_dump(db: &str) -> String {
         .output()
         .expect("running pg_dump");
     assert!(out.status.success(), "pg_dump: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout)
+    comparable(out.stdout)
+}
+
+/// pg_dump's output without the `\\restrict` lines, whose key is random per run.
+pub fn comparable(pg_dump_output: Vec<u8>) -> String {
+    String::from_utf8(pg_dump_output)
         .unwrap()
         .lines()
         .filter(|l| !l.starts_with("\\restrict") && !l.starts_with("\\unrestrict"))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// A login role that must give `password` over TCP (scram), created once per cluster.
+pub async fn password_login_role(role: &str, password: &str) {
+    exec(
+        "postgres",
+        &format!(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = {0}) THEN
+               CREATE ROLE {1} LOGIN PASSWORD {2}; END IF; END $$",
+            literal(role),
+            ident(role),
+            literal(password)
+        ),
+    )
+    .await;
+    // Tests run in parallel: one edit of pg_hba.conf at a time.
+    static HBA: Mutex<()> = Mutex::new(());
+    let added = {
+        let _one = HBA.lock().unwrap();
+        let hba = data_dir().join("pg_hba.conf");
+        let current = std::fs::read_to_string(&hba).unwrap();
+        let line = format!("host all {role} 127.0.0.1/32 scram-sha-256\n");
+        let added = !current.contains(&line);
+        if added {
+            std::fs::write(&hba, format!("{line}{current}")).unwrap();
+        }
+        added
+    };
+    if added {
+        exec("postgres", "SELECT pg_reload_conf()").await;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
 }
 
 /// A temporary directory for archives.

@@ -15,7 +15,7 @@ use pgark_engine::{
     RestoreOptions, Target,
 };
 
-use crate::harness::{assert_same_text, fixture_for, tmp, LARGE_OBJECTS};
+use crate::harness::{assert_same_text, comparable, fixture_for, tmp, LARGE_OBJECTS};
 
 const MAJORS: [u32; 7] = [12, 13, 14, 15, 16, 17, 18];
 
@@ -96,12 +96,7 @@ impl Server {
         let out =
             Command::new(client_bin(versions_dir()).join("pg_dump")).args(args).arg(self.url(db)).output().unwrap();
         assert!(out.status.success(), "pg_dump on PostgreSQL {}: {}", self.major, String::from_utf8_lossy(&out.stderr));
-        String::from_utf8(out.stdout)
-            .unwrap()
-            .lines()
-            .filter(|l| !l.starts_with("\\restrict") && !l.starts_with("\\unrestrict"))
-            .collect::<Vec<_>>()
-            .join("\n")
+        comparable(out.stdout)
     }
 
     async fn fingerprints(&self, db: &str) -> BTreeMap<String, Fingerprint> {
