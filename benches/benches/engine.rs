@@ -136,6 +136,7 @@ fn manifest(tables: usize, items: usize) -> Manifest {
                         rows: 50,
                         raw_blake3: "ab".repeat(32),
                         stored_blake3: "cd".repeat(32),
+                        row_digest: Some("ef".repeat(16)),
                     })
                     .collect(),
             })

@@ -80,6 +80,21 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// What changed between two backups: schema items, sequence values, rows (also: compare).
+    ///
+    /// Exit status: 0 the same, 1 different, 2 trouble (an archive cannot be read).
+    Diff {
+        /// The older archive.
+        a: PathBuf,
+        /// The newer archive.
+        b: PathBuf,
+        /// List unchanged tables too.
+        #[arg(long)]
+        all_tables: bool,
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Delete old backups of a backup directory by retention rules (also: clean).
     Prune(cmd::prune::PruneArgs),
     /// Check the config file: every problem, with its key path.
@@ -118,7 +133,8 @@ fn main() -> ExitCode {
 
 /// The original system's command names, as aliases: rewritten before parsing rather than declared
 /// to clap, which would suggest them for unrelated words (`pgark list` → "validate").
-const ALIASES: [(&str, &str); 3] = [("backup", "dump"), ("validate", "verify"), ("clean", "prune")];
+const ALIASES: [(&str, &str); 4] =
+    [("backup", "dump"), ("validate", "verify"), ("clean", "prune"), ("compare", "diff")];
 
 /// `args` with the first word that is not an option replaced when it is an alias.
 fn with_aliases(args: impl Iterator<Item = std::ffi::OsString>) -> Vec<std::ffi::OsString> {
@@ -146,6 +162,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Inspect { archive, json } => cmd::inspect::run(&archive, json),
         Command::List { dir, config, json } => cmd::list::run(&config::backup_dir(dir, config.as_deref())?, json),
         Command::Report { dir, config, json } => cmd::report::run(&config::backup_dir(dir, config.as_deref())?, json),
+        Command::Diff { a, b, all_tables, json } => Ok(cmd::diff::run(&a, &b, json, all_tables)),
         Command::Prune(args) => cmd::prune::run(args),
         Command::Config(ConfigCommand::Check { config }) => cmd::config_check::run(config),
         Command::Demo(args) => cmd::demo::run(args, cli.quiet).await,

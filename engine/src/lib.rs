@@ -61,13 +61,14 @@ mod workers;
 
 pub use archive::{
     partial_path, remove_stale_partials, seal, Archive, ArchiveWriter, ChunkEntry, Compression, Contents, CopyFormat,
-    DdlItem, DumpSettings, Kind, Layout, Manifest, RoleDef, RowCounter, Sealed, Section, TableEntry, FORMAT_VERSION,
-    LARGE_OBJECT_PIECE, MAGIC,
+    DdlItem, DumpSettings, Kind, Layout, Manifest, RoleDef, RowCounter, RowDigest, Sealed, Section, TableEntry,
+    FORMAT_VERSION, LARGE_OBJECT_PIECE, MAGIC,
 };
 pub use backups::{
-    append as append_history, history_path, info_file_name, list as list_backups, plan_prune, read_history,
-    report as report_backups, Doomed, Kept, LastVerify, Listed, ListedArchive, ListedState, PrunePlan, PruneSummary,
-    Record, Report, Retention, RunKind, RunStatus, TableGrowth, INFO_FILE_HEADER,
+    append as append_history, diff as diff_archives, history_path, info_file_name, list as list_backups, plan_prune,
+    read_history, report as report_backups, ArchiveDiff, Change, Content as ContentChange, DiffSide, Doomed,
+    ItemChange, Kept, LastVerify, Listed, ListedArchive, ListedState, PrunePlan, PruneSummary, Record, Report,
+    Retention, RunKind, RunStatus, TableChange, TableGrowth, INFO_FILE_HEADER,
 };
 pub use dump::{ChunkRange, DumpOptions, DumpPlan, DumpSummary, TablePlan, SUPABASE_MANAGED_SCHEMAS};
 pub use error::{Error, Result};

@@ -2,6 +2,7 @@
 
 pub mod config_check;
 pub mod demo;
+pub mod diff;
 pub mod dump;
 pub mod inspect;
 pub mod list;

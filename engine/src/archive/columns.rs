@@ -21,6 +21,7 @@
 use std::io::Read;
 
 use super::copy_format::BINARY_SIGNATURE;
+use super::row_digest::RowDigest;
 
 /// Raw bytes of rows gathered into one group (a single larger row makes a larger group).
 pub const GROUP_BYTES: usize = 1 << 20;
@@ -40,6 +41,8 @@ pub struct Packer {
     trailer_seen: bool,
     rows: u64,
     group: Group,
+    /// The digest of the rows packed so far.
+    digest: RowDigest,
 }
 
 impl Packer {
@@ -52,13 +55,13 @@ impl Packer {
         self.pack_groups(out, false)
     }
 
-    /// Packs the rest once the stream has ended; returns its row count.
-    pub fn finish(mut self, out: &mut dyn FnMut(&[u8])) -> Result<u64, String> {
+    /// Packs the rest once the stream has ended; returns its row count and [`RowDigest`].
+    pub fn finish(mut self, out: &mut dyn FnMut(&[u8])) -> Result<(u64, RowDigest), String> {
         self.pack_groups(out, true)?;
         if !self.trailer_seen {
             return Err(format!("binary COPY stream ends without a trailer after {} rows", self.rows));
         }
-        Ok(self.rows)
+        Ok((self.rows, self.digest))
     }
 
     fn pack_groups(&mut self, out: &mut dyn FnMut(&[u8]), last: bool) -> Result<(), String> {
@@ -101,7 +104,7 @@ impl Packer {
             if n < 0 {
                 return Err(format!("row {}: bad field count {n}", self.rows));
             }
-            let (pos, complete) = self.group.gather(raw, self.pos, n as usize, self.rows, last)?;
+            let (pos, complete) = self.group.gather(raw, self.pos, n as usize, self.rows, last, &mut self.digest)?;
             if self.group.rows > 0 {
                 self.pos = pos;
                 self.rows += u64::from(self.group.rows);
@@ -139,7 +142,8 @@ struct Group {
 impl Group {
     /// Gathers rows of `fields` fields from `pos` until the group is full, the field count
     /// changes or the trailer comes; returns the position after them, and false when it stopped
-    /// at a row that is not all there yet (an error if `last`).
+    /// at a row that is not all there yet (an error if `last`). Each whole row is added to
+    /// `digest`.
     fn gather(
         &mut self,
         raw: &[u8],
@@ -147,6 +151,7 @@ impl Group {
         fields: usize,
         rows_before: u64,
         last: bool,
+        digest: &mut RowDigest,
     ) -> Result<(usize, bool), String> {
         self.lengths.resize_with(fields, Vec::new);
         self.data.resize_with(fields, Vec::new);
@@ -179,6 +184,7 @@ impl Group {
                 self.data[f].extend_from_slice(value);
                 pos += 4 + len.max(0) as usize;
             }
+            digest.add_row(&raw[row_start..pos]);
             self.rows += 1;
         }
         Ok((pos, true))
@@ -400,7 +406,7 @@ mod tests {
     fn pack(raw: &[u8], out: &mut dyn FnMut(&[u8])) -> Result<u64, String> {
         let mut packer = Packer::default();
         packer.feed(raw, out)?;
-        packer.finish(out)
+        packer.finish(out).map(|(rows, _)| rows)
     }
 
     fn round_trip(raw: &[u8]) -> (Vec<u8>, Vec<u8>) {
@@ -469,7 +475,11 @@ mod tests {
             for p in raw.chunks(piece) {
                 packer.feed(p, &mut |b| packed.extend_from_slice(b)).unwrap();
             }
-            assert_eq!(packer.finish(&mut |b| packed.extend_from_slice(b)), Ok(30_000), "pieces of {piece}");
+            // Rows are digested as the row-by-row counter digests them, wherever groups are cut.
+            let mut counter = crate::archive::RowCounter::digesting(crate::archive::CopyFormat::Binary);
+            counter.feed(&raw).unwrap();
+            let digest = counter.digest().unwrap();
+            assert_eq!(packer.finish(&mut |b| packed.extend_from_slice(b)), Ok((30_000, digest)), "pieces of {piece}");
             // Groups may be cut elsewhere; the stream unpacked from them is the same.
             let mut back = Vec::new();
             unpack(&mut &packed[..], raw.len() as u64, &mut |v| {
@@ -492,7 +502,7 @@ mod tests {
             // Never more than the row being gathered and one piece are held.
             assert!(packer.pending.len() <= big.len() + 2 * (64 << 10), "{}", packer.pending.len());
         }
-        assert_eq!(packer.finish(&mut |b| packed.extend_from_slice(b)), Ok(3));
+        assert_eq!(packer.finish(&mut |b| packed.extend_from_slice(b)).map(|r| r.0), Ok(3));
         let mut back = Vec::new();
         let rows = unpack(&mut &packed[..], raw.len() as u64, &mut |v| {
             back.extend_from_slice(&v);

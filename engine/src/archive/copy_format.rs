@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::row_digest::{RowDigest, RowHasher};
+
 /// The COPY format a table's chunks are in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -58,6 +60,8 @@ pub struct RowCounter {
     fields_left: i16,
     rows: u64,
     last_byte: Option<u8>,
+    /// Hashes each row as it goes by, when asked for.
+    hasher: Option<Box<RowHasher>>,
 }
 
 impl RowCounter {
@@ -72,6 +76,23 @@ impl RowCounter {
             fields_left: 0,
             rows: 0,
             last_byte: None,
+            hasher: None,
+        }
+    }
+
+    /// A counter that also computes the stream's [`RowDigest`].
+    pub fn digesting(format: CopyFormat) -> RowCounter {
+        RowCounter { hasher: Some(Box::default()), ..RowCounter::new(format) }
+    }
+
+    /// The digest of the rows counted so far (`None` unless made by [`RowCounter::digesting`]).
+    pub fn digest(&self) -> Option<RowDigest> {
+        self.hasher.as_ref().map(|h| h.digest)
+    }
+
+    fn hash(&mut self, bytes: &[u8]) {
+        if let Some(h) = &mut self.hasher {
+            h.update(bytes);
         }
     }
 
@@ -90,10 +111,7 @@ impl RowCounter {
     /// Feeds the next piece of the stream.
     pub fn feed(&mut self, mut data: &[u8]) -> Result<(), String> {
         if self.format == CopyFormat::Text {
-            self.rows += data.iter().filter(|&&b| b == b'\n').count() as u64;
-            if let Some(&b) = data.last() {
-                self.last_byte = Some(b);
-            }
+            self.feed_text(data);
             return Ok(());
         }
         while !data.is_empty() {
@@ -112,6 +130,9 @@ impl RowCounter {
                 }
                 Expect::Extension | Expect::FieldData => {
                     let n = self.skip.min(data.len() as u64) as usize;
+                    if self.expect == Expect::FieldData {
+                        self.hash(&data[..n]);
+                    }
                     data = &data[n..];
                     self.skip -= n as u64;
                     if self.skip == 0 {
@@ -127,6 +148,7 @@ impl RowCounter {
                     } else if n < 0 {
                         return Err(format!("row {}: bad field count {n}", self.rows));
                     } else {
+                        self.hash(&t[..2]);
                         self.fields_left = n;
                         self.expect = self.next_field();
                     }
@@ -134,6 +156,7 @@ impl RowCounter {
                 Expect::FieldLength => {
                     let Some(t) = self.take(&mut data, 4) else { break };
                     let len = i32::from_be_bytes([t[0], t[1], t[2], t[3]]);
+                    self.hash(&t[..4]);
                     self.fields_left -= 1;
                     if len >= 0 {
                         self.skip = len as u64;
@@ -156,7 +179,27 @@ impl RowCounter {
             Expect::FieldLength
         } else {
             self.rows += 1;
+            if let Some(h) = &mut self.hasher {
+                h.end_row();
+            }
             Expect::FieldCount
+        }
+    }
+
+    /// A piece of a text stream: rows are lines.
+    fn feed_text(&mut self, data: &[u8]) {
+        let Some(&last) = data.last() else { return };
+        self.last_byte = Some(last);
+        let Some(hasher) = &mut self.hasher else {
+            self.rows += data.iter().filter(|&&b| b == b'\n').count() as u64;
+            return;
+        };
+        for line in data.split_inclusive(|&b| b == b'\n') {
+            hasher.update(line);
+            if line.ends_with(b"\n") {
+                hasher.end_row();
+                self.rows += 1;
+            }
         }
     }
 
@@ -233,6 +276,36 @@ pub(crate) mod tests {
         let mut c = RowCounter::new(CopyFormat::Binary);
         c.feed(&s[..s.len() - 3]).unwrap();
         assert!(c.finish().is_err());
+    }
+
+    #[test]
+    fn digests_each_row_as_sent_in_any_pieces() {
+        let rows: [&[Option<&[u8]>]; 4] =
+            [&[Some(b"abcdef"), None], &[Some(b"xyz"), Some(b"")], &[], &[Some(b"abcdef"), None]];
+        let s = binary(&rows);
+        let mut expected = RowDigest::default();
+        for r in rows {
+            let one = binary(&[r]);
+            expected.add_row(&one[19..one.len() - 2]); // without header and trailer
+        }
+        let text = b"1\ta\n2\t\\N\n1\ta\n";
+        let mut text_expected = RowDigest::default();
+        for line in [&b"1\ta\n"[..], b"2\t\\N\n", b"1\ta\n"] {
+            text_expected.add_row(line);
+        }
+        for piece in 1..s.len() {
+            for (format, stream, want) in
+                [(CopyFormat::Binary, &s[..], expected), (CopyFormat::Text, text, text_expected)]
+            {
+                let mut c = RowCounter::digesting(format);
+                for p in stream.chunks(piece) {
+                    c.feed(p).unwrap();
+                }
+                assert_eq!(c.digest(), Some(want), "{format:?} in pieces of {piece}");
+                assert!(c.finish().is_ok());
+            }
+        }
+        assert_eq!(RowCounter::new(CopyFormat::Binary).digest(), None);
     }
 
     #[test]

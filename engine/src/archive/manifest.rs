@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::copy_format::CopyFormat;
+use super::row_digest::RowDigest;
 use crate::sql::{ident, literal};
 
 /// Where a DDL item belongs in a restore.
@@ -394,6 +395,10 @@ pub struct ChunkEntry {
     pub raw_blake3: String,
     /// blake3 of the stored bytes, hex.
     pub stored_blake3: String,
+    /// The chunk's [`RowDigest`] (32 hex digits): the same rows give the same sum
+    /// however they are chunked. Absent in archives of pgark before 0.16.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row_digest: Option<String>,
 }
 
 /// One table's data.
@@ -455,6 +460,14 @@ impl TableEntry {
     /// Stored bytes over all chunks.
     pub fn stored_bytes(&self) -> u64 {
         self.chunks.iter().map(|c| c.stored_len).sum()
+    }
+    /// The [`RowDigest`] of all the table's rows, if every chunk recorded one.
+    pub fn row_digest(&self) -> Option<RowDigest> {
+        let mut sum = RowDigest::default();
+        for c in &self.chunks {
+            sum.merge(&RowDigest::from_hex(c.row_digest.as_deref()?)?);
+        }
+        Some(sum)
     }
 }
 

@@ -25,6 +25,7 @@ mod copy_format;
 mod format;
 mod manifest;
 mod reader;
+mod row_digest;
 mod seal;
 mod writer;
 
@@ -35,5 +36,6 @@ pub use manifest::{
     LARGE_OBJECT_PIECE,
 };
 pub use reader::Archive;
+pub use row_digest::RowDigest;
 pub use seal::{seal, Sealed, Sealer};
 pub use writer::{partial_path, remove_partial_if_stale, remove_stale_partials, ArchiveWriter};

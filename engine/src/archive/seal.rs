@@ -7,6 +7,7 @@ use zstd::zstd_safe::{self, zstd_sys::ZSTD_EndDirective, CCtx, CParameter, InBuf
 use super::columns::Packer;
 use super::copy_format::{CopyFormat, RowCounter};
 use super::manifest::{ChunkEntry, Compression, Layout};
+use super::row_digest::RowDigest;
 
 /// A chunk ready to be written: stored bytes and what the manifest records of it.
 #[derive(Debug)]
@@ -21,6 +22,8 @@ pub struct Sealed {
     pub raw_blake3: blake3::Hash,
     /// blake3 of the stored bytes.
     pub stored_blake3: blake3::Hash,
+    /// The order-independent digest of the rows.
+    pub row_digest: RowDigest,
 }
 
 impl Sealed {
@@ -37,6 +40,7 @@ impl Sealed {
             rows: self.rows,
             raw_blake3: self.raw_blake3.to_hex().to_string(),
             stored_blake3: self.stored_blake3.to_hex().to_string(),
+            row_digest: Some(self.row_digest.to_string()),
         }
     }
 }
@@ -123,7 +127,7 @@ impl Sealer {
             (Layout::Columns, CopyFormat::Text) => {
                 return Err("only binary COPY streams can be packed by column".into())
             }
-            (Layout::Rows, _) => Parse::Rows(RowCounter::new(format)),
+            (Layout::Rows, _) => Parse::Rows(RowCounter::digesting(format)),
         };
         Ok(Sealer {
             parse,
@@ -152,15 +156,18 @@ impl Sealer {
     /// Ends the stream: checks it is complete and returns the sealed chunk.
     pub fn finish(self) -> Result<Sealed, String> {
         let mut frame = self.frame;
-        let rows = match self.parse {
+        let (rows, row_digest) = match self.parse {
             Parse::Columns(p) => p.finish(&mut |b| frame.write(b)),
-            Parse::Rows(counter) => counter.finish(),
+            Parse::Rows(counter) => {
+                let digest = counter.digest().unwrap_or_default();
+                counter.finish().map(|rows| (rows, digest))
+            }
         }
         .map_err(malformed)?;
         let stored = frame.end()?;
         let raw_blake3 = self.hasher.finalize();
         let stored_blake3 = if self.stored_is_raw { raw_blake3 } else { blake3::hash(&stored) };
-        Ok(Sealed { stored, raw_len: self.raw_len, rows, raw_blake3, stored_blake3 })
+        Ok(Sealed { stored, raw_len: self.raw_len, rows, raw_blake3, stored_blake3, row_digest })
     }
 }
 

@@ -1,15 +1,18 @@
 //! Backup directories: the folder nightly dumps go to, its history of runs
 //! (`history.rs`: `<dir>/.pgark/history.jsonl`), what is in it (`listing.rs`: every file,
-//! archives told apart by their header, not their name) retention (`prune.rs`) and a summary of it all (`report.rs`).
+//! archives told apart by their header, not their name) retention (`prune.rs`), a summary of it
+//! all (`report.rs`) and the comparison of two archives (`diff.rs`).
 //!
 //! Takes a folder; hands the CLI records and listings. Uses `archive` to read archives; knows
 //! nothing of servers.
 
+mod diff;
 mod history;
 mod listing;
 mod prune;
 mod report;
 
+pub use diff::{diff, ArchiveDiff, Change, Content, DiffSide, ItemChange, TableChange};
 pub use history::{append, history_path, read_history, Record, RunKind, RunStatus};
 pub use listing::{info_file_name, list, LastVerify, Listed, ListedArchive, ListedState, INFO_FILE_HEADER};
 pub use prune::{plan as plan_prune, Doomed, Kept, PrunePlan, PruneSummary, Retention};
