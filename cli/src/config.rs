@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use pgark_engine::{ConnectOptions, DumpOptions, Kind};
+use pgark_engine::{ConnectOptions, DumpOptions, Kind, Retention};
 use serde::Deserialize;
 
 /// The config file.
@@ -31,10 +31,167 @@ pub struct Config {
     pub info_file: bool,
     /// What `prune` keeps when no rule is given on the command line.
     #[serde(default)]
-    pub retention: RetentionConfig,
+    pub retention: Retention,
+    /// The profile `dump` uses when `--profile` is not given.
+    pub profile: Option<String>,
     /// Named profiles.
     #[serde(default)]
     pub profiles: BTreeMap<String, Profile>,
+    /// When scheduled dumps run (read and checked here; run by the scheduling commands).
+    #[serde(default)]
+    pub schedules: BTreeMap<String, Schedule>,
+    /// Where the results of scheduled dumps are sent (read and checked here).
+    #[serde(default)]
+    pub notifications: Notifications,
+}
+
+/// `[schedules.NAME]`: a dump at `time` every day, week (`day` = weekday) or month (`day` = day
+/// of the month), or by a `cron` expression.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Schedule {
+    #[serde(default)]
+    pub enabled: bool,
+    /// `HH:MM`.
+    pub time: Option<String>,
+    /// `daily`, `weekly` or `monthly`.
+    pub every: Option<String>,
+    /// Weekday name for weekly schedules, day of the month for monthly ones.
+    pub day: Option<String>,
+    /// A cron expression instead of time/every/day.
+    pub cron: Option<String>,
+    /// The dump profile.
+    pub profile: Option<String>,
+    /// Time zone of `time` (default UTC).
+    pub timezone: Option<String>,
+}
+
+const WEEKDAYS: [&str; 7] = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"];
+
+impl Schedule {
+    /// What is wrong with it, each as `key: problem`.
+    pub fn problems(&self, config: &Config) -> Vec<String> {
+        let mut out = Vec::new();
+        let time_ok = |t: &str| {
+            let (h, m) = t.split_once(':').unwrap_or((t, ""));
+            let num = |x: &str, max: u32| x.len() <= 2 && x.parse::<u32>().is_ok_and(|v| v <= max);
+            num(h, 23) && m.len() == 2 && num(m, 59)
+        };
+        if let Some(t) = self.time.as_deref().filter(|t| !time_ok(t)) {
+            out.push(format!("time: '{t}' is not a time of day (HH:MM, 00:00 to 23:59)"));
+        }
+        match (self.every.as_deref(), self.day.as_deref()) {
+            (Some("daily"), Some(_)) => out.push("day: a daily schedule takes no day".into()),
+            (Some("weekly"), Some(d)) if !WEEKDAYS.contains(&d.to_ascii_lowercase().as_str()) => {
+                out.push(format!("day: '{d}' is not a weekday (sunday … saturday)"))
+            }
+            (Some("monthly"), Some(d)) if !d.parse::<u32>().is_ok_and(|n| (1..=31).contains(&n)) => {
+                out.push(format!("day: '{d}' is not a day of the month (1 … 31)"))
+            }
+            (Some("daily" | "weekly" | "monthly") | None, _) => {}
+            (Some(e), _) => out.push(format!("every: '{e}' is not one of daily, weekly, monthly")),
+        }
+        if let Some(c) = &self.cron {
+            if self.every.is_some() || self.time.is_some() {
+                out.push("cron: give either cron or time/every, not both".into());
+            }
+            let fields = c.split_whitespace().count();
+            if !(5..=6).contains(&fields) {
+                out.push(format!("cron: '{c}' has {fields} fields (expected 5, or 6 with seconds)"));
+            }
+        } else if self.enabled && (self.time.is_none() || self.every.is_none()) {
+            out.push("enabled: an enabled schedule needs time and every (or cron)".into());
+        }
+        if let Some(p) = &self.profile {
+            if let Err(e) = apply_profile(p, config, &mut DumpOptions::default()) {
+                out.push(format!("profile: {e}"));
+            }
+        }
+        out
+    }
+}
+
+impl Schedule {
+    /// `daily at 02:30 UTC, profile full` (or the cron expression), for people.
+    pub fn describe(&self) -> String {
+        let when = match (&self.cron, self.every.as_deref(), &self.day) {
+            (Some(c), ..) => format!("cron '{c}'"),
+            (None, Some("weekly"), Some(d)) => format!("weekly on {d}"),
+            (None, Some("monthly"), Some(d)) => format!("monthly on day {d}"),
+            (None, Some(e), _) => e.to_string(),
+            (None, None, _) => "no rule".into(),
+        };
+        let at = self.time.as_deref().map(|t| format!(" at {t}")).unwrap_or_default();
+        let tz = self.timezone.as_deref().unwrap_or("UTC");
+        let state = if self.enabled { "enabled" } else { "disabled" };
+        format!("{when}{at} {tz}, profile {}, {state}", self.profile.as_deref().unwrap_or("full"))
+    }
+}
+
+impl Notifications {
+    /// What is wrong with the channels, each as `key: problem`.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(w) = self.webhook.as_ref().filter(|w| w.enabled) {
+            match w.url.as_deref() {
+                None => out.push("webhook.url: an enabled webhook needs a url".to_string()),
+                Some(u) if !(u.starts_with("https://") || u.starts_with("http://")) => {
+                    out.push(format!("webhook.url: '{u}' is not an http(s) URL"))
+                }
+                Some(_) => {}
+            }
+            if !w.on_success && !w.on_error {
+                out.push("webhook: enabled but neither on_success nor on_error is set".into());
+            }
+        }
+        if let Some(e) = self.email.as_ref().filter(|e| e.enabled) {
+            if e.to.is_empty() {
+                out.push("email.to: an enabled email channel needs at least one address".into());
+            }
+            if let Some(bad) = e.to.iter().find(|a| !a.contains('@')) {
+                out.push(format!("email.to: '{bad}' is not an email address"));
+            }
+            if !e.on_success && !e.on_error {
+                out.push("email: enabled but neither on_success nor on_error is set".into());
+            }
+        }
+        out
+    }
+}
+
+/// `[notifications]`: the channels results go to.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Notifications {
+    pub webhook: Option<Webhook>,
+    pub email: Option<Email>,
+}
+
+/// `[notifications.webhook]`: a JSON POST to `url`.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Webhook {
+    #[serde(default)]
+    pub enabled: bool,
+    #[serde(default)]
+    pub on_success: bool,
+    #[serde(default)]
+    pub on_error: bool,
+    pub url: Option<String>,
+}
+
+/// `[notifications.email]`: a mail to `to`.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Email {
+    #[serde(default)]
+    pub enabled: bool,
+    #[serde(default)]
+    pub on_success: bool,
+    #[serde(default)]
+    pub on_error: bool,
+    #[serde(default)]
+    pub to: Vec<String>,
 }
 
 /// `[connection]`: a URL without password, or a Supabase project ref.
@@ -60,17 +217,6 @@ impl ConnectionConfig {
         }
         Ok(Some(options))
     }
-}
-
-/// `[retention]`: the keep rules of `prune` (`max_age` as `15d`, `36h`, `2w`).
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RetentionConfig {
-    pub keep_last: Option<usize>,
-    pub keep_daily: Option<usize>,
-    pub keep_weekly: Option<usize>,
-    pub keep_monthly: Option<usize>,
-    pub max_age: Option<String>,
 }
 
 /// A named set of dump options.
@@ -103,6 +249,9 @@ pub struct Profile {
     pub no_constraints: bool,
     #[serde(default)]
     pub no_views: bool,
+    /// Store chunks uncompressed.
+    #[serde(default)]
+    pub no_compress: bool,
 }
 
 /// The `--no-X` kind toggles, shared by the command line and profiles.
@@ -166,38 +315,69 @@ impl Config {
         Ok(dir)
     }
 
-    /// Reads `path`, or `$PGARK_CONFIG`, or `./pgark.toml` when present; else an empty config.
+    /// Reads the config file [`locate`] finds (the original `backup-config.json` too: its unknown
+    /// keys are printed as notes); else an empty config.
     pub fn load(path: Option<&Path>) -> Result<Config> {
-        let path = match path {
-            Some(p) => p.to_path_buf(),
-            None => match std::env::var_os("PGARK_CONFIG") {
-                Some(p) => PathBuf::from(p),
-                None if Path::new("pgark.toml").is_file() => PathBuf::from("pgark.toml"),
-                None => return Ok(Config::default()),
-            },
-        };
+        let Some(path) = locate(path) else { return Ok(Config::default()) };
         let text = std::fs::read_to_string(&path).with_context(|| format!("reading config {}", path.display()))?;
-        toml::from_str(&text).with_context(|| format!("config {}", path.display()))
+        if !is_json(&path) {
+            return toml::from_str(&text).with_context(|| format!("config {}", path.display()));
+        }
+        let read = crate::config_json::read(&text);
+        for note in &read.notes {
+            eprintln!("note: {}: {note}", path.display());
+        }
+        if !read.problems.is_empty() {
+            bail!("config {}: {}", path.display(), read.problems.join("; "));
+        }
+        Ok(read.config)
     }
+}
+
+/// The config file: `path`, else `$PGARK_CONFIG`, else `./pgark.toml`, else the original
+/// system's `./backup-config.json`, whichever is there first.
+pub fn locate(path: Option<&Path>) -> Option<PathBuf> {
+    if let Some(p) = path {
+        return Some(p.to_path_buf());
+    }
+    if let Some(p) = std::env::var_os("PGARK_CONFIG").filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(p));
+    }
+    ["pgark.toml", "backup-config.json"].into_iter().map(PathBuf::from).find(|p| p.is_file())
+}
+
+/// Whether `path` is the original system's JSON config rather than `pgark.toml`.
+fn is_json(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"))
 }
 
 /// The built-in profiles a config profile may start from.
 const BUILTIN_BASES: [&str; 3] = ["full", "structure-only", "data-only"];
 
 /// Every problem of the config file at `path`, each with its key path (`retention.max_age: …`):
-/// unknown keys, wrong types, values that do not parse, profiles that cannot be applied.
-pub fn check_file(path: &Path) -> Result<Vec<String>> {
+/// unknown keys, wrong types, values that do not parse, profiles that cannot be applied; and
+/// notes (keys of the original JSON config that pgark ignores), and what of the config could be read.
+pub fn check_file(path: &Path) -> Result<Checked> {
     let text = std::fs::read_to_string(path).with_context(|| format!("reading config {}", path.display()))?;
+    if is_json(path) {
+        let read = crate::config_json::read(&text);
+        let mut problems = read.problems;
+        problems.extend(semantic_problems(&read.config));
+        return Ok(Checked { problems, notes: read.notes, config: read.config });
+    }
     let table: toml::Table = match toml::from_str(&text) {
         Ok(t) => t,
-        Err(e) => return Ok(vec![format!("not valid TOML: {}", e.to_string().trim())]),
+        Err(e) => {
+            let problems = vec![format!("not valid TOML: {}", e.to_string().trim())];
+            return Ok(Checked { problems, notes: Vec::new(), config: Config::default() });
+        }
     };
     let mut problems = Vec::new();
     let mut config = Config::default();
     for (key, value) in &table {
         match (key.as_str(), value) {
             ("retention", toml::Value::Table(t)) => {
-                if each_key::<RetentionConfig>("retention", t, &mut problems) {
+                if each_key::<Retention>("retention", t, &mut problems) {
                     config.retention = value.clone().try_into().unwrap_or_default();
                 }
             }
@@ -234,26 +414,55 @@ pub fn check_file(path: &Path) -> Result<Vec<String>> {
                 if each_key::<Config>("", &single, &mut problems) {
                     let one: Config = toml::Value::Table(single).try_into().unwrap_or_default();
                     config.backup_dir = one.backup_dir.or(config.backup_dir);
+                    config.profile = one.profile.or(config.profile);
+                    config.schedules.extend(one.schedules);
+                    if key == "notifications" {
+                        config.notifications = one.notifications;
+                    }
                 }
             }
         }
     }
-    // Values that parse but do not work, in what parsed.
-    let max_age = table.get("retention").and_then(|r| r.get("max_age")).and_then(toml::Value::as_str);
-    if let Some(age) = max_age {
-        if let Err(e) = crate::units::parse_age(age) {
-            problems.push(format!("retention.max_age: {e}"));
-        }
-    }
+    problems.extend(semantic_problems(&config));
+    Ok(Checked { problems, notes: Vec::new(), config })
+}
+
+/// What `check_file` found.
+pub struct Checked {
+    /// Every problem, with its key path.
+    pub problems: Vec<String>,
+    /// Keys ignored (the original JSON config).
+    pub notes: Vec<String>,
+    /// The parts of the config that could be read.
+    pub config: Config,
+}
+
+/// Values that parse but do not work: a backup_dir that is no directory, profiles that cannot
+/// be applied, schedules that cannot run.
+fn semantic_problems(config: &Config) -> Vec<String> {
+    let mut problems = Vec::new();
     if let Some(dir) = config.backup_dir.as_ref().filter(|d| !d.is_dir()) {
         problems.push(format!("backup_dir: {} is not a directory", dir.display()));
     }
     for name in config.profiles.keys() {
-        if let Err(e) = apply_profile(name, &config, &mut DumpOptions::default()) {
+        if let Err(e) = apply_profile(name, config, &mut DumpOptions::default()) {
             problems.push(format!("profiles.{name}: {e}"));
         }
     }
-    Ok(problems)
+    if let Some(name) = &config.profile {
+        if let Err(e) = apply_profile(name, config, &mut DumpOptions::default()) {
+            problems.push(format!("profile: {e}"));
+        }
+    }
+    for (name, s) in &config.schedules {
+        for e in s.problems(config) {
+            problems.push(format!("schedules.{name}.{e}"));
+        }
+    }
+    for e in config.notifications.problems() {
+        problems.push(format!("notifications.{e}"));
+    }
+    problems
 }
 
 /// Checks each key of `table` on its own against `T` (whose fields all have defaults), so every
@@ -324,6 +533,9 @@ fn apply(p: &Profile, o: &mut DumpOptions) {
     o.filter.exclude_tables.extend(p.exclude_tables.iter().cloned());
     o.data &= !p.no_data;
     o.structure &= !p.no_structure;
+    if p.no_compress {
+        o.compression = pgark_engine::Compression::None;
+    }
     let toggles = KindToggles {
         no_functions: p.no_functions,
         no_rls: p.no_rls,
@@ -343,7 +555,7 @@ mod check_tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("pgark.toml");
         std::fs::write(&path, text).unwrap();
-        check_file(&path).unwrap()
+        check_file(&path).unwrap().problems
     }
 
     #[test]

@@ -18,22 +18,6 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
     n.checked_mul(mult).filter(|&v| v > 0).ok_or_else(|| format!("'{s}' is not a usable size"))
 }
 
-/// Parses an age: `15d`, `36h`, `2w`, `90m` (minutes); a bare number is days.
-pub fn parse_age(s: &str) -> Result<chrono::Duration, String> {
-    let t = s.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let n: i64 = num.parse().map_err(|_| format!("'{s}' is not an age (examples: 15d, 36h, 2w)"))?;
-    let age = match unit.trim() {
-        "" | "d" => chrono::Duration::try_days(n),
-        "h" => chrono::Duration::try_hours(n),
-        "m" => chrono::Duration::try_minutes(n),
-        "w" => chrono::Duration::try_weeks(n),
-        _ => return Err(format!("'{s}': unknown unit '{unit}' (use d, h, w or m)")),
-    };
-    age.filter(|a| *a > chrono::Duration::zero()).ok_or_else(|| format!("'{s}' is not a usable age"))
-}
-
 /// `1.5 GiB`, `12.0 MiB`, `512 B`.
 pub fn bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
@@ -67,9 +51,5 @@ mod tests {
         assert!(parse_size("0").is_err());
         assert!(parse_size("12 parsecs").is_err());
         assert_eq!(bytes(1536), "1.5 KiB");
-        assert_eq!(parse_age("15d"), Ok(chrono::Duration::days(15)));
-        assert_eq!(parse_age("30"), Ok(chrono::Duration::days(30)));
-        assert_eq!(parse_age("36h"), Ok(chrono::Duration::hours(36)));
-        assert!(parse_age("0d").is_err() && parse_age("3 fortnights").is_err());
     }
 }

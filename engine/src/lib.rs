@@ -65,9 +65,9 @@ pub use archive::{
     FORMAT_VERSION, LARGE_OBJECT_PIECE, MAGIC,
 };
 pub use backups::{
-    append as append_history, diff as diff_archives, history_path, info_file_name, list as list_backups, plan_prune,
-    read_history, report as report_backups, ArchiveDiff, Change, Content as ContentChange, DiffSide, Doomed,
-    ItemChange, Kept, LastVerify, Listed, ListedArchive, ListedState, PrunePlan, PruneSummary, Record, Report,
+    append as append_history, diff as diff_archives, history_path, info_file_name, list as list_backups, parse_age,
+    plan_prune, read_history, report as report_backups, ArchiveDiff, Change, Content as ContentChange, DiffSide,
+    Doomed, ItemChange, Kept, LastVerify, Listed, ListedArchive, ListedState, PrunePlan, PruneSummary, Record, Report,
     Retention, RunKind, RunStatus, TableChange, TableGrowth, INFO_FILE_HEADER,
 };
 pub use dump::{ChunkRange, DumpOptions, DumpPlan, DumpSummary, TablePlan, SUPABASE_MANAGED_SCHEMAS};

@@ -94,6 +94,9 @@ fn parse_copy_format(s: &str) -> Result<CopyFormat, String> {
 /// Runs `pgark dump`.
 pub async fn run(mut args: DumpArgs, quiet: bool) -> Result<ExitCode> {
     let config = config::Config::load(args.config.as_deref())?;
+    if args.profile.is_none() {
+        args.profile = config.profile.clone();
+    }
     // Only dump reads the configured database: a restore never defaults to it.
     args.conn.or(config.connection.options()?);
     let output = args.output.clone().or_else(|| config.default_backup_dir());

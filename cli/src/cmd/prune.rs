@@ -6,10 +6,10 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use pgark_engine::{list_backups, plan_prune, PrunePlan, Retention};
+use pgark_engine::{list_backups, parse_age, plan_prune, PrunePlan, Retention};
 
 use crate::config::Config;
-use crate::units::{bytes, parse_age};
+use crate::units::bytes;
 
 /// `pgark prune` arguments.
 #[derive(Args)]
@@ -18,21 +18,8 @@ pub struct PruneArgs {
     /// `clean [DAYS] [MAX]` form: DAYS as --max-age, MAX as --keep-last.
     #[arg(num_args = 0..=3)]
     pub args: Vec<String>,
-    /// Keep the newest N archives.
-    #[arg(long)]
-    pub keep_last: Option<usize>,
-    /// Keep the newest archive of each of the last N days that have one.
-    #[arg(long)]
-    pub keep_daily: Option<usize>,
-    /// Keep the newest archive of each of the last N ISO weeks that have one.
-    #[arg(long)]
-    pub keep_weekly: Option<usize>,
-    /// Keep the newest archive of each of the last N months that have one.
-    #[arg(long)]
-    pub keep_monthly: Option<usize>,
-    /// Delete archives older than this (15d, 36h, 2w), whatever keeps them.
-    #[arg(long, value_parser = parse_age)]
-    pub max_age: Option<chrono::Duration>,
+    #[command(flatten)]
+    pub rules: Retention,
     /// Delete (without it, prune only prints its plan).
     #[arg(long)]
     pub yes: bool,
@@ -49,13 +36,13 @@ pub fn run(args: PruneArgs) -> Result<ExitCode> {
     let config = Config::load(args.config.as_deref())?;
     let (dir, mut rules) = positional(&args.args)?;
     let dir = config.backup_dir_or(dir)?;
-    rules.keep_last = args.keep_last.or(rules.keep_last);
-    rules.keep_daily = args.keep_daily;
-    rules.keep_weekly = args.keep_weekly;
-    rules.keep_monthly = args.keep_monthly;
-    rules.max_age = args.max_age.or(rules.max_age);
+    rules.keep_last = args.rules.keep_last.or(rules.keep_last);
+    rules.max_age = args.rules.max_age.or(rules.max_age);
+    rules.keep_daily = args.rules.keep_daily;
+    rules.keep_weekly = args.rules.keep_weekly;
+    rules.keep_monthly = args.rules.keep_monthly;
     if rules.is_empty() {
-        rules = from_config(&config)?;
+        rules = config.retention.clone();
     }
     let plan = plan_prune(&list_backups(&dir)?, &rules, chrono::Utc::now())?;
     let done = if args.yes { Some(plan.execute(&dir)?) } else { None };
@@ -103,21 +90,6 @@ fn positional(words: &[String]) -> Result<(Option<PathBuf>, Retention)> {
         bail!("unexpected argument '{extra}' (prune [DIR] [DAYS] [MAX])");
     }
     Ok((dir, rules))
-}
-
-fn from_config(config: &Config) -> Result<Retention> {
-    let r = &config.retention;
-    let max_age = match &r.max_age {
-        Some(a) => Some(parse_age(a).map_err(anyhow::Error::msg).context("retention.max_age in the config")?),
-        None => None,
-    };
-    Ok(Retention {
-        keep_last: r.keep_last,
-        keep_daily: r.keep_daily,
-        keep_weekly: r.keep_weekly,
-        keep_monthly: r.keep_monthly,
-        max_age,
-    })
 }
 
 fn print_plan(plan: &PrunePlan, yes: bool) {

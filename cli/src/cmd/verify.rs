@@ -12,7 +12,9 @@ use serde_json::json;
 use crate::progress::Bars;
 use crate::units::{bytes, secs};
 
-/// The archives `paths` name: files as given, folders by their `.pgark` files (sorted).
+/// The archives `paths` name: files as given; in folders every file with a pgark header (an
+/// archive under any name) or named `.pgark` (a damaged archive is still checked, and fails),
+/// sorted; hidden and `.partial` files are left alone.
 fn archives(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for p in paths {
@@ -20,11 +22,15 @@ fn archives(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
             let mut found: Vec<PathBuf> = std::fs::read_dir(p)
                 .with_context(|| format!("reading the folder {}", p.display()))?
                 .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|f| f.extension().is_some_and(|x| x == "pgark") && f.is_file())
+                .filter(|f| {
+                    let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                    let candidate = !name.starts_with('.') && !name.ends_with(".partial");
+                    candidate && f.is_file() && (f.extension().is_some_and(|x| x == "pgark") || Archive::has_header(f))
+                })
                 .collect();
             found.sort();
             if found.is_empty() {
-                anyhow::bail!("{} holds no .pgark archive", p.display());
+                anyhow::bail!("{} holds no pgark archive", p.display());
             }
             out.extend(found);
         } else {

@@ -65,10 +65,14 @@ async fn a_backup_directory_records_lists_and_verifies_its_backups() {
     std::fs::write(dir.path().join("next.pgark.partial"), b"PGARK").unwrap();
     std::os::unix::fs::symlink(dir.path().join("gone.pgark"), dir.path().join("dangling.pgark")).unwrap();
 
+    // An archive under another name is found by its header.
+    std::fs::copy(&good, dir.path().join("renamed.bak")).unwrap();
     let out = pgark(&["verify", "-q", "--all", folder, "--jobs", "3"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{text}");
-    assert!(text.contains("5 archive(s) checked: 2 ok, 3 failed"), "{text}");
+    assert!(text.contains("6 archive(s) checked: 3 ok, 3 failed"), "{text}");
+    assert!(text.contains("renamed.bak") && !text.contains("notes.txt"), "{text}");
+    std::fs::remove_file(dir.path().join("renamed.bak")).unwrap();
 
     let out = pgark(&["list", folder, "--json"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -88,7 +92,7 @@ async fn a_backup_directory_records_lists_and_verifies_its_backups() {
     assert_eq!(find("next.pgark.partial")["state"], "partial");
     assert_eq!(find("dangling.pgark")["state"], "foreign");
     assert_eq!(listed.len(), 8, "history folder is not listed: {listed:?}");
-    assert_eq!(history(dir.path()).iter().filter(|r| r["kind"] == "verify").count(), 5);
+    assert_eq!(history(dir.path()).iter().filter(|r| r["kind"] == "verify").count(), 6);
 
     let out = pgark(&["list", folder]);
     let text = String::from_utf8_lossy(&out.stdout);
@@ -185,4 +189,55 @@ async fn a_backup_directory_records_lists_and_verifies_its_backups() {
             .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "pgark"));
         assert_eq!(archives.count(), 1, "one dump went to {}", d.path().display());
     }
+}
+
+/// The original system's `backup-config.json`, found in the current directory, drives a dump:
+/// its backup directory, profiles (as overrides of `default`) and retention; unknown keys are
+/// notes, not errors.
+#[tokio::test]
+async fn the_original_json_config_drives_dump_and_prune() {
+    let db = fresh_db("bk_json").await;
+    exec(&db, "CREATE SCHEMA app; CREATE TABLE app.orders AS SELECT i FROM generate_series(1, 300) i;").await;
+    let dir = tmp();
+    std::fs::create_dir(dir.path().join("backups")).unwrap();
+    let config = r#"{
+      "default": { "backupDir": "./backups", "compress": true, "verbose": true, "retentionDays": 30,
+                   "maxBackups": 1, "mystery": 1 },
+      "profiles": { "structure": { "includeData": false }, "full": { "includeData": true } },
+      "schedules": { "daily": { "enabled": true, "time": "02:30", "profile": "full" } }
+    }"#;
+    std::fs::write(dir.path().join("backup-config.json"), config).unwrap();
+    let db_url = url(&db);
+    for profile in ["structure", "full"] {
+        let out = pgark_in(dir.path(), &["dump", "-q", "--db", &db_url, "--profile", profile]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+        assert!(stderr.contains("note: backup-config.json: default.mystery: unknown key, ignored"), "{stderr}");
+    }
+    let runs = history(&dir.path().join("backups"));
+    assert_eq!(runs.len(), 2, "both dumps went to default.backupDir: {runs:?}");
+    assert_eq!((runs[0]["profile"].as_str(), runs[0]["rows"].as_u64()), (Some("structure"), Some(0)));
+    assert_eq!((runs[1]["profile"].as_str(), runs[1]["rows"].as_u64()), (Some("full"), Some(300)));
+
+    // prune with no rule on the command line: maxBackups keeps the newest one.
+    let out = pgark_in(dir.path(), &["prune"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && text.contains("would delete 1 archive(s)"), "{text}");
+    assert!(text.contains(runs[0]["archive"].as_str().unwrap()), "{text}");
+
+    let out = pgark_in(dir.path(), &["config", "check"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("note: default.mystery")
+            && text.contains("schedule daily: daily at 02:30 UTC, profile full, enabled"),
+        "{text}"
+    );
+    // A wrong value is a problem (non-zero), named by its key path.
+    std::fs::write(dir.path().join("backup-config.json"), r#"{"default": {"maxBackups": "ten"}}"#).unwrap();
+    let out = pgark_in(dir.path(), &["config", "check"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("default.maxBackups: must be a whole number"));
+    let out = pgark_in(dir.path(), &["list"]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("default.maxBackups"));
 }

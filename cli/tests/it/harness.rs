@@ -196,8 +196,14 @@ pub async fn restore_into(path: &Path, db: &str, options: &RestoreOptions) -> pg
 
 /// The pgark binary with `args`.
 pub fn pgark(args: &[&str]) -> std::process::Output {
+    pgark_in(Path::new("."), args)
+}
+
+/// The pgark binary with `args`, run in `dir` (where it looks for its config file).
+pub fn pgark_in(dir: &Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_pgark"))
         .args(args)
+        .current_dir(dir)
         .env_remove("PGARK_DATABASE_URL")
         .env_remove("PGARK_BACKUP_DIR")
         .env_remove("PGARK_CONFIG")

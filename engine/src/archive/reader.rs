@@ -36,6 +36,13 @@ impl std::fmt::Debug for Archive {
 }
 
 impl Archive {
+    /// Whether the file at `path` starts with a pgark archive's header (nothing else checked):
+    /// how backup directories tell archives from other files, whatever their names.
+    pub fn has_header(path: &Path) -> bool {
+        let mut head = [0u8; 8];
+        File::open(path).and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head)).is_ok() && &head == MAGIC
+    }
+
     /// Opens an archive and checks header, footer and manifest hash.
     pub fn open(path: &Path) -> Result<Archive> {
         let bad = |reason: String| Error::Archive { path: path.to_path_buf(), reason };

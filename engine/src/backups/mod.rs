@@ -15,5 +15,5 @@ mod report;
 pub use diff::{diff, ArchiveDiff, Change, Content, DiffSide, ItemChange, TableChange};
 pub use history::{append, history_path, read_history, Record, RunKind, RunStatus};
 pub use listing::{info_file_name, list, LastVerify, Listed, ListedArchive, ListedState, INFO_FILE_HEADER};
-pub use prune::{plan as plan_prune, Doomed, Kept, PrunePlan, PruneSummary, Retention};
+pub use prune::{parse_age, plan as plan_prune, Doomed, Kept, PrunePlan, PruneSummary, Retention};
 pub use report::{report, Report, TableGrowth};

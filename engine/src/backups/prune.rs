@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::{DateTime, Datelike, Duration, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::history::{append, Record, RunKind, RunStatus};
 use super::listing::{Listed, ListedState};
@@ -16,19 +16,59 @@ use crate::error::{Error, Result};
 
 /// Which archives to keep. An archive survives when any keep rule keeps it (or no keep rule is
 /// given) and it is no older than `max_age`; the newest archive and the newest that passed
-/// verify, of each series, always survive.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// verify, of each series, always survive. The same struct is `[retention]` in `pgark.toml`
+/// (`max_age` as `"15d"`) and, flattened, the rules of `pgark prune`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct Retention {
-    /// The newest N.
+    /// Keep the newest N archives.
+    #[cfg_attr(feature = "clap", arg(long))]
     pub keep_last: Option<usize>,
-    /// The newest of each of the last N days (UTC) that have one.
+    /// Keep the newest archive of each of the last N days (UTC) that have one.
+    #[cfg_attr(feature = "clap", arg(long))]
     pub keep_daily: Option<usize>,
-    /// The newest of each of the last N ISO weeks that have one.
+    /// Keep the newest archive of each of the last N ISO weeks that have one.
+    #[cfg_attr(feature = "clap", arg(long))]
     pub keep_weekly: Option<usize>,
-    /// The newest of each of the last N months that have one.
+    /// Keep the newest archive of each of the last N months that have one.
+    #[cfg_attr(feature = "clap", arg(long))]
     pub keep_monthly: Option<usize>,
-    /// Nothing older than this survives (but the two safeguards).
+    /// Delete archives older than this (15d, 36h, 2w), whatever keeps them.
+    #[serde(deserialize_with = "age")]
+    #[cfg_attr(feature = "clap", arg(long, value_parser = parse_age))]
     pub max_age: Option<Duration>,
+}
+
+/// Parses an age: `15d`, `36h`, `2w`, `90m` (minutes); a bare number is days.
+pub fn parse_age(s: &str) -> std::result::Result<Duration, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: i64 = num.parse().map_err(|_| format!("'{s}' is not an age (examples: 15d, 36h, 2w)"))?;
+    let age = match unit.trim() {
+        "" | "d" => Duration::try_days(n),
+        "h" => Duration::try_hours(n),
+        "m" => Duration::try_minutes(n),
+        "w" => Duration::try_weeks(n),
+        _ => return Err(format!("'{s}': unknown unit '{unit}' (use d, h, w or m)")),
+    };
+    age.filter(|a| *a > Duration::zero()).ok_or_else(|| format!("'{s}' is not a usable age"))
+}
+
+/// `max_age` in a config file: an age string (or a number of days).
+fn age<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<Duration>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Age {
+        Days(u32),
+        Text(String),
+    }
+    let text = match Age::deserialize(d)? {
+        Age::Days(n) => n.to_string(),
+        Age::Text(t) => t,
+    };
+    parse_age(&text).map(Some).map_err(serde::de::Error::custom)
 }
 
 impl Retention {
@@ -276,6 +316,22 @@ fn series_of(file: &str, database: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn ages_parse_and_rules_read_from_a_config() {
+        assert_eq!(parse_age("15d"), Ok(Duration::days(15)));
+        assert_eq!(parse_age("30"), Ok(Duration::days(30)));
+        assert_eq!(parse_age("36h"), Ok(Duration::hours(36)));
+        assert!(parse_age("0d").is_err() && parse_age("3 fortnights").is_err());
+        let r: Retention = serde_json::from_str(r#"{"keep_last": 3, "max_age": "2w"}"#).unwrap();
+        assert_eq!(r, Retention { keep_last: Some(3), max_age: Some(Duration::weeks(2)), ..Default::default() });
+        let days: Retention = serde_json::from_str(r#"{"max_age": 30}"#).unwrap();
+        assert_eq!(days.max_age, Some(Duration::days(30)));
+        let bad = serde_json::from_str::<Retention>(r#"{"max_age": "soon"}"#).unwrap_err().to_string();
+        assert!(bad.contains("'soon' is not an age"), "{bad}");
+        assert!(serde_json::from_str::<Retention>(r#"{"keep_dayly": 3}"#).is_err());
+    }
+
     use super::super::listing::{LastVerify, ListedArchive};
     use super::*;
 
