@@ -441,4 +441,130 @@ mod tests {
         assert_eq!(series_of("my_app_20261130T085404.994Z-2.pgark", "x"), "my_app");
         assert_eq!(series_of("monday.pgark", "app"), "app");
     }
+
+    mod properties {
+        use std::collections::{BTreeMap, BTreeSet};
+
+        use chrono::{Datelike, Duration, NaiveDate, TimeZone};
+        use proptest::prelude::*;
+
+        use super::*;
+
+        /// The window archives fall in: 150 days from mid-November of a year, so every window holds a
+        /// year end, month ends and ISO weeks that straddle the year (2020 and 2026 end in week 53).
+        const WINDOW_DAYS: i64 = 150;
+
+        fn base(year: i32) -> DateTime<Utc> {
+            Utc.with_ymd_and_hms(year, 11, 15, 0, 0, 0).unwrap()
+        }
+
+        /// Archives at distinct minutes of the window, in two series, some verified (ok or failed).
+        fn archives(year: i32) -> impl Strategy<Value = Vec<Listed>> {
+            let one = (0..WINDOW_DAYS * 24 * 60, 0..2usize, proptest::option::of(any::<bool>()));
+            proptest::collection::vec(one, 1..60).prop_map(move |raw| {
+                let base = base(year);
+                let mut seen = BTreeSet::new();
+                raw.into_iter()
+                    .filter(|(minute, ..)| seen.insert(*minute))
+                    .map(|(minute, series, verified)| {
+                        let t = base + Duration::minutes(minute);
+                        let file = format!("s{series}_{}.pgark", t.format("%Y%m%dT%H%M%S%.3fZ"));
+                        archive(&file, &format!("db{series}"), &t.to_rfc3339(), verified)
+                    })
+                    .collect()
+            })
+        }
+
+        fn rules() -> impl Strategy<Value = Retention> {
+            let n = || proptest::option::of(0..12usize);
+            (n(), n(), n(), n(), proptest::option::of(1..200i64))
+                .prop_map(|(keep_last, keep_daily, keep_weekly, keep_monthly, days)| Retention {
+                    keep_last,
+                    keep_daily,
+                    keep_weekly,
+                    keep_monthly,
+                    max_age: days.map(Duration::days),
+                })
+                .prop_filter("some rule", |r| !r.is_empty())
+        }
+
+        /// The newest archive of each of the `n` newest buckets that have one: an oracle written
+        /// apart from `keep_buckets`, by grouping.
+        fn by_bucket<K: Ord>(
+            members: &[(DateTime<Utc>, String)],
+            n: usize,
+            key: impl Fn(NaiveDate) -> K,
+        ) -> Vec<String> {
+            let mut newest: BTreeMap<K, &(DateTime<Utc>, String)> = BTreeMap::new();
+            for m in members {
+                let e = newest.entry(key(m.0.date_naive())).or_insert(m);
+                if m.0 > e.0 {
+                    *e = m;
+                }
+            }
+            newest.values().rev().take(n).map(|m| m.1.clone()).collect()
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(400))]
+
+            #[test]
+            fn retention_keeps_what_its_rules_say_and_never_the_newest_valid(
+                (year, listed) in prop_oneof![Just(2020), Just(2025), Just(2026)].prop_flat_map(|y| (Just(y), archives(y))),
+                rules in rules(),
+                days_after in 0..30i64,
+            ) {
+                let now = base(year) + Duration::days(WINDOW_DAYS + days_after);
+                let plan = plan(&listed, &rules, now).unwrap();
+                let kept: BTreeSet<&str> = plan.keep.iter().map(|k| k.file.as_str()).collect();
+                let deleted: BTreeSet<&str> = plan.delete.iter().map(|d| d.file.as_str()).collect();
+                // Every archive is either kept or deleted, never both.
+                prop_assert_eq!(kept.len() + deleted.len(), listed.len());
+                prop_assert!(kept.is_disjoint(&deleted));
+                let too_old = |t: DateTime<Utc>| rules.max_age.is_some_and(|a| now - t > a);
+                for series in ["db0", "db1"] {
+                    let mut members: Vec<(DateTime<Utc>, String, bool)> = listed
+                        .iter()
+                        .filter_map(|l| match &l.state {
+                            ListedState::Archive(a) if a.database == series => {
+                                Some((a.snapshot_time, l.file.clone(), verified_ok(l)))
+                            }
+                            _ => None,
+                        })
+                        .collect();
+                    if members.is_empty() {
+                        continue;
+                    }
+                    members.sort_by_key(|m| std::cmp::Reverse(m.0));
+                    // The newest, and the newest that passed verify, always survive.
+                    prop_assert!(kept.contains(members[0].1.as_str()));
+                    if let Some(v) = members.iter().find(|m| m.2) {
+                        prop_assert!(kept.contains(v.1.as_str()), "newest verified {} deleted", v.1);
+                    }
+                    let plain: Vec<(DateTime<Utc>, String)> = members.iter().map(|m| (m.0, m.1.clone())).collect();
+                    let mut wanted: BTreeSet<String> = BTreeSet::new();
+                    wanted.extend(plain.iter().take(rules.keep_last.unwrap_or(0)).map(|m| m.1.clone()));
+                    wanted.extend(by_bucket(&plain, rules.keep_daily.unwrap_or(0), |d| d));
+                    wanted.extend(by_bucket(&plain, rules.keep_weekly.unwrap_or(0), |d| {
+                        (d.iso_week().year(), d.iso_week().week())
+                    }));
+                    wanted.extend(by_bucket(&plain, rules.keep_monthly.unwrap_or(0), |d| (d.year(), d.month())));
+                    let keep_rules = rules.keep_last.is_some()
+                        || rules.keep_daily.is_some()
+                        || rules.keep_weekly.is_some()
+                        || rules.keep_monthly.is_some();
+                    for (i, (t, file, _)) in members.iter().enumerate() {
+                        let safeguard = i == 0 || members.iter().find(|m| m.2).is_some_and(|v| &v.1 == file);
+                        let by_rules = !too_old(*t) && (wanted.contains(file) || !keep_rules);
+                        prop_assert_eq!(
+                            kept.contains(file.as_str()),
+                            safeguard || by_rules,
+                            "{} (safeguard {}, wanted {}, too old {})",
+                            file, safeguard, wanted.contains(file), too_old(*t)
+                        );
+                    }
+                }
+            }
+        }
+    }
 }
