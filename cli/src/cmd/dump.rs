@@ -141,7 +141,7 @@ pub async fn run(mut args: DumpArgs, quiet: bool) -> Result<ExitCode> {
             let _ = std::fs::remove_file(pgark_engine::partial_path(&path));
             history.record(RunStatus::Interrupted, |r| {
                 r.database = Some(database.clone());
-                r.error = Some(format!("stopped by {signal}"));
+                r.error = Some(format!("stopped: {signal}"));
             });
             eprintln!("{signal}: no archive was written ({} does not exist)", path.display());
             std::process::exit(signal.exit_code());

@@ -46,7 +46,7 @@ impl Stop {
 impl fmt::Display for Stop {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            Stop::Int => "interrupted",
+            Stop::Int => "interrupted (SIGINT)",
             Stop::Term => "terminated (SIGTERM)",
             Stop::Hup => "hung up (SIGHUP)",
         })

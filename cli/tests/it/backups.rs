@@ -241,3 +241,77 @@ async fn the_original_json_config_drives_dump_and_prune() {
     let out = pgark_in(dir.path(), &["list"]);
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("default.maxBackups"));
 }
+
+/// A dump into a backup directory that is interrupted (SIGINT), one whose server stops under it,
+/// and one whose server is down are each recorded in the history, and none leaves an archive.
+#[tokio::test]
+async fn interrupted_and_failed_runs_are_recorded() {
+    // A cluster of its own: this test stops it.
+    let mut cluster = tokio::task::spawn_blocking(|| pgark_engine::LocalCluster::start().unwrap()).await.unwrap();
+    let url = cluster.url("postgres");
+    let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(conn);
+    client
+        .batch_execute(
+            "CREATE TABLE t AS SELECT i, md5(i::text) AS a, md5((i * 2)::text) AS b FROM generate_series(1, 300000) i",
+        )
+        .await
+        .unwrap();
+    drop(client);
+    let dir = tmp();
+    let slow_dump = || {
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_pgark"))
+            .args(["dump", "-q", "--db", &url, "-o", dir.path().to_str().unwrap()])
+            .args(["--jobs", "1", "--chunk-size", "256KiB", "--level", "19"])
+            .env_remove("PGARK_CONFIG")
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Wait until it writes its partial file.
+        let started = std::time::Instant::now();
+        let writing = || {
+            std::fs::read_dir(dir.path())
+                .unwrap()
+                .any(|e| e.unwrap().file_name().to_string_lossy().ends_with(".partial"))
+        };
+        while !writing() && started.elapsed() < std::time::Duration::from_secs(20) {
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        assert!(writing(), "the dump started writing");
+        child
+    };
+    let archives = || {
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().contains(".pgark"))
+            .filter(|e| e.as_ref().unwrap().file_name() != ".pgark")
+            .count()
+    };
+
+    let child = slow_dump();
+    // SAFETY: sends a signal to our own child process.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    assert_eq!(child.wait_with_output().unwrap().status.code(), Some(130));
+
+    let child = slow_dump();
+    tokio::task::spawn_blocking(move || {
+        cluster.stop();
+        cluster
+    })
+    .await
+    .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success());
+
+    let out = pgark(&["dump", "-q", "--db", &url, "-o", dir.path().to_str().unwrap()]);
+    assert!(!out.status.success());
+
+    let runs = history(dir.path());
+    let statuses: Vec<&str> = runs.iter().map(|r| r["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["interrupted", "failed", "failed"], "{runs:?}");
+    assert!(runs.iter().all(|r| r["database"] == "postgres" && r["kind"] == "dump"), "{runs:?}");
+    assert_eq!(runs[0]["error"], "stopped: interrupted (SIGINT)");
+    assert!(runs[1]["error"].as_str().unwrap().contains("public.t"), "the table it was dumping: {}", runs[1]);
+    assert!(runs[2]["error"].as_str().unwrap().contains("127.0.0.1"), "{}", runs[2]);
+    assert_eq!(archives(), 0, "no archive and no partial file is left");
+}
