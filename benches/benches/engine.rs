@@ -125,6 +125,7 @@ fn manifest(tables: usize, items: usize) -> Manifest {
                 format: CopyFormat::Binary,
                 layout: Layout::Columns,
                 contents: Default::default(),
+                column_types: vec![],
                 chunks: (0..3)
                     .map(|c| ChunkEntry {
                         index: c,

@@ -10,7 +10,8 @@ use anyhow::{bail, Context, Result};
 use chrono::{DateTime, Utc};
 use clap::Args;
 use pgark_engine::{
-    dump, info_file_name, Archive, Compression, CopyFormat, DumpOptions, Record, RunKind, RunStatus, INFO_FILE_HEADER,
+    dump, info_file_name, Archive, ArchiveWriter, Compression, CopyFormat, DumpOptions, Record, RunKind, RunStatus,
+    INFO_FILE_HEADER,
 };
 
 use super::inspect::describe;
@@ -128,15 +129,25 @@ pub async fn run(mut args: DumpArgs, quiet: bool) -> Result<ExitCode> {
         Some(project) => format!("{project}_{}", plan.database),
         None => plan.database.clone(),
     };
-    let path = dump::output_path(&output, &name, plan.snapshot_time);
-    let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let first = dump::output_path(&output, &name, plan.snapshot_time);
+    let folder = first.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
     for stale in pgark_engine::remove_stale_partials(folder)? {
         eprintln!("removed {}, left by a dump that did not finish", stale.display());
     }
+    // A generated name is taken by the first dump that starts it; another gets the next one.
+    let writer = if output.is_dir() { ArchiveWriter::create_unique(&first) } else { ArchiveWriter::create(&first) };
+    let writer = match writer {
+        Ok(w) => w,
+        Err(e) => {
+            history.failed(Some(&plan.database), &e.to_string());
+            return Err(e.into());
+        }
+    };
+    let path = writer.path().to_path_buf();
     let database = plan.database.clone();
     let server_version = plan.server_version.clone();
     let result = tokio::select! {
-        result = plan.execute(&path, Arc::new(Bars::new(quiet))) => result,
+        result = plan.execute_to(writer, Arc::new(Bars::new(quiet))) => result,
         signal = interrupt.recv() => {
             let _ = std::fs::remove_file(pgark_engine::partial_path(&path));
             history.record(RunStatus::Interrupted, |r| {

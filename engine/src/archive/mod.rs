@@ -32,8 +32,8 @@ mod writer;
 pub use copy_format::{CopyFormat, RowCounter};
 pub use format::{FORMAT_VERSION, MAGIC};
 pub use manifest::{
-    ChunkEntry, Compression, Contents, DdlItem, DumpSettings, Kind, Layout, Manifest, RoleDef, Section, TableEntry,
-    LARGE_OBJECT_PIECE,
+    ChunkEntry, ColumnType, Compression, Contents, DdlItem, DumpSettings, Kind, Layout, Manifest, RoleDef, Section,
+    Shape, TableEntry, LARGE_OBJECT_PIECE,
 };
 pub use reader::Archive;
 pub use row_digest::RowDigest;

@@ -352,6 +352,7 @@ mod tests {
                 layout,
                 chunks: vec![entry],
                 contents: Default::default(),
+                column_types: vec![],
             }],
             roles: vec![],
             globals: vec![],

@@ -87,35 +87,95 @@ fn check_destination(path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Creates `partial` exclusively and locks it; a leftover no running dump holds is replaced.
-fn create_partial(partial: &Path) -> Result<File> {
-    let open = || OpenOptions::new().write(true).create_new(true).open(partial);
-    let file = match open() {
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            let held = File::open(partial).map(|f| !lock(&f)).unwrap_or(false);
-            if held {
-                return Err(Error::Refused(format!("{} is being written by another pgark dump", partial.display())));
+/// Why a partial file could not be made.
+enum Busy {
+    /// Another running dump writes it.
+    Held,
+    /// Anything else.
+    Failed(Error),
+}
+
+/// Creates `partial` exclusively, already locked: the file is made under a private name, locked,
+/// then hard-linked to `partial` (which fails if a file is there), so no other dump can ever see
+/// it unlocked and take it for a leftover. A leftover no running dump holds is replaced.
+fn create_partial(partial: &Path) -> std::result::Result<File, Busy> {
+    let failed = |e: std::io::Error| Busy::Failed(Error::io(partial, e));
+    let dir = partial.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let private = tempfile::Builder::new().prefix(".pgark-new-").tempfile_in(dir).map_err(failed)?;
+    if !lock(private.as_file()) {
+        return Err(Busy::Failed(Error::Internal("cannot lock a file just created".into())));
+    }
+    for _ in 0..2 {
+        match std::fs::hard_link(private.path(), partial) {
+            Ok(()) => return Ok(private.into_file()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let held = File::open(partial).map(|f| !lock(&f)).unwrap_or(false);
+                if held {
+                    return Err(Busy::Held);
+                }
+                match std::fs::remove_file(partial) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(failed(e)),
+                }
             }
-            std::fs::remove_file(partial).map_err(|e| Error::io(partial, e))?;
-            open()
+            // File systems without hard links: create in place, then lock.
+            Err(_) => {
+                drop(private);
+                let file = OpenOptions::new().write(true).create_new(true).open(partial).map_err(failed)?;
+                return if lock(&file) { Ok(file) } else { Err(Busy::Held) };
+            }
         }
-        other => other,
     }
-    .map_err(|e| Error::io(partial, e))?;
-    if !lock(&file) {
-        return Err(Error::Refused(format!("{} is being written by another pgark dump", partial.display())));
-    }
-    Ok(file)
+    Err(Busy::Held)
+}
+
+fn held_message(partial: &Path) -> Error {
+    Error::Refused(format!("{} is being written by another pgark dump", partial.display()))
 }
 
 impl ArchiveWriter {
-    /// Starts `path.partial`; refuses when `path` already exists or its folder does not.
+    /// Starts `path.partial`; refuses when `path` already exists or its folder does not, or
+    /// another dump writes it.
     pub fn create(path: &Path) -> Result<ArchiveWriter> {
         check_destination(path)?;
         let partial = partial_path(path);
-        let mut file = create_partial(&partial)?;
+        match create_partial(&partial) {
+            Ok(file) => Self::start(path, partial, file),
+            Err(Busy::Held) => Err(held_message(&partial)),
+            Err(Busy::Failed(e)) => Err(e),
+        }
+    }
+
+    /// Starts an archive at `first`, or at the first of `first-2`, `first-3`, … that is free
+    /// (no file, no dump writing it): for generated names, so dumps started at the same
+    /// moment into one folder each get their own.
+    pub fn create_unique(first: &Path) -> Result<ArchiveWriter> {
+        let stem = first.to_string_lossy().trim_end_matches(".pgark").to_string();
+        for n in 1..10_000 {
+            let path = if n == 1 { first.to_path_buf() } else { PathBuf::from(format!("{stem}-{n}.pgark")) };
+            if path.exists() {
+                continue;
+            }
+            check_destination(&path)?;
+            let partial = partial_path(&path);
+            match create_partial(&partial) {
+                Ok(file) => return Self::start(&path, partial, file),
+                Err(Busy::Held) => continue,
+                Err(Busy::Failed(e)) => return Err(e),
+            }
+        }
+        Err(held_message(&partial_path(first)))
+    }
+
+    fn start(path: &Path, partial: PathBuf, mut file: File) -> Result<ArchiveWriter> {
         file.write_all(&header()).map_err(|e| Error::io(&partial, e))?;
         Ok(ArchiveWriter { path: path.to_path_buf(), partial, file: Some(file), offset: HEADER_LEN as u64 })
+    }
+
+    /// The final path the archive gets.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     /// Appends one chunk frame and returns its offset.
@@ -147,9 +207,9 @@ impl ArchiveWriter {
         std::os::unix::fs::FileExt::write_at(&file, &footer.version.to_le_bytes(), 8)
             .map_err(|e| Error::io(&self.partial, e))?;
         file.sync_all().map_err(|e| Error::io(&self.partial, e))?;
-        drop(file);
-        // A link never replaces a file already there (rename would): the final name appears only
-        // if it was free, atomically.
+        // The lock is held (the file stays open) until the partial name is gone. A link never
+        // replaces a file already there (rename would): the final name appears only if it was
+        // free, atomically.
         match std::fs::hard_link(&self.partial, &self.path) {
             Ok(()) => std::fs::remove_file(&self.partial).map_err(|e| Error::io(&self.partial, e))?,
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
@@ -164,6 +224,7 @@ impl ArchiveWriter {
             }
             Err(e) => return Err(Error::io(&self.path, e)),
         }
+        drop(file);
         if let Some(dir) = self.path.parent() {
             let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
             if let Ok(d) = File::open(dir) {
@@ -179,5 +240,37 @@ impl Drop for ArchiveWriter {
         if self.file.take().is_some() {
             let _ = std::fs::remove_file(&self.partial);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dumps_started_at_once_on_one_generated_name_each_get_their_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = dir.path().join("app_20261130T100000.000Z.pgark");
+        let writers: Vec<ArchiveWriter> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8).map(|_| s.spawn(|| ArchiveWriter::create_unique(&first).unwrap())).collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let mut paths: Vec<&Path> = writers.iter().map(|w| w.path()).collect();
+        paths.sort();
+        paths.dedup();
+        assert_eq!(paths.len(), 8, "{paths:?}");
+        // Every partial file is locked from the moment it has its name: none is taken for a leftover.
+        assert!(remove_stale_partials(dir.path()).unwrap().is_empty());
+        assert!(ArchiveWriter::create(&first).is_err(), "a name being written is refused");
+        // No private file is left behind.
+        let names: Vec<String> =
+            std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into()).collect();
+        assert!(names.iter().all(|n| n.ends_with(".pgark.partial")), "{names:?}");
+        drop(writers);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "dropped writers remove their partial files");
+        // A leftover nobody holds is replaced.
+        std::fs::write(partial_path(&first), b"PGARK").unwrap();
+        let w = ArchiveWriter::create_unique(&first).unwrap();
+        assert_eq!(w.path(), first);
     }
 }

@@ -366,6 +366,7 @@ mod tests {
             format: CopyFormat::Binary,
             layout: Default::default(),
             contents: Default::default(),
+            column_types: vec![],
             chunks: rows
                 .iter()
                 .enumerate()

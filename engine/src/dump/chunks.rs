@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::archive::{Contents, CopyFormat, LARGE_OBJECT_PIECE};
+use crate::archive::{ColumnType, Contents, CopyFormat, LARGE_OBJECT_PIECE};
 use crate::sql::{ident_list, qualified};
 
 /// A block range of a table: `[first_block, end_block)`, open-ended when `end_block` is `None`.
@@ -37,6 +37,9 @@ pub struct TablePlan {
     /// What is copied: a table's rows, or large objects.
     #[serde(skip)]
     pub contents: Contents,
+    /// The types of `columns`.
+    #[serde(skip)]
+    pub column_types: Vec<ColumnType>,
 }
 
 impl TablePlan {
@@ -130,6 +133,7 @@ mod tests {
             table_bytes: 0,
             chunks: vec![],
             contents: Contents::Rows,
+            column_types: vec![],
         };
         let c = ChunkRange { first_block: 5, end_block: Some(9), estimated_bytes: 0 };
         assert_eq!(

@@ -31,9 +31,15 @@ pub(super) type Queue = Arc<Mutex<VecDeque<(usize, usize)>>>;
 impl DumpPlan {
     /// Copies every chunk and writes the archive at `path` (via `path.partial`).
     pub async fn execute(self, path: &Path, progress: Arc<dyn Progress>) -> Result<DumpSummary> {
+        self.execute_to(ArchiveWriter::create(path)?, progress).await
+    }
+
+    /// Copies every chunk into an archive already started (see [`ArchiveWriter::create_unique`]).
+    pub async fn execute_to(self, writer: ArchiveWriter, progress: Arc<dyn Progress>) -> Result<DumpSummary> {
         let started = Instant::now();
         let jobs = self.options.jobs;
-        let writer = ArchiveWriter::create(path)?;
+        let path = writer.path().to_path_buf();
+        let path = path.as_path();
 
         let mut order: Vec<(usize, usize)> =
             self.tables.iter().enumerate().flat_map(|(t, tp)| (0..tp.chunks.len()).map(move |c| (t, c))).collect();
@@ -173,6 +179,7 @@ fn table_entries(tables: Vec<TablePlan>, entries: Entries, compression: Compress
             layout: Layout::for_table(tp.format, compression),
             chunks,
             contents: tp.contents,
+            column_types: tp.column_types,
         });
     }
     Ok(out)

@@ -5,7 +5,7 @@
 use tokio_postgres::Client;
 
 use super::{ChunkRange, TablePlan};
-use crate::archive::{Contents, CopyFormat};
+use crate::archive::{ColumnType, Contents, CopyFormat, Shape};
 use crate::error::{Error, Result};
 
 /// The large objects to dump as one data entry, or `None` when there are none.
@@ -33,6 +33,10 @@ pub(super) async fn plan(client: &Client, chunk_size: u64) -> Result<Option<Tabl
         table_bytes: sizes.iter().map(|(_, s)| s).sum(),
         chunks,
         contents: Contents::LargeObjects,
+        column_types: [(26, "oid"), (20, "bigint"), (17, "bytea")]
+            .into_iter()
+            .map(|(oid, name)| ColumnType { name: name.into(), shape: Shape::Builtin { oid } })
+            .collect(),
     }))
 }
 

@@ -84,18 +84,14 @@ pub fn default_file_name(database: &str, time: DateTime<Utc>) -> String {
 
 /// The archive path for `-o PATH`: a directory gets a generated file name inside it.
 /// `name` is the database's name (with a Supabase project's ref in front, so projects differ).
-/// A generated name taken already (or being written) gets `-2`, `-3`, …; the writer creates its
-/// files exclusively, so two dumps never share one.
+/// When the generated name is taken (or being written), [`crate::archive::ArchiveWriter::create_unique`]
+/// moves on to `-2`, `-3`, …, creating each file exclusively, so two dumps never share one.
 pub fn output_path(path: &Path, name: &str, time: DateTime<Utc>) -> PathBuf {
-    if !path.is_dir() {
-        return path.to_path_buf();
+    if path.is_dir() {
+        path.join(default_file_name(name, time))
+    } else {
+        path.to_path_buf()
     }
-    let first = default_file_name(name, time);
-    let stem = first.trim_end_matches(".pgark").to_string();
-    (1..)
-        .map(|n| path.join(if n == 1 { first.clone() } else { format!("{stem}-{n}.pgark") }))
-        .find(|p| !p.exists() && !crate::archive::partial_path(p).exists())
-        .expect("a free name")
 }
 
 /// Connects, exports the snapshot, reads the catalog and plans the chunks.
@@ -168,6 +164,7 @@ pub async fn prepare(target: &Target, options: &DumpOptions) -> Result<DumpPlan>
                 blocks,
                 table_bytes: t.table_bytes,
                 contents: Contents::Rows,
+                column_types: t.column_types,
             }
         })
         .collect();

@@ -25,6 +25,7 @@ mod casts;
 mod collations;
 mod constraints;
 mod conversions;
+mod data_types;
 mod decorations;
 mod default_privileges;
 mod depsort;
@@ -68,7 +69,7 @@ pub(crate) use scope::Leave;
 use self::depsort::{Depends, Node};
 use self::key::{class, ObjKey};
 use self::scope::Context;
-use crate::archive::{CopyFormat, DdlItem, Kind, Section};
+use crate::archive::{ColumnType, CopyFormat, DdlItem, Kind, Section};
 use crate::error::{Error, Result};
 use crate::filter::Filter;
 
@@ -84,7 +85,7 @@ pub(crate) struct Catalog {
     routines: Vec<routines::Routine>,
     sequences: Vec<sequences::Sequence>,
     tables: Vec<tables::Table>,
-    formats: HashMap<u32, CopyFormat>,
+    data: HashMap<u32, data_types::TableData>,
     constraints: Vec<constraints::Constraint>,
     /// CHECK constraints written inside CREATE TABLE: (table, constraint).
     check_oids: Vec<(u32, u32)>,
@@ -145,7 +146,7 @@ impl Catalog {
             domain_check_oids,
             routines: routines::read(client).await?,
             sequences: sequences::read(client).await?,
-            formats: tables::copy_formats(client, &tables).await?,
+            data: data_types::read(client, &tables).await?,
             tables,
             constraints,
             check_oids,
@@ -198,6 +199,8 @@ pub(crate) struct DumpTable {
     pub columns: Vec<String>,
     /// The COPY format its data can travel in.
     pub format: CopyFormat,
+    /// The types of `columns`.
+    pub column_types: Vec<ColumnType>,
 }
 
 /// What the schema layer hands the dump.
@@ -279,7 +282,8 @@ pub(crate) async fn read(client: &Client, filter: &Filter, leave: &Leave<'_>) ->
             heap_bytes: t.heap_bytes,
             table_bytes: t.table_bytes,
             columns: t.columns.iter().filter(|c| !c.generated).map(|c| c.name.clone()).collect(),
-            format: cat.formats[&t.oid],
+            format: cat.data[&t.oid].format,
+            column_types: cat.data[&t.oid].column_types.clone(),
         })
         .collect();
     let large_objects =

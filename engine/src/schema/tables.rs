@@ -1,7 +1,6 @@
 //! Tables: ordinary, partitioned, partitions, inheritance children, unlogged and foreign
 //! tables, with their columns (types, collations, defaults, identity, generated columns),
-//! inline CHECK constraints, storage parameters and replica identity; and the COPY format
-//! each table's data can travel in.
+//! inline CHECK constraints, storage parameters and replica identity.
 
 use std::collections::HashMap;
 
@@ -12,7 +11,7 @@ use super::key::{class, ObjKey};
 use super::query::{ch, db, not_extension_member, USER_NS};
 use super::scope::Context;
 use super::{item, sequences};
-use crate::archive::{CopyFormat, Kind, Section};
+use crate::archive::{Kind, Section};
 use crate::error::Result;
 use crate::sql::{ident, qualified};
 
@@ -79,82 +78,12 @@ pub(crate) struct Column {
     pub fdw_options: Option<String>,
 }
 
-/// Minimal facts about every type, to decide which COPY format a table can use.
-struct TypeInfo {
-    kind: char,
-    base: u32,
-    elem: u32,
-    is_array: bool,
-    binary_io: bool,
-}
-
-/// Reads what `binary_portable` needs of every type.
-async fn type_infos(client: &Client) -> Result<HashMap<u32, TypeInfo>> {
-    let rows = client
-        .query(
-            "SELECT t.oid, t.typtype::text, t.typbasetype, t.typelem, t.typcategory = 'A', \
-             t.typsend <> 0 AND t.typreceive <> 0 FROM pg_catalog.pg_type t",
-            &[],
-        )
-        .await
-        .map_err(db("types"))?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            (
-                r.get::<_, u32>(0),
-                TypeInfo {
-                    kind: ch(r.get(1)),
-                    base: r.get(2),
-                    elem: r.get(3),
-                    is_array: r.get(4),
-                    binary_io: r.get(5),
-                },
-            )
-        })
-        .collect())
-}
-
-/// Oids below this were assigned by initdb and are the same in every database.
-const FIRST_NORMAL_OID: u32 = 16384;
-
-/// Whether a value of this type survives binary COPY into another database: composites and
-/// arrays embed type oids, which differ between databases for user-defined types.
-fn binary_portable(types: &HashMap<u32, TypeInfo>, oid: u32) -> bool {
-    let Some(t) = types.get(&oid) else { return false };
-    if !t.binary_io {
-        return false;
-    }
-    match t.kind {
-        'd' => binary_portable(types, t.base),
-        'c' => false,
-        _ if t.is_array => t.elem < FIRST_NORMAL_OID && binary_portable(types, t.elem),
-        _ => true,
-    }
-}
-
-/// The COPY format a table's data is dumped in.
-fn copy_format(table: &Table, portable: &dyn Fn(u32) -> bool) -> CopyFormat {
-    if table.columns.iter().filter(|c| !c.generated).all(|c| portable(c.type_oid)) {
-        CopyFormat::Binary
-    } else {
-        CopyFormat::Text
-    }
-}
-
 /// Reads every user table with its columns (parents before their partitions and children).
 pub(super) async fn read(client: &Client) -> Result<Vec<Table>> {
     let mut tables = read_tables(client).await?;
     let oids: Vec<u32> = tables.iter().map(|t| t.oid).collect();
     read_columns(client, &mut tables, &oids).await?;
     Ok(tables)
-}
-
-/// The COPY format of every table: binary wherever every column's binary form is portable.
-pub(super) async fn copy_formats(client: &Client, tables: &[Table]) -> Result<HashMap<u32, CopyFormat>> {
-    let types = type_infos(client).await?;
-    let portable = |oid| binary_portable(&types, oid);
-    Ok(tables.iter().map(|t| (t.oid, copy_format(t, &portable))).collect())
 }
 
 async fn read_tables(client: &Client) -> Result<Vec<Table>> {
