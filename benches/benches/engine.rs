@@ -97,6 +97,7 @@ fn manifest(tables: usize, items: usize) -> Manifest {
         server_version: "15".into(),
         server_version_num: 150000,
         encoding: "UTF8".into(),
+            lc_monetary: None,
         snapshot_time: Utc::now(),
         finished_time: Utc::now(),
         settings: DumpSettings::from(&DumpOptions::default()),

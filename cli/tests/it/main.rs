@@ -4,6 +4,7 @@ mod archive;
 mod backups;
 mod cli;
 mod datasets;
+mod decode;
 mod diff;
 mod fidelity;
 mod harness;

@@ -45,19 +45,19 @@ fn client_bin(dir: &Path) -> PathBuf {
 }
 
 /// A throwaway cluster of one major version.
-struct Server {
+pub(crate) struct Server {
     cluster: LocalCluster,
     major: u32,
 }
 
 impl Server {
-    fn start(major: u32) -> Server {
+    pub(crate) fn start(major: u32) -> Server {
         let bin = versions_dir().join(format!("{major}/bin"));
         let cluster = LocalCluster::start_with(&bin).unwrap_or_else(|e| panic!("starting PostgreSQL {major}: {e}"));
         Server { cluster, major }
     }
 
-    fn url(&self, db: &str) -> String {
+    pub(crate) fn url(&self, db: &str) -> String {
         format!("postgres://postgres@127.0.0.1:{}/{db}?sslmode=disable", self.cluster.port())
     }
 

@@ -538,6 +538,9 @@ pub struct Manifest {
     pub server_version_num: i32,
     /// Server encoding of the source.
     pub encoding: String,
+    /// The source's `lc_monetary`, which decides how money values print (absent before 0.16).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lc_monetary: Option<String>,
     /// The instant every table was read at (start of the exporting transaction).
     pub snapshot_time: DateTime<Utc>,
     /// When the dump finished writing.

@@ -29,6 +29,7 @@ mod row_digest;
 mod seal;
 mod writer;
 
+pub(crate) use copy_format::BINARY_SIGNATURE;
 pub use copy_format::{CopyFormat, RowCounter};
 pub use format::{FORMAT_VERSION, MAGIC};
 pub use manifest::{

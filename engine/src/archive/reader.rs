@@ -327,6 +327,7 @@ mod tests {
             server_version: "15".into(),
             server_version_num: 150000,
             encoding: "UTF8".into(),
+            lc_monetary: None,
             snapshot_time: now,
             finished_time: now,
             settings: DumpSettings {

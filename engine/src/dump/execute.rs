@@ -99,6 +99,7 @@ impl DumpPlan {
             server_version: self.server_version,
             server_version_num: self.server_version_num,
             encoding: self.encoding,
+            lc_monetary: Some(self.lc_monetary),
             snapshot_time: self.snapshot_time,
             finished_time: Utc::now(),
             settings: DumpSettings::from(&self.options),

@@ -42,6 +42,8 @@ pub struct DumpPlan {
     pub server_version_num: i32,
     /// Source encoding.
     pub encoding: String,
+    /// Source `lc_monetary` (how money values print).
+    pub lc_monetary: String,
     /// The instant the dump reads.
     pub snapshot_time: DateTime<Utc>,
     /// Tables and their chunks.
@@ -118,7 +120,8 @@ pub async fn prepare(target: &Target, options: &DumpOptions) -> Result<DumpPlan>
     let info = client
         .query_one(
             "SELECT pg_catalog.current_database()::text, pg_catalog.current_setting('server_version'), \
-             pg_catalog.current_setting('server_version_num')::int4, pg_catalog.pg_encoding_to_char(d.encoding)::text \
+             pg_catalog.current_setting('server_version_num')::int4, pg_catalog.pg_encoding_to_char(d.encoding)::text, \
+             pg_catalog.current_setting('lc_monetary') \
              FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()",
             &[],
         )
@@ -179,6 +182,7 @@ pub async fn prepare(target: &Target, options: &DumpOptions) -> Result<DumpPlan>
         server_version: info.get(1),
         server_version_num,
         encoding: info.get(3),
+        lc_monetary: info.get(4),
         snapshot_time: snapshot.time,
         tables,
         items,

@@ -1,0 +1,464 @@
+//! Reading archived data without a database: the binary COPY form of every built-in type (and
+//! enums, domains, arrays, ranges, multiranges, hstore, citext) turned into PostgreSQL's own
+//! text output, byte for byte as the server's `COPY … TO STDOUT` (text format) prints it with
+//! pgark's session settings (`DateStyle = ISO`, `IntervalStyle = postgres`,
+//! `extra_float_digits = 3`, `bytea_output = hex`) and timestamptz in UTC; then escaped for a
+//! COPY text stream or CSV.
+//!
+//! Takes a table's [`ColumnType`]s from the manifest and its chunks' raw streams; hands out
+//! rows of text. Uses `archive` only.
+
+mod container;
+mod datetime;
+mod float;
+mod net;
+mod numeric;
+mod rows;
+mod table;
+
+use std::fmt::{self, Write};
+
+use crate::archive::{ColumnType, CopyFormat, Shape, TableEntry};
+
+pub use rows::RowReader;
+pub use table::{write_rows, RowFormat, RowOptions};
+
+/// A value whose binary form is not what its type says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeError {
+    /// The type being read.
+    pub type_name: String,
+    /// What is wrong.
+    pub reason: String,
+}
+
+impl DecodeError {
+    fn new(type_name: &str, reason: impl Into<String>) -> DecodeError {
+        DecodeError { type_name: type_name.to_string(), reason: reason.into() }
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a {} value cannot be read: {}", self.type_name, self.reason)
+    }
+}
+
+/// `N` bytes at `pos`.
+fn be<const N: usize>(b: &[u8], pos: usize) -> Result<[u8; N], DecodeError> {
+    b.get(pos..pos + N)
+        .and_then(|s| s.try_into().ok())
+        .ok_or_else(|| DecodeError::new("value", format!("shorter than {} bytes", pos + N)))
+}
+
+/// What the decoder needs to know of the source besides the types.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SourceFacts {
+    /// `server_version_num` of the source (`"char"` prints differently across versions).
+    pub server_version_num: i32,
+    /// Whether the source's `lc_monetary` was C/POSIX (money prints as `$1,234.56`); otherwise
+    /// money is written as a plain number, which its input reads in any locale.
+    pub money_c: bool,
+}
+
+/// How one column is read.
+#[derive(Debug, Clone)]
+enum Reader {
+    Builtin(u32),
+    Enum,
+    Text,
+    Hstore,
+    Array(Box<Reader>, char),
+    Range(Box<Reader>),
+    Multirange(Box<Reader>),
+}
+
+/// Turns the binary values of one table's columns into their text.
+#[derive(Debug, Clone)]
+pub struct Decoder {
+    readers: Vec<Reader>,
+    facts: SourceFacts,
+}
+
+/// Oids of the built-in types the decoder reads.
+const KNOWN: &[u32] = &[
+    16, 17, 18, 19, 20, 21, 23, 24, 25, 26, 27, 28, 29, 114, 142, 194, 600, 601, 602, 603, 604, 628, 650, 700, 701,
+    718, 774, 790, 829, 869, 1042, 1043, 1082, 1083, 1114, 1184, 1186, 1266, 1560, 1562, 1700, 2202, 2203, 2204, 2205,
+    2206, 2950, 3220, 3614, 3734, 3769, 3802, 4089, 4096, 4191, 5069,
+];
+
+fn reader(shape: &Shape) -> Option<Reader> {
+    Some(match shape {
+        Shape::Builtin { oid } if KNOWN.contains(oid) => Reader::Builtin(*oid),
+        Shape::Builtin { .. } | Shape::Other => return None,
+        Shape::Domain { base } => return reader(base),
+        Shape::Enum => Reader::Enum,
+        Shape::Array { elem } => {
+            let delim = if **elem == (Shape::Builtin { oid: 603 }) { ';' } else { ',' };
+            Reader::Array(Box::new(reader(elem)?), delim)
+        }
+        Shape::Range { subtype } => Reader::Range(Box::new(reader(subtype)?)),
+        Shape::Multirange { subtype } => Reader::Multirange(Box::new(reader(subtype)?)),
+        Shape::Extension { send } => match send.as_str() {
+            "citextsend" => Reader::Text,
+            "hstore_send" => Reader::Hstore,
+            _ => return None,
+        },
+    })
+}
+
+impl SourceFacts {
+    /// The facts an archive's manifest records.
+    pub fn of(manifest: &crate::archive::Manifest) -> SourceFacts {
+        SourceFacts {
+            server_version_num: manifest.server_version_num,
+            money_c: manifest.lc_monetary.as_deref().is_some_and(|l| l == "C" || l == "POSIX"),
+        }
+    }
+}
+
+impl Decoder {
+    /// A decoder for `table`'s binary streams; an error names the first column of a type it
+    /// cannot read (`column`: its type), or says the table was dumped as text or before column
+    /// types were recorded.
+    pub fn for_table(table: &TableEntry, facts: SourceFacts) -> Result<Decoder, String> {
+        if table.format == CopyFormat::Text {
+            return Err(format!("{} was dumped in text COPY format: its rows are text already", table.display_name()));
+        }
+        if table.column_types.len() != table.columns.len() {
+            return Err(format!(
+                "{}: the archive does not record its column types (written by a pgark before 0.16)",
+                table.display_name()
+            ));
+        }
+        let readers = table
+            .columns
+            .iter()
+            .zip(&table.column_types)
+            .map(|(column, ColumnType { name, shape })| {
+                reader(shape).ok_or_else(|| {
+                    format!(
+                        "{}.{column}: pgark cannot read type {name} without a database (extract --format dir keeps it)",
+                        table.display_name()
+                    )
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Decoder { readers, facts })
+    }
+
+    /// Columns.
+    pub fn width(&self) -> usize {
+        self.readers.len()
+    }
+
+    /// Appends the text of column `column`'s binary value `b` to `out`.
+    pub fn text(&self, column: usize, b: &[u8], out: &mut String) -> Result<(), DecodeError> {
+        self.read(&self.readers[column], b, out)
+    }
+
+    fn read(&self, r: &Reader, b: &[u8], out: &mut String) -> Result<(), DecodeError> {
+        match r {
+            Reader::Builtin(oid) => self.builtin(*oid, b, out),
+            Reader::Enum | Reader::Text => utf8(b, out),
+            Reader::Hstore => hstore(b, out),
+            Reader::Array(elem, delim) => container::array(b, *delim, &|v, o| self.read(elem, v, o), out),
+            Reader::Range(elem) => container::range(b, &|v, o| self.read(elem, v, o), out),
+            Reader::Multirange(elem) => container::multirange(b, &|v, o| self.read(elem, v, o), out),
+        }
+    }
+
+    fn builtin(&self, oid: u32, b: &[u8], out: &mut String) -> Result<(), DecodeError> {
+        let _ = match oid {
+            16 => match b {
+                [0] => write!(out, "f"),
+                [_] => write!(out, "t"),
+                _ => return Err(DecodeError::new("boolean", "not one byte")),
+            },
+            17 => {
+                out.push_str("\\x");
+                for x in b {
+                    let _ = write!(out, "{x:02x}");
+                }
+                Ok(())
+            }
+            18 => return char_out(b, self.facts.server_version_num, out),
+            19 | 25 | 114 | 142 | 194 | 1042 | 1043 => return utf8(b, out),
+            3802 => match b.split_first() {
+                Some((1, text)) => return utf8(text, out),
+                _ => return Err(DecodeError::new("jsonb", "unknown version")),
+            },
+            20 => write!(out, "{}", i64::from_be_bytes(be::<8>(b, 0)?)),
+            21 => write!(out, "{}", i16::from_be_bytes(be::<2>(b, 0)?)),
+            23 => write!(out, "{}", i32::from_be_bytes(be::<4>(b, 0)?)),
+            // oid, xid, cid and the reg* types as numbers.
+            24 | 26 | 28 | 29 | 2202..=2206 | 3734 | 3769 | 4089 | 4096 | 4191 => {
+                write!(out, "{}", u32::from_be_bytes(be::<4>(b, 0)?))
+            }
+            5069 => write!(out, "{}", u64::from_be_bytes(be::<8>(b, 0)?)),
+            27 => write!(out, "({},{})", u32::from_be_bytes(be::<4>(b, 0)?), u16::from_be_bytes(be::<2>(b, 4)?)),
+            700 => {
+                float::float4(f32::from_be_bytes(be::<4>(b, 0)?), out);
+                Ok(())
+            }
+            701 => {
+                float::float8(f64::from_be_bytes(be::<8>(b, 0)?), out);
+                Ok(())
+            }
+            1700 => return numeric::numeric(b, out),
+            790 => {
+                let cents = i64::from_be_bytes(be::<8>(b, 0)?);
+                if self.facts.money_c {
+                    numeric::money_c(cents, out);
+                } else {
+                    numeric::money_plain(cents, out);
+                }
+                Ok(())
+            }
+            1082 => return datetime::date(b, out),
+            1083 => return datetime::time(b, out),
+            1266 => return datetime::timetz(b, out),
+            1114 => return datetime::timestamp(b, false, out),
+            1184 => return datetime::timestamp(b, true, out),
+            1186 => return datetime::interval(b, out),
+            869 | 650 => return net::inet(b, out),
+            829 => return net::mac(b, 6, out),
+            774 => return net::mac(b, 8, out),
+            2950 => {
+                let u: [u8; 16] = be::<16>(b, 0)?;
+                for (i, x) in u.iter().enumerate() {
+                    if matches!(i, 4 | 6 | 8 | 10) {
+                        out.push('-');
+                    }
+                    let _ = write!(out, "{x:02x}");
+                }
+                Ok(())
+            }
+            3220 => {
+                let lsn = u64::from_be_bytes(be::<8>(b, 0)?);
+                write!(out, "{:X}/{:X}", lsn >> 32, lsn as u32)
+            }
+            1560 | 1562 => return bits(b, out),
+            600..=604 | 628 | 718 => return geometry(oid, b, out),
+            3614 => return tsvector(b, out),
+            _ => return Err(DecodeError::new("value", format!("type oid {oid} is not read"))),
+        };
+        Ok(())
+    }
+}
+
+fn utf8(b: &[u8], out: &mut String) -> Result<(), DecodeError> {
+    out.push_str(std::str::from_utf8(b).map_err(|_| DecodeError::new("text", "not UTF-8"))?);
+    Ok(())
+}
+
+/// `"char"`: one byte; from PostgreSQL 15 on a non-ASCII byte prints as `\ooo`.
+fn char_out(b: &[u8], version: i32, out: &mut String) -> Result<(), DecodeError> {
+    match b {
+        [] | [0] => {}
+        [c] if *c >= 0x80 && version >= 150000 => {
+            let _ = write!(out, "\\{c:03o}");
+        }
+        [c] if *c < 0x80 => out.push(*c as char),
+        [_] => return Err(DecodeError::new("\"char\"", "a non-ASCII byte from a server before 15")),
+        _ => return Err(DecodeError::new("\"char\"", "more than one byte")),
+    }
+    Ok(())
+}
+
+/// bit and varbit: the bit count, then the bits.
+fn bits(b: &[u8], out: &mut String) -> Result<(), DecodeError> {
+    let n = i32::from_be_bytes(be::<4>(b, 0)?);
+    if n < 0 || b.len() != 4 + (n as usize).div_ceil(8) {
+        return Err(DecodeError::new("bit", "its length does not match its bit count"));
+    }
+    for i in 0..n as usize {
+        out.push(if b[4 + i / 8] & (0x80 >> (i % 8)) != 0 { '1' } else { '0' });
+    }
+    Ok(())
+}
+
+/// The geometric types, their coordinates printed as float8.
+fn geometry(oid: u32, b: &[u8], out: &mut String) -> Result<(), DecodeError> {
+    let f = |i: usize| -> Result<f64, DecodeError> { Ok(f64::from_be_bytes(be::<8>(b, i * 8)?)) };
+    let point = |i: usize, out: &mut String| -> Result<(), DecodeError> {
+        out.push('(');
+        float::float8(f(i)?, out);
+        out.push(',');
+        float::float8(f(i + 1)?, out);
+        out.push(')');
+        Ok(())
+    };
+    let points = |at: usize, n: usize, out: &mut String| -> Result<(), DecodeError> {
+        for p in 0..n {
+            if p > 0 {
+                out.push(',');
+            }
+            let mut s = String::new();
+            let sub = b.get(at + 16 * p..at + 16 * p + 16).ok_or_else(|| DecodeError::new("path", "ends early"))?;
+            let (x, y) =
+                (f64::from_be_bytes(sub[..8].try_into().unwrap()), f64::from_be_bytes(sub[8..].try_into().unwrap()));
+            s.push('(');
+            float::float8(x, &mut s);
+            s.push(',');
+            float::float8(y, &mut s);
+            s.push(')');
+            out.push_str(&s);
+        }
+        Ok(())
+    };
+    match oid {
+        600 => point(0, out)?,
+        601 => {
+            out.push('[');
+            point(0, out)?;
+            out.push(',');
+            point(2, out)?;
+            out.push(']');
+        }
+        603 => {
+            point(0, out)?;
+            out.push(',');
+            point(2, out)?;
+        }
+        628 => {
+            out.push('{');
+            for i in 0..3 {
+                if i > 0 {
+                    out.push(',');
+                }
+                float::float8(f(i)?, out);
+            }
+            out.push('}');
+        }
+        718 => {
+            out.push('<');
+            point(0, out)?;
+            out.push(',');
+            float::float8(f(2)?, out);
+            out.push('>');
+        }
+        602 => {
+            let closed = *b.first().ok_or_else(|| DecodeError::new("path", "empty"))? != 0;
+            let n = i32::from_be_bytes(be::<4>(b, 1)?).max(0) as usize;
+            out.push(if closed { '(' } else { '[' });
+            points(5, n, out)?;
+            out.push(if closed { ')' } else { ']' });
+        }
+        _ => {
+            let n = i32::from_be_bytes(be::<4>(b, 0)?).max(0) as usize;
+            out.push('(');
+            points(4, n, out)?;
+            out.push(')');
+        }
+    }
+    Ok(())
+}
+
+/// tsvector: `'lexeme':1A,5 'other'`.
+fn tsvector(b: &[u8], out: &mut String) -> Result<(), DecodeError> {
+    let bad = || DecodeError::new("tsvector", "ends early");
+    let count = u32::from_be_bytes(be::<4>(b, 0)?);
+    let mut pos = 4;
+    for i in 0..count {
+        if i > 0 {
+            out.push(' ');
+        }
+        let end = b[pos..].iter().position(|&c| c == 0).ok_or_else(bad)? + pos;
+        let lexeme = std::str::from_utf8(&b[pos..end]).map_err(|_| DecodeError::new("tsvector", "not UTF-8"))?;
+        pos = end + 1;
+        out.push('\'');
+        for c in lexeme.chars() {
+            if c == '\'' || c == '\\' {
+                out.push(c);
+            }
+            out.push(c);
+        }
+        out.push('\'');
+        let npos = u16::from_be_bytes(be::<2>(b, pos)?);
+        pos += 2;
+        for p in 0..npos {
+            let v = u16::from_be_bytes(be::<2>(b, pos)?);
+            pos += 2;
+            out.push(if p == 0 { ':' } else { ',' });
+            let _ = write!(out, "{}", v & 0x3fff);
+            match v >> 14 {
+                3 => out.push('A'),
+                2 => out.push('B'),
+                1 => out.push('C'),
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+/// hstore: `"a"=>"1", "b"=>NULL`.
+fn hstore(b: &[u8], out: &mut String) -> Result<(), DecodeError> {
+    let count = i32::from_be_bytes(be::<4>(b, 0)?);
+    let mut pos = 4;
+    let quoted = |b: &[u8], pos: &mut usize, out: &mut String| -> Result<bool, DecodeError> {
+        let len = i32::from_be_bytes(be::<4>(b, *pos)?);
+        *pos += 4;
+        if len < 0 {
+            return Ok(false);
+        }
+        let s = b.get(*pos..*pos + len as usize).ok_or_else(|| DecodeError::new("hstore", "ends early"))?;
+        *pos += len as usize;
+        let s = std::str::from_utf8(s).map_err(|_| DecodeError::new("hstore", "not UTF-8"))?;
+        out.push('"');
+        for c in s.chars() {
+            if c == '"' || c == '\\' {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        out.push('"');
+        Ok(true)
+    };
+    for i in 0..count.max(0) {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        quoted(b, &mut pos, out)?;
+        out.push_str("=>");
+        if !quoted(b, &mut pos, out)? {
+            out.push_str("NULL");
+        }
+    }
+    Ok(())
+}
+
+/// Appends a value's text to a COPY text-format line, escaped as COPY escapes it.
+pub fn copy_text_escape(text: &str, out: &mut Vec<u8>) {
+    for &c in text.as_bytes() {
+        match c {
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            0x0c => out.extend_from_slice(b"\\f"),
+            0x0b => out.extend_from_slice(b"\\v"),
+            _ => out.push(c),
+        }
+    }
+}
+
+/// Appends a value to a CSV line: quoted when it holds a comma, quote, CR or LF, or is empty
+/// (so an empty string differs from NULL, which is written as nothing), quotes doubled.
+pub fn csv_escape(text: &str, out: &mut Vec<u8>) {
+    let needs = text.is_empty() || text.bytes().any(|c| matches!(c, b',' | b'"' | b'\n' | b'\r')) || text == "\\.";
+    if !needs {
+        out.extend_from_slice(text.as_bytes());
+        return;
+    }
+    out.push(b'"');
+    for &c in text.as_bytes() {
+        if c == b'"' {
+            out.push(b'"');
+        }
+        out.push(c);
+    }
+    out.push(b'"');
+}
