@@ -3,7 +3,7 @@
 
 use anyhow::Result;
 use clap::Args;
-use pgark_engine::{ConnectOptions, Filter, Target};
+use pgark_engine::{ConnectOptions, Filter, RestoreOptions, Section, Target};
 
 /// Where the database is.
 #[derive(Args, Clone)]
@@ -57,5 +57,62 @@ impl From<FilterArgs> for Filter {
             tables: f.tables,
             exclude_tables: f.exclude_tables,
         }
+    }
+}
+
+/// What of an archive a restore (or an extract) covers: sections, schemas and tables, kinds,
+/// owners and grants.
+#[derive(Args, Clone, Default)]
+pub struct SelectArgs {
+    /// Only these sections (pre-data, data, post-data; repeatable).
+    #[arg(long = "section", value_parser = parse_section)]
+    pub sections: Vec<Section>,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    #[command(flatten)]
+    pub toggles: crate::config::KindToggles,
+    /// Leave ownership out: objects belong to the restoring user.
+    #[arg(long)]
+    pub no_owner: bool,
+    /// Leave grants out.
+    #[arg(long)]
+    pub no_privileges: bool,
+    /// With --table: also restore what the selected tables need (types, functions, schemas,
+    /// extensions, sequences); into a database that exists, each only if missing. The default.
+    #[arg(long, conflicts_with = "no_dependencies")]
+    pub with_dependencies: bool,
+    /// With --table: restore only the selected tables and what belongs to them (the target
+    /// must have what they need).
+    #[arg(long)]
+    pub no_dependencies: bool,
+}
+
+impl SelectArgs {
+    /// Restore options with this selection (the rest default).
+    pub fn options(self) -> RestoreOptions {
+        let mut exclude_kinds = Vec::new();
+        self.toggles.add_to(&mut exclude_kinds);
+        RestoreOptions {
+            sections: self.sections,
+            filter: self.filter.into(),
+            exclude_kinds,
+            no_owner: self.no_owner,
+            no_privileges: self.no_privileges,
+            dependencies: match (self.with_dependencies, self.no_dependencies) {
+                (true, _) => Some(true),
+                (_, true) => Some(false),
+                _ => None,
+            },
+            ..RestoreOptions::default()
+        }
+    }
+}
+
+fn parse_section(s: &str) -> Result<Section, String> {
+    match s {
+        "pre-data" => Ok(Section::PreData),
+        "data" => Ok(Section::Data),
+        "post-data" => Ok(Section::PostData),
+        _ => Err(format!("unknown section '{s}' (use pre-data, data or post-data)")),
     }
 }

@@ -59,6 +59,24 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Turn an archive into a plain SQL script psql restores, without a database.
+    Extract(cmd::extract::ExtractArgs),
+    /// Print one table's rows from an archive, without a database.
+    Cat {
+        /// The archive.
+        archive: PathBuf,
+        /// The table: schema.table, or a name only one schema has.
+        table: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = cmd::cat::CatFormat::Text)]
+        format: cmd::cat::CatFormat,
+        /// At most this many rows.
+        #[arg(long)]
+        limit: Option<u64>,
+        /// Only these columns, in this order (a,b,c).
+        #[arg(long, value_delimiter = ',')]
+        columns: Option<Vec<String>>,
+    },
     /// List the backups of a backup directory, with their last verification.
     List {
         /// The directory (default: backup_dir in pgark.toml).
@@ -161,6 +179,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             cmd::verify::run(&archives, jobs, json, cli.quiet)
         }
         Command::Inspect { archive, json } => cmd::inspect::run(&archive, json),
+        Command::Extract(args) => cmd::extract::run(args, cli.quiet),
+        Command::Cat { archive, table, format, limit, columns } => {
+            cmd::cat::run(&archive, &table, format, limit, columns)
+        }
         Command::List { dir, config, json } => cmd::list::run(&config::backup_dir(dir, config.as_deref())?, json),
         Command::Report { dir, config, json } => cmd::report::run(&config::backup_dir(dir, config.as_deref())?, json),
         Command::Diff { a, b, all_tables, json } => Ok(cmd::diff::run(&a, &b, json, all_tables)),

@@ -1,9 +1,11 @@
 //! One file per command: each parses nothing itself (clap did), calls the engine, prints.
 
+pub mod cat;
 pub mod config_check;
 pub mod demo;
 pub mod diff;
 pub mod dump;
+pub mod extract;
 pub mod inspect;
 pub mod list;
 pub mod prune;

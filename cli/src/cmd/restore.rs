@@ -7,11 +7,10 @@ use std::sync::Arc;
 
 use anyhow::Result;
 use clap::Args;
-use pgark_engine::{restore, Archive, RestoreOptions, Section};
+use pgark_engine::{restore, Archive, RestoreOptions};
 
 use super::interrupt_signal;
-use crate::args::{ConnArgs, FilterArgs};
-use crate::config;
+use crate::args::{ConnArgs, SelectArgs};
 use crate::progress::Bars;
 use crate::units::{bytes, secs};
 
@@ -31,19 +30,8 @@ pub struct RestoreArgs {
     /// Create the target database first.
     #[arg(long)]
     pub create: bool,
-    /// Only these sections (pre-data, data, post-data; repeatable).
-    #[arg(long = "section", value_parser = parse_section)]
-    pub sections: Vec<Section>,
     #[command(flatten)]
-    pub filter: FilterArgs,
-    #[command(flatten)]
-    pub toggles: config::KindToggles,
-    /// Leave ownership out: objects belong to the restoring user.
-    #[arg(long)]
-    pub no_owner: bool,
-    /// Leave grants out.
-    #[arg(long)]
-    pub no_privileges: bool,
+    pub select: SelectArgs,
     /// Create roles the target cluster lacks (from the archive's --globals, else NOLOGIN).
     #[arg(long)]
     pub create_roles: bool,
@@ -54,14 +42,6 @@ pub struct RestoreArgs {
     /// already; the check reads them once more, about 1.5 GB/s of COPY data per core).
     #[arg(long)]
     pub no_check: bool,
-    /// With --table: also restore what the selected tables need (types, functions, schemas,
-    /// extensions, sequences); into a database that exists, each only if missing. The default.
-    #[arg(long, conflicts_with = "no_dependencies")]
-    pub with_dependencies: bool,
-    /// With --table: restore only the selected tables and what belongs to them (the target
-    /// must have what they need).
-    #[arg(long)]
-    pub no_dependencies: bool,
     /// Everything in one transaction on one connection (no parallelism): a failure leaves
     /// nothing behind, e.g. for data-only restores into a live database.
     #[arg(long)]
@@ -74,15 +54,6 @@ pub struct RestoreArgs {
     pub list: bool,
 }
 
-fn parse_section(s: &str) -> Result<Section, String> {
-    match s {
-        "pre-data" => Ok(Section::PreData),
-        "data" => Ok(Section::Data),
-        "post-data" => Ok(Section::PostData),
-        _ => Err(format!("unknown section '{s}' (use pre-data, data or post-data)")),
-    }
-}
-
 /// Runs `pgark restore`.
 pub async fn run(args: RestoreArgs, quiet: bool) -> Result<ExitCode> {
     let archive = Arc::new(Archive::open(&args.archive)?);
@@ -90,24 +61,11 @@ pub async fn run(args: RestoreArgs, quiet: bool) -> Result<ExitCode> {
         jobs: args.jobs,
         clean: args.clean,
         create: args.create,
-        sections: args.sections,
-        filter: args.filter.into(),
-        exclude_kinds: {
-            let mut kinds = Vec::new();
-            args.toggles.add_to(&mut kinds);
-            kinds
-        },
-        no_owner: args.no_owner,
-        no_privileges: args.no_privileges,
         create_roles: args.create_roles,
         disable_triggers: args.disable_triggers,
         skip_check: args.no_check,
         single_transaction: args.single_transaction,
-        dependencies: match (args.with_dependencies, args.no_dependencies) {
-            (true, _) => Some(true),
-            (_, true) => Some(false),
-            _ => None,
-        },
+        ..args.select.clone().options()
     };
     let plan = restore::prepare(&archive, &options)?;
     for notice in &plan.notices {

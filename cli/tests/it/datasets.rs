@@ -2,7 +2,6 @@
 //! identical `pg_dump --schema-only`, identical database settings, identical per-table data.
 
 use std::path::PathBuf;
-use std::process::Command;
 
 use pgark_engine::{DumpOptions, RestoreOptions};
 
@@ -18,28 +17,7 @@ fn datasets() -> PathBuf {
 
 /// Runs a dataset script with psql, as its LOAD.md says.
 fn psql(db: &str, file: &str, vars: &[&str]) {
-    let psql =
-        [bin_dir().join("psql"), PathBuf::from("/usr/bin/psql")].into_iter().find(|p| p.is_file()).expect("psql");
-    let mut cmd = Command::new(psql);
-    cmd.args([
-        "-X",
-        "-q",
-        "-v",
-        "ON_ERROR_STOP=1",
-        "-h",
-        "127.0.0.1",
-        "-p",
-        &port().to_string(),
-        "-U",
-        "postgres",
-        "-d",
-        db,
-    ]);
-    for v in vars {
-        cmd.args(["-v", v]);
-    }
-    let out = cmd.arg("-f").arg(datasets().join(file)).output().unwrap();
-    assert!(out.status.success(), "loading {file}: {}", String::from_utf8_lossy(&out.stderr));
+    psql_file(db, &datasets().join(file), vars);
 }
 
 async fn round_trip(db: &str) {
@@ -51,6 +29,11 @@ async fn round_trip(db: &str) {
     restore_into(&path, &copy, &RestoreOptions { jobs: 3, create: true, ..Default::default() }).await.unwrap();
     assert_same(db, &copy).await;
     exec("postgres", &format!("DROP DATABASE {copy}")).await;
+    // The same archive as a plain SQL script, loaded by psql into an empty database.
+    let plain = format!("{db}_sql");
+    extract_and_load(&path, &plain).await;
+    assert_same(db, &plain).await;
+    exec("postgres", &format!("DROP DATABASE {plain}")).await;
 }
 
 #[tokio::test]

@@ -18,6 +18,7 @@ use crate::harness::*;
 const SCHEMA: &str = "
 CREATE EXTENSION IF NOT EXISTS hstore;
 CREATE EXTENSION IF NOT EXISTS citext;
+CREATE EXTENSION IF NOT EXISTS ltree;
 DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'dc_app') THEN CREATE ROLE dc_app; END IF; END $$;
 CREATE SCHEMA \"Types Lab\" AUTHORIZATION dc_app;
 SET ROLE dc_app;
@@ -31,7 +32,7 @@ CREATE TABLE \"Types Lab\".\"all types\" (
   cash money, ch \"char\", arr int4[], tarr text[], md int4[], farr float8[], r int4range, tsr tstzrange,
   fr \"Types Lab\".floatrange, mr int4multirange, e \"Types Lab\".mood, dom \"Types Lab\".label, pt point, bx box,
   ln line, ls lseg, pa path, pg polygon, ci circle, tsv tsvector, x xml, nm name, bp char(5), vc varchar(10),
-  hs hstore, ct citext, o oid, tid tid, x8 xid8
+  hs hstore, ct citext, o oid, tid tid, x8 xid8, lt ltree
 );
 RESET ROLE;
 ";
@@ -226,7 +227,7 @@ async fn insert(client: &tokio_postgres::Client, id: i32, r: &Row) {
     let bits: String = r.bits.iter().map(|b| if *b { '1' } else { '0' }).collect();
     let sql = format!(
         "INSERT INTO \"Types Lab\".\"all types\" (id, b, i2, i4, i8, f4, f8, num, t, by, d, ts, tstz, tm, ttz, iv, u, j, jb,
-           ip, cidr, mac, vb, lsn, cash, ch, arr, tarr, farr, r, mr, pt, tsv, hs, ct, e, dom, x, nm, bp, vc, md, tsr, fr)
+           ip, cidr, mac, vb, lsn, cash, ch, arr, tarr, farr, r, mr, pt, tsv, hs, ct, e, dom, x, nm, bp, vc, md, tsr, fr, lt)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text::numeric, $9, $10, date '2000-01-01' + $11::int,
            timestamp '2000-01-01' + $12::int8 * interval '1 microsecond', timestamptz '2000-01-01 00:00:00+00' + $12::int8 * interval '1 microsecond',
            time '00:00' + $13::int8 * interval '1 microsecond',
@@ -238,7 +239,8 @@ async fn insert(client: &tokio_postgres::Client, id: i32, r: &Row) {
            point($27::float8, $28::float8), to_tsvector('simple', $29::text), hstore($9::text, $29::text), $9::text::citext, (enum_range(NULL::\"Types Lab\".mood))[1 + abs($4::int4 % 5)],
            $29::text, xmlelement(name t, $29::text), $29::text, left($29::text, 5), left($29::text, 10), array[[$4, $4], [NULL, 7]],
            tstzrange(timestamptz '2000-01-01 00:00:00+00' + $12::int8 * interval '1 microsecond', NULL),
-           \"Types Lab\".floatrange(least($27::float8, $28::float8), greatest($27::float8, $28::float8)))",
+           \"Types Lab\".floatrange(least($27::float8, $28::float8), greatest($27::float8, $28::float8)),
+           text2ltree(array_to_string(string_to_array($29::text, ' '), '.')))",
         range = range_sql(r.range)
     );
     let f8_finite = |v: f64| if v.is_finite() { v } else { 0.0 };
@@ -329,8 +331,9 @@ fn decoded_lines(archive: &Path) -> BTreeMap<i64, String> {
     by_id(&out)
 }
 
-/// Fills database `db` at `url` with generated and edge rows, dumps it with pgark, and compares.
-async fn oracle(url: &str, db_url: &str, cases: u32) {
+/// Fills database `db` at `url` with generated and edge rows, dumps it with pgark, and compares;
+/// returns the archive (in `dir`).
+async fn oracle(url: &str, db_url: &str, cases: u32, dir: &Path) -> std::path::PathBuf {
     let (client, conn) = tokio_postgres::connect(db_url, tokio_postgres::NoTls).await.unwrap();
     tokio::spawn(conn);
     client.batch_execute(SCHEMA).await.unwrap();
@@ -341,8 +344,7 @@ async fn oracle(url: &str, db_url: &str, cases: u32) {
         let r = strategy.new_tree(&mut runner).unwrap().current();
         insert(&client, id, &r).await;
     }
-    let dir = tmp();
-    let path = dir.path().join("types.pgark");
+    let path = dir.join("types.pgark");
     let target = pgark_engine::Target::resolve(&pgark_engine::ConnectOptions {
         url: Some(db_url.to_string()),
         project_ref: None,
@@ -375,12 +377,18 @@ async fn oracle(url: &str, db_url: &str, cases: u32) {
     }
     assert!(wrong.is_empty(), "{url}: {} of {} rows differ:\n{}", wrong.len(), expected.len(), wrong.join("\n"));
     assert_eq!(got.len(), expected.len());
+    path
 }
 
 #[tokio::test]
 async fn decoded_values_equal_the_servers_text_output() {
     let db = fresh_db("decode_oracle").await;
-    oracle("test cluster", &url(&db), 300).await;
+    let dir = tmp();
+    let archive = oracle("test cluster", &url(&db), 300, dir.path()).await;
+    // The edge-type fixture as a plain SQL script, loaded by psql: the same rows.
+    let plain = format!("{db}_sql");
+    extract_and_load(&archive, &plain).await;
+    assert_eq!(server_lines(&url(&plain)).await, server_lines(&url(&db)).await);
 }
 
 #[tokio::test]
@@ -389,5 +397,5 @@ async fn decoded_values_equal_the_servers_text_output_on_18() {
     let (client, conn) = tokio_postgres::connect(&server.url("postgres"), tokio_postgres::NoTls).await.unwrap();
     tokio::spawn(conn);
     client.batch_execute("CREATE DATABASE decode_oracle").await.unwrap();
-    oracle("PostgreSQL 18", &server.url("decode_oracle"), 300).await;
+    oracle("PostgreSQL 18", &server.url("decode_oracle"), 300, tmp().path()).await;
 }

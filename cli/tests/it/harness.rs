@@ -194,6 +194,34 @@ pub async fn restore_into(path: &Path, db: &str, options: &RestoreOptions) -> pg
     plan.execute(archive.clone(), &target(db), Arc::new(NoProgress)).await
 }
 
+/// Runs the SQL script `file` with psql in `db` (`-X`, stopping at the first error).
+pub fn psql_file(db: &str, file: &Path, vars: &[&str]) {
+    let psql =
+        [bin_dir().join("psql"), PathBuf::from("/usr/bin/psql")].into_iter().find(|p| p.is_file()).expect("psql");
+    let mut cmd = Command::new(psql);
+    cmd.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", &port().to_string(), "-U", "postgres"]);
+    cmd.args(["-d", db]);
+    for v in vars {
+        cmd.args(["-v", v]);
+    }
+    let out = cmd.arg("-f").arg(file).output().unwrap();
+    assert!(out.status.success(), "psql -f {}: {}", file.display(), String::from_utf8_lossy(&out.stderr));
+}
+
+/// Extracts `archive` as a plain SQL script and loads it with psql into a new database `db`.
+pub async fn extract_and_load(archive: &Path, db: &str) {
+    exec("postgres", &format!("DROP DATABASE IF EXISTS {db}")).await;
+    exec("postgres", &format!("CREATE DATABASE {db}")).await;
+    let a = Archive::open(archive).unwrap();
+    let plan = restore::prepare(&a, &RestoreOptions { create: true, ..Default::default() }).unwrap();
+    let dir = tmp();
+    let script = dir.path().join("extract.sql");
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&script).unwrap());
+    pgark_engine::write_sql_script(&a, &plan, &mut out, &NoProgress).unwrap();
+    drop(out);
+    psql_file(db, &script, &[]);
+}
+
 /// The pgark binary with `args`.
 pub fn pgark(args: &[&str]) -> std::process::Output {
     pgark_in(Path::new("."), args)

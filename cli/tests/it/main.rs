@@ -6,6 +6,7 @@ mod cli;
 mod datasets;
 mod decode;
 mod diff;
+mod extract;
 mod fidelity;
 mod harness;
 mod restore_messages;

@@ -560,6 +560,31 @@ pub struct Manifest {
 }
 
 impl Manifest {
+    /// The table with data named `name`: `schema.table` (unquoted), or a table name that only
+    /// one schema has; the error says what matched or what there is.
+    pub fn find_table(&self, name: &str) -> std::result::Result<&TableEntry, String> {
+        let rows = self.tables.iter().filter(|t| t.contents == Contents::Rows);
+        if let Some(t) = rows.clone().find(|t| t.display_name() == name) {
+            return Ok(t);
+        }
+        let by_name: Vec<&TableEntry> = rows.clone().filter(|t| t.name == name).collect();
+        match by_name[..] {
+            [t] => Ok(t),
+            [] => {
+                let some: Vec<String> = rows.take(8).map(TableEntry::display_name).collect();
+                Err(format!(
+                    "the archive holds no data for a table {name} (it has {}{})",
+                    some.join(", "),
+                    if self.tables.len() > 8 { ", …" } else { "" }
+                ))
+            }
+            _ => Err(format!(
+                "{name} is in several schemas ({}): name it as schema.table",
+                by_name.iter().map(|t| t.schema.as_str()).collect::<Vec<_>>().join(", ")
+            )),
+        }
+    }
+
     /// Rows over all tables.
     pub fn total_rows(&self) -> u64 {
         self.tables.iter().map(TableEntry::rows).sum()

@@ -1,5 +1,5 @@
 //! Reading archived data without a database: the binary COPY form of every built-in type (and
-//! enums, domains, arrays, ranges, multiranges, hstore, citext) turned into PostgreSQL's own
+//! enums, domains, arrays, ranges, multiranges, hstore, citext, ltree) turned into PostgreSQL's own
 //! text output, byte for byte as the server's `COPY … TO STDOUT` (text format) prints it with
 //! pgark's session settings (`DateStyle = ISO`, `IntervalStyle = postgres`,
 //! `extra_float_digits = 3`, `bytea_output = hex`) and timestamptz in UTC; then escaped for a
@@ -67,6 +67,7 @@ enum Reader {
     Builtin(u32),
     Enum,
     Text,
+    VersionedText,
     Hstore,
     Array(Box<Reader>, char),
     Range(Box<Reader>),
@@ -101,6 +102,8 @@ fn reader(shape: &Shape) -> Option<Reader> {
         Shape::Multirange { subtype } => Reader::Multirange(Box::new(reader(subtype)?)),
         Shape::Extension { send } => match send.as_str() {
             "citextsend" => Reader::Text,
+            // ltree's types send a version byte (1) and their text.
+            "ltree_send" | "lquery_send" | "ltxtquery_send" => Reader::VersionedText,
             "hstore_send" => Reader::Hstore,
             _ => return None,
         },
@@ -161,6 +164,10 @@ impl Decoder {
         match r {
             Reader::Builtin(oid) => self.builtin(*oid, b, out),
             Reader::Enum | Reader::Text => utf8(b, out),
+            Reader::VersionedText => match b.split_first() {
+                Some((1, text)) => utf8(text, out),
+                _ => Err(DecodeError::new("ltree", "unknown version")),
+            },
             Reader::Hstore => hstore(b, out),
             Reader::Array(elem, delim) => container::array(b, *delim, &|v, o| self.read(elem, v, o), out),
             Reader::Range(elem) => container::range(b, &|v, o| self.read(elem, v, o), out),

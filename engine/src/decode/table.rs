@@ -55,6 +55,10 @@ pub fn write_rows(
             })
             .collect::<Result<_>>()?,
     };
+    let decoder = match table.format {
+        CopyFormat::Binary => Some(Decoder::for_table(table, facts).map_err(Error::Refused)?),
+        CopyFormat::Text => None,
+    };
     let io = |e: std::io::Error| Error::Io { path: "standard output".into(), error: e };
     let mut line: Vec<u8> = Vec::new();
     if options.header {
@@ -70,10 +74,6 @@ pub fn write_rows(
         line.push(b'\n');
         out.write_all(&line).map_err(io)?;
     }
-    let decoder = match table.format {
-        CopyFormat::Binary => Some(Decoder::for_table(table, facts).map_err(Error::Refused)?),
-        CopyFormat::Text => None,
-    };
     let limit = options.limit.unwrap_or(u64::MAX);
     let mut written = 0u64;
     let mut text = String::new();

@@ -22,5 +22,5 @@ pub use connect::{ConnectOptions, SslMode, Target};
 pub(crate) use copy_in::{copy_in, copy_in_sql, CopyInError};
 pub(crate) use copy_out::copy_out;
 pub use local_cluster::{find_server_binaries, LocalCluster};
-pub(crate) use session::{setup as setup_session, Role};
+pub(crate) use session::{setup as setup_session, setup_sql, Role};
 pub(crate) use snapshot::{Snapshot, SnapshotId};

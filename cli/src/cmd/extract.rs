@@ -1,0 +1,151 @@
+//! `pgark extract ARCHIVE --format sql -o FILE`: an archive as a plain SQL script that psql
+//! restores, with no pgark and no running database needed to make it. The output is written
+//! to `FILE.partial` and takes its name only when complete; an existing file is never replaced.
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, ValueEnum};
+use pgark_engine::{restore, write_sql_script, Archive, RestoreOptions};
+
+use crate::args::SelectArgs;
+use crate::progress::Bars;
+
+/// Formats `extract` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExtractFormat {
+    /// One plain SQL script (like pg_dump -Fp) for `psql -f`.
+    Sql,
+}
+
+/// `pgark extract` arguments.
+#[derive(Args)]
+pub struct ExtractArgs {
+    /// The archive.
+    pub archive: PathBuf,
+    /// What to write.
+    #[arg(long, value_enum)]
+    pub format: ExtractFormat,
+    /// The file to write (`-` for standard output).
+    #[arg(long, short)]
+    pub output: PathBuf,
+    /// Compress the output with gzip.
+    #[arg(long, conflicts_with = "zstd")]
+    pub gzip: bool,
+    /// Compress the output with zstd.
+    #[arg(long)]
+    pub zstd: bool,
+    #[command(flatten)]
+    pub select: SelectArgs,
+}
+
+/// Runs `pgark extract`.
+pub fn run(args: ExtractArgs, quiet: bool) -> Result<ExitCode> {
+    let archive = Archive::open(&args.archive)?;
+    // The script goes into an empty database: what a restore with --create would run.
+    let options = RestoreOptions { create: true, ..args.select.clone().options() };
+    let plan = restore::prepare(&archive, &options)?;
+    for notice in &plan.notices {
+        eprintln!("notice: {notice}");
+    }
+    let to_stdout = args.output == Path::new("-");
+    let bars = Bars::new(quiet || to_stdout);
+    let (file, partial) =
+        if to_stdout { (None, None) } else { create_partial(&args.output).map(|(f, p)| (Some(f), Some(p)))? };
+    let sink: Box<dyn Write> = match file {
+        Some(f) => Box::new(f),
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let result = (|| -> Result<pgark_engine::ScriptSummary> {
+        let mut out = compressor(BufWriter::with_capacity(1 << 20, sink), args.gzip, args.zstd)?;
+        let summary = write_sql_script(&archive, &plan, &mut *out, &bars)?;
+        out.finish()?;
+        Ok(summary)
+    })();
+    let summary = match result {
+        Ok(s) => s,
+        Err(e) => {
+            if let Some(p) = &partial {
+                let _ = std::fs::remove_file(p);
+            }
+            return Err(e);
+        }
+    };
+    if let Some(partial) = partial {
+        publish(&partial, &args.output)?;
+        eprintln!(
+            "wrote {}: {} statements, {} tables, {} rows",
+            args.output.display(),
+            summary.statements,
+            summary.tables,
+            summary.rows
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A writer that finishes its compressed stream.
+trait Finish: Write {
+    fn finish(self: Box<Self>) -> Result<()>;
+}
+
+impl<W: Write> Finish for BufWriter<W> {
+    fn finish(mut self: Box<Self>) -> Result<()> {
+        self.flush().context("writing the output")?;
+        let inner = self.into_inner().map_err(|e| e.into_error()).context("writing the output")?;
+        drop(inner);
+        Ok(())
+    }
+}
+
+impl<W: Write> Finish for flate2::write::GzEncoder<W> {
+    fn finish(self: Box<Self>) -> Result<()> {
+        let mut inner = flate2::write::GzEncoder::finish(*self).context("writing the output")?;
+        inner.flush().context("writing the output")
+    }
+}
+
+impl<W: Write> Finish for zstd::stream::write::Encoder<'static, W> {
+    fn finish(self: Box<Self>) -> Result<()> {
+        let mut inner = zstd::stream::write::Encoder::finish(*self).context("writing the output")?;
+        inner.flush().context("writing the output")
+    }
+}
+
+fn compressor<W: Write + 'static>(w: W, gzip: bool, zstd: bool) -> Result<Box<dyn Finish>> {
+    Ok(if gzip {
+        Box::new(flate2::write::GzEncoder::new(w, flate2::Compression::default()))
+    } else if zstd {
+        Box::new(zstd::stream::write::Encoder::new(w, 3).context("starting zstd")?)
+    } else {
+        Box::new(BufWriter::new(w))
+    })
+}
+
+/// `FILE.partial`, created exclusively; refuses when FILE exists.
+fn create_partial(path: &Path) -> Result<(File, PathBuf)> {
+    if path.exists() {
+        bail!("{} already exists; pgark does not overwrite it (choose another name or delete it)", path.display());
+    }
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = PathBuf::from(partial);
+    let file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&partial)
+        .with_context(|| format!("cannot create {}", partial.display()))?;
+    Ok((file, partial))
+}
+
+/// Gives the complete output its name, never over a file that appeared meanwhile.
+fn publish(partial: &Path, path: &Path) -> Result<()> {
+    std::fs::hard_link(partial, path)
+        .or_else(|e| if path.exists() { Err(e) } else { std::fs::rename(partial, path) })
+        .with_context(|| format!("cannot name the output {}", path.display()))?;
+    let _ = std::fs::remove_file(partial);
+    Ok(())
+}

@@ -1,0 +1,99 @@
+//! `extract` and `cat` through the binary: a script psql loads, compressed scripts, stdout,
+//! never over an existing file; one table's rows as COPY text or CSV, limited and projected,
+//! and the CSV loads back to the same rows.
+
+use crate::harness::*;
+
+fn run(args: &[&str]) -> std::process::Output {
+    let out = pgark(args);
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+#[tokio::test]
+async fn extract_and_cat_read_an_archive_without_a_database() {
+    let db = fresh_db("ex_src").await;
+    exec(
+        &db,
+        "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'ex_app') THEN CREATE ROLE ex_app; END IF; END $$;
+         CREATE SCHEMA shop AUTHORIZATION ex_app;
+         SET ROLE ex_app;
+         CREATE TABLE shop.\"Orders\" (id int PRIMARY KEY, note text, tags text[], paid numeric(10,2), at timestamptz);
+         INSERT INTO shop.\"Orders\" SELECT i, CASE WHEN i % 7 = 0 THEN NULL WHEN i % 5 = 0 THEN '' ELSE 'n, \"' || i || E'\\n' END,
+           ARRAY['a', NULL, 'b c'], i * 1.25, '2026-01-01'::timestamptz + i * interval '1 hour' FROM generate_series(1, 500) i;
+         CREATE INDEX orders_at ON shop.\"Orders\" (at);
+         RESET ROLE;",
+    )
+    .await;
+    let dir = tmp();
+    let archive = dir.path().join("shop.pgark");
+    let archive_s = archive.to_str().unwrap();
+    run(&["dump", "-q", "--db", &url(&db), "-o", archive_s]);
+
+    // A plain script, then psql: the same schema and rows.
+    let script = dir.path().join("shop.sql");
+    let out = run(&["extract", archive_s, "--format", "sql", "-o", script.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("500 rows"), "{}", String::from_utf8_lossy(&out.stderr));
+    let plain = format!("{db}_sql");
+    exec("postgres", &format!("DROP DATABASE IF EXISTS {plain}")).await;
+    exec("postgres", &format!("CREATE DATABASE {plain}")).await;
+    psql_file(&plain, &script, &[]);
+    assert_same(&db, &plain).await;
+    // Never over an existing file; nothing partial left.
+    let again = pgark(&["extract", archive_s, "--format", "sql", "-o", script.to_str().unwrap()]);
+    assert!(!again.status.success() && String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    assert!(!dir.path().join("shop.sql.partial").exists());
+    // Compressed, to stdout, and selective: the same statements.
+    let zst = dir.path().join("shop.sql.zst");
+    run(&["extract", archive_s, "--format", "sql", "-o", zst.to_str().unwrap(), "--zstd"]);
+    let unpacked = zstd::decode_all(std::fs::File::open(&zst).unwrap()).unwrap();
+    assert_eq!(unpacked, std::fs::read(&script).unwrap());
+    let stdout =
+        run(&["extract", archive_s, "--format", "sql", "-o", "-", "--section", "pre-data", "--no-owner"]).stdout;
+    let text = String::from_utf8(stdout).unwrap();
+    assert!(text.contains("CREATE TABLE \"shop\".\"Orders\"") && !text.contains("COPY ") && !text.contains("OWNER TO"));
+
+    // cat: COPY text equal to the server's own, limited, projected, CSV.
+    let out = run(&["cat", archive_s, "shop.Orders"]);
+    let client = client(&db).await;
+    client.batch_execute("SET TimeZone = 'UTC'; SET extra_float_digits = 3").await.unwrap();
+    let server: Vec<String> = client
+        .query("SELECT t::text FROM shop.\"Orders\" t ORDER BY id", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let lines: Vec<&str> = std::str::from_utf8(&out.stdout).unwrap().lines().collect();
+    assert_eq!(lines.len(), 500);
+    assert_eq!(server.len(), 500);
+    assert!(lines[0].starts_with("1\tn, \"1\\n\t{a,NULL,\"b c\"}\t1.25\t2026-01-01 01:00:00+00"), "{}", lines[0]);
+    let limited = run(&["cat", archive_s, "Orders", "--limit", "3", "--columns", "paid,id"]).stdout;
+    assert_eq!(String::from_utf8(limited).unwrap(), "1.25\t1\n2.50\t2\n3.75\t3\n");
+    let csv = run(&["cat", archive_s, "Orders", "--format", "csv"]).stdout;
+    let csv_path = dir.path().join("orders.csv");
+    std::fs::write(&csv_path, &csv).unwrap();
+    exec(&db, "CREATE TABLE shop.orders_back (LIKE shop.\"Orders\")").await;
+    client
+        .batch_execute(&format!("COPY shop.orders_back FROM '{}' (FORMAT csv, HEADER true)", csv_path.display()))
+        .await
+        .unwrap_or_else(|e| panic!("loading the CSV: {e:?}"));
+    let differ: i64 = client
+        .query_one(
+            "SELECT count(*) FROM ((TABLE shop.\"Orders\" EXCEPT ALL TABLE shop.orders_back) \
+             UNION ALL (TABLE shop.orders_back EXCEPT ALL TABLE shop.\"Orders\")) d",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(differ, 0, "the CSV loads back to the same rows (NULL and empty strings apart)");
+    let nulls: i64 =
+        client.query_one("SELECT count(*) FROM shop.orders_back WHERE note IS NULL", &[]).await.unwrap().get(0);
+    assert_eq!(nulls, 71);
+
+    let out = pgark(&["cat", archive_s, "nope"]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("no data for a table nope"));
+    let out = pgark(&["cat", archive_s, "Orders", "--columns", "id,nope"]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("has no column nope"));
+}

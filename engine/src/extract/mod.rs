@@ -1,0 +1,10 @@
+//! Reading a backup without pgark or a database: an archive turned into open formats. `sql.rs`
+//! writes one plain SQL script (schema, data as `COPY … FROM stdin` blocks, post-data) that
+//! `psql -f` restores into an empty database, selected as a restore would select.
+//!
+//! Takes an [`Archive`](crate::Archive) and a [`RestorePlan`](crate::restore::RestorePlan)
+//! (the same selection `restore` makes); uses `decode` for binary COPY data.
+
+mod sql;
+
+pub use sql::{write_sql_script, ScriptSummary};
