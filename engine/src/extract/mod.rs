@@ -2,7 +2,7 @@
 //! writes one plain SQL script (schema, data as `COPY … FROM stdin` blocks, post-data) that
 //! `psql -f` restores into an empty database, selected as a restore would select.
 //!
-//! Takes an [`Archive`](crate::Archive) and a [`RestorePlan`](crate::restore::RestorePlan)
+//! Takes an [`Archive`](crate::archive::Archive) and a [`RestorePlan`](crate::restore::RestorePlan)
 //! (the same selection `restore` makes); uses `decode` for binary COPY data.
 
 mod sql;
