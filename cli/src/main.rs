@@ -59,7 +59,7 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Turn an archive into a plain SQL script psql restores, without a database.
+    /// Turn an archive into a plain SQL script, or a directory of files, psql restores.
     Extract(cmd::extract::ExtractArgs),
     /// Print one table's rows from an archive, without a database.
     Cat {

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
-use pgark_engine::{restore, write_sql_script, Archive, RestoreOptions};
+use pgark_engine::{restore, write_directory, write_sql_script, Archive, RestoreOptions};
 
 use crate::args::SelectArgs;
 use crate::progress::Bars;
@@ -19,6 +19,9 @@ use crate::progress::Bars;
 pub enum ExtractFormat {
     /// One plain SQL script (like pg_dump -Fp) for `psql -f`.
     Sql,
+    /// A directory: pre-data.sql, data files (COPY streams as stored), post-data.sql and a
+    /// restore.sql that `\copy`s them in; carries every type.
+    Dir,
 }
 
 /// `pgark extract` arguments.
@@ -29,7 +32,7 @@ pub struct ExtractArgs {
     /// What to write.
     #[arg(long, value_enum)]
     pub format: ExtractFormat,
-    /// The file to write (`-` for standard output).
+    /// The file to write (`-` for standard output); for --format dir, the directory to create.
     #[arg(long, short)]
     pub output: PathBuf,
     /// Compress the output with gzip.
@@ -50,6 +53,9 @@ pub fn run(args: ExtractArgs, quiet: bool) -> Result<ExitCode> {
     let plan = restore::prepare(&archive, &options)?;
     for notice in &plan.notices {
         eprintln!("notice: {notice}");
+    }
+    if args.format == ExtractFormat::Dir {
+        return directory(&archive, &plan, &args, quiet);
     }
     let to_stdout = args.output == Path::new("-");
     let bars = Bars::new(quiet || to_stdout);
@@ -84,6 +90,43 @@ pub fn run(args: ExtractArgs, quiet: bool) -> Result<ExitCode> {
             summary.rows
         );
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--format dir`: written into `DIR.partial`, renamed to DIR when complete.
+fn directory(archive: &Archive, plan: &restore::RestorePlan, args: &ExtractArgs, quiet: bool) -> Result<ExitCode> {
+    if args.gzip || args.zstd {
+        bail!("--gzip and --zstd are for --format sql (the directory's data files are COPY streams psql reads)");
+    }
+    let dir = &args.output;
+    if dir.exists() {
+        bail!("{} already exists; pgark does not write into it (choose another name or delete it)", dir.display());
+    }
+    let mut partial = dir.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = PathBuf::from(partial);
+    std::fs::create_dir(&partial).with_context(|| format!("cannot create {}", partial.display()))?;
+    let written = write_directory(archive, plan, &partial, &Bars::new(quiet));
+    let summary = match written {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&partial);
+            return Err(e.into());
+        }
+    };
+    if dir.exists() {
+        let _ = std::fs::remove_dir_all(&partial);
+        bail!("{} appeared while the extract ran; not replacing it", dir.display());
+    }
+    std::fs::rename(&partial, dir).with_context(|| format!("cannot name the output {}", dir.display()))?;
+    eprintln!(
+        "wrote {}: {} statements, {} tables, {} rows; restore with: cd {} && psql -X -v ON_ERROR_STOP=1 -d DATABASE -f restore.sql",
+        dir.display(),
+        summary.statements,
+        summary.tables,
+        summary.rows,
+        dir.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 

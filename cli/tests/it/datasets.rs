@@ -34,6 +34,10 @@ async fn round_trip(db: &str) {
     extract_and_load(&path, &plain).await;
     assert_same(db, &plain).await;
     exec("postgres", &format!("DROP DATABASE {plain}")).await;
+    // And as a directory of data files that psql's \copy loads.
+    extract_dir_and_load(&path, &plain).await;
+    assert_same(db, &plain).await;
+    exec("postgres", &format!("DROP DATABASE {plain}")).await;
 }
 
 #[tokio::test]

@@ -389,6 +389,8 @@ async fn decoded_values_equal_the_servers_text_output() {
     let plain = format!("{db}_sql");
     extract_and_load(&archive, &plain).await;
     assert_eq!(server_lines(&url(&plain)).await, server_lines(&url(&db)).await);
+    extract_dir_and_load(&archive, &plain).await;
+    assert_eq!(server_lines(&url(&plain)).await, server_lines(&url(&db)).await);
 }
 
 #[tokio::test]

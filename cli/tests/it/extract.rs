@@ -53,6 +53,19 @@ async fn extract_and_cat_read_an_archive_without_a_database() {
     let text = String::from_utf8(stdout).unwrap();
     assert!(text.contains("CREATE TABLE \"shop\".\"Orders\"") && !text.contains("COPY ") && !text.contains("OWNER TO"));
 
+    // The directory form, by the binary: complete files under the final name, never into an
+    // existing directory.
+    let tree = dir.path().join("shop.d");
+    run(&["extract", archive_s, "--format", "dir", "-o", tree.to_str().unwrap(), "-q"]);
+    for f in ["pre-data.sql", "post-data.sql", "restore.sql", "README.txt", "data/00000-00000.bin"] {
+        assert!(tree.join(f).is_file(), "{f}");
+    }
+    assert!(!dir.path().join("shop.d.partial").exists());
+    let again = pgark(&["extract", archive_s, "--format", "dir", "-o", tree.to_str().unwrap()]);
+    assert!(!again.status.success() && String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    let gz = pgark(&["extract", archive_s, "--format", "dir", "-o", dir.path().join("x").to_str().unwrap(), "--gzip"]);
+    assert!(!gz.status.success() && !dir.path().join("x").exists());
+
     // cat: COPY text equal to the server's own, limited, projected, CSV.
     let out = run(&["cat", archive_s, "shop.Orders"]);
     let client = client(&db).await;

@@ -222,6 +222,26 @@ pub async fn extract_and_load(archive: &Path, db: &str) {
     psql_file(db, &script, &[]);
 }
 
+/// Extracts `archive` as a directory and runs its restore.sql with psql from inside it into a
+/// new database `db`.
+pub async fn extract_dir_and_load(archive: &Path, db: &str) {
+    exec("postgres", &format!("DROP DATABASE IF EXISTS {db}")).await;
+    exec("postgres", &format!("CREATE DATABASE {db}")).await;
+    let a = Archive::open(archive).unwrap();
+    let plan = restore::prepare(&a, &RestoreOptions { create: true, ..Default::default() }).unwrap();
+    let dir = tmp();
+    pgark_engine::write_directory(&a, &plan, dir.path(), &NoProgress).unwrap();
+    let psql =
+        [bin_dir().join("psql"), PathBuf::from("/usr/bin/psql")].into_iter().find(|p| p.is_file()).expect("psql");
+    let out = Command::new(psql)
+        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", &port().to_string(), "-U", "postgres"])
+        .args(["-d", db, "-f", "restore.sql"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "psql -f restore.sql: {}", String::from_utf8_lossy(&out.stderr));
+}
+
 /// The pgark binary with `args`.
 pub fn pgark(args: &[&str]) -> std::process::Output {
     pgark_in(Path::new("."), args)

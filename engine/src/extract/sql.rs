@@ -7,7 +7,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use crate::archive::{Archive, Contents, CopyFormat, DdlItem, TableEntry};
+use crate::archive::{Archive, Contents, CopyFormat, DdlItem, Manifest, TableEntry};
 use crate::decode::{write_rows, RowFormat, RowOptions, SourceFacts};
 use crate::error::{Error, Result};
 use crate::pg::{copy_in_sql, setup_sql, Role};
@@ -31,6 +31,65 @@ const LARGE_OBJECTS: &str = "CREATE TEMPORARY TABLE pgark_large_objects \
 const LARGE_OBJECTS_PUT: &str = "SELECT pg_catalog.count(pg_catalog.lo_put(loid, pageoff, data)) \
     FROM pg_temp.pgark_large_objects;\nDROP TABLE pg_temp.pgark_large_objects;";
 
+/// The script's opening: where it comes from, how to run it, the session settings a restore uses.
+pub(super) fn preamble(m: &Manifest, how: &str, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "--\n-- pgark extract of database {} (PostgreSQL {}), snapshot {}\n--\n-- {how}\n\
+         -- Roles it names must exist: {}\n--\n",
+        m.database,
+        m.server_version,
+        m.snapshot_time.format("%Y-%m-%d %H:%M:%S UTC"),
+        if m.roles.is_empty() { "(none)".to_string() } else { m.roles.join(", ") }
+    )?;
+    for setting in setup_sql(Role::Restore).split_inclusive(';') {
+        writeln!(out, "{}", setting.trim())?;
+    }
+    writeln!(out, "SET client_min_messages = warning;\n")
+}
+
+/// Writes `items` under a heading (nothing when there are none); returns how many.
+pub(super) fn statements(items: &[DdlItem], title: &str, version: i32, out: &mut dyn Write) -> std::io::Result<usize> {
+    if items.is_empty() {
+        return Ok(0);
+    }
+    writeln!(out, "--\n-- {title}\n--\n")?;
+    for item in items {
+        writeln!(out, "-- {}\n{}\n", item.label().replace('\n', " "), item.sql_for(version))?;
+    }
+    Ok(items.len())
+}
+
+/// The tables `plan` loads (manifest order), each with its chunks in block order.
+pub(super) fn planned_tables(m: &Manifest, plan: &RestorePlan) -> Vec<TableEntry> {
+    let mut tables: Vec<usize> = plan.chunks.iter().map(|&(t, _)| t).collect();
+    tables.sort_unstable();
+    tables.dedup();
+    tables
+        .into_iter()
+        .map(|t| {
+            let table = &m.tables[t];
+            let mut chunks: Vec<usize> = plan.chunks.iter().filter(|&&(ti, _)| ti == t).map(|&(_, c)| c).collect();
+            chunks.sort_unstable();
+            TableEntry { chunks: chunks.iter().map(|&c| table.chunks[c].clone()).collect(), ..table.clone() }
+        })
+        .collect()
+}
+
+/// The `COPY … FROM STDIN` a table's rows (or large-object pieces, into a temporary table) are
+/// loaded with, and the statements that come before and after it.
+pub(super) fn copy_statement(
+    table: &TableEntry,
+    format: CopyFormat,
+) -> (Option<&'static str>, String, Option<&'static str>) {
+    if table.contents == Contents::LargeObjects {
+        let copy = copy_in_sql("pg_temp", "pgark_large_objects", &table.columns, format);
+        (Some(LARGE_OBJECTS), copy, Some(LARGE_OBJECTS_PUT))
+    } else {
+        (None, copy_in_sql(&table.schema, &table.name, &table.columns, format), None)
+    }
+}
+
 /// Writes the script for `plan` (made by `restore::prepare` for `archive`) to `out`.
 pub fn write_sql_script(
     archive: &Archive,
@@ -40,75 +99,36 @@ pub fn write_sql_script(
 ) -> Result<ScriptSummary> {
     let io = |e: std::io::Error| Error::Io { path: "the SQL script".into(), error: e };
     let m = archive.manifest();
-    let mut summary = ScriptSummary::default();
-    writeln!(
-        out,
-        "--\n-- pgark extract of database {} (PostgreSQL {}), snapshot {}\n--\n\
-         -- Restore into an empty database: psql -X -v ON_ERROR_STOP=1 -d DATABASE -f THIS_FILE\n\
-         -- (add --single-transaction to leave nothing behind on failure). Roles it names must exist:\n\
-         -- {}\n--\n",
-        m.database,
-        m.server_version,
-        m.snapshot_time.format("%Y-%m-%d %H:%M:%S UTC"),
-        if m.roles.is_empty() { "(none)".to_string() } else { m.roles.join(", ") }
-    )
-    .map_err(io)?;
-    for setting in setup_sql(Role::Restore).split_inclusive(';') {
-        writeln!(out, "{}", setting.trim()).map_err(io)?;
-    }
-    writeln!(out, "SET client_min_messages = warning;\n").map_err(io)?;
     let version = m.server_version_num;
-    let mut statements = |items: &[DdlItem], title: &str, out: &mut dyn Write| -> Result<()> {
-        if items.is_empty() {
-            return Ok(());
-        }
-        writeln!(out, "--\n-- {title}\n--\n").map_err(io)?;
-        for item in items {
-            writeln!(out, "-- {}\n{}\n", item.label().replace('\n', " "), item.sql_for(version)).map_err(io)?;
-            summary.statements += 1;
-        }
-        Ok(())
-    };
-    statements(&plan.pre_data, "pre-data", out)?;
-
-    // Tables in manifest order, each table's chunks in block order.
-    let mut tables: Vec<usize> = plan.chunks.iter().map(|&(t, _)| t).collect();
-    tables.sort_unstable();
-    tables.dedup();
-    let total: u64 = plan.chunks.iter().map(|&(t, c)| m.tables[t].chunks[c].raw_len).sum();
+    let mut summary = ScriptSummary::default();
+    let how = "Restore into an empty database: psql -X -v ON_ERROR_STOP=1 -d DATABASE -f THIS_FILE\n\
+               -- (add --single-transaction to leave nothing behind on failure).";
+    preamble(m, how, out).map_err(io)?;
+    summary.statements += statements(&plan.pre_data, "pre-data", version, out).map_err(io)?;
+    let tables = planned_tables(m, plan);
+    let total: u64 = tables.iter().map(TableEntry::raw_bytes).sum();
     progress.event(Event::Begin { stage: Stage::Load, total, bytes: true });
     let facts = SourceFacts::of(m);
-    let mut rows_summary = (0usize, 0u64);
-    for &t in &tables {
-        let table = &m.tables[t];
-        let mut chunks: Vec<usize> = plan.chunks.iter().filter(|&&(ti, _)| ti == t).map(|&(_, c)| c).collect();
-        chunks.sort_unstable();
-        let selected =
-            TableEntry { chunks: chunks.iter().map(|&c| table.chunks[c].clone()).collect(), ..table.clone() };
+    for table in &tables {
         progress.event(Event::Detail { text: table.display_name() });
-        let large_objects = table.contents == Contents::LargeObjects;
-        let copy = if large_objects {
-            writeln!(out, "{LARGE_OBJECTS}").map_err(io)?;
-            copy_in_sql("pg_temp", "pgark_large_objects", &table.columns, CopyFormat::Text)
-        } else {
-            copy_in_sql(&table.schema, &table.name, &table.columns, CopyFormat::Text)
-        };
+        let (before, copy, after) = copy_statement(table, CopyFormat::Text);
+        if let Some(sql) = before {
+            writeln!(out, "{sql}").map_err(io)?;
+        }
         // psql reads the rows that follow a COPY … FROM STDIN statement, up to `\.`.
         writeln!(out, "{copy};").map_err(io)?;
         let options = RowOptions { format: Some(RowFormat::Text), ..Default::default() };
-        let rows = write_rows(archive, &selected, facts, &options, out)?;
+        summary.rows += write_rows(archive, table, facts, &options, out)?;
         writeln!(out, "\\.\n").map_err(io)?;
-        if large_objects {
-            writeln!(out, "{LARGE_OBJECTS_PUT}\n").map_err(io)?;
+        if let Some(sql) = after {
+            writeln!(out, "{sql}\n").map_err(io)?;
         }
-        progress.event(Event::Advance { amount: selected.raw_bytes() });
-        rows_summary.0 += 1;
-        rows_summary.1 += rows;
+        progress.event(Event::Advance { amount: table.raw_bytes() });
+        summary.tables += 1;
     }
     progress.event(Event::End);
-    (summary.tables, summary.rows) = rows_summary;
-    statements(&plan.data_items, "sequence values", out)?;
-    statements(&plan.post_data, "post-data", out)?;
+    summary.statements += statements(&plan.data_items, "sequence values", version, out).map_err(io)?;
+    summary.statements += statements(&plan.post_data, "post-data", version, out).map_err(io)?;
     writeln!(out, "-- end of the pgark extract").map_err(io)?;
     out.flush().map_err(io)?;
     Ok(summary)
