@@ -17,6 +17,8 @@ pub enum CatFormat {
     Text,
     /// CSV with a header line; NULL is an empty field, an empty string `""`.
     Csv,
+    /// One JSON object per line.
+    Jsonl,
 }
 
 /// Runs `pgark cat`.
@@ -33,6 +35,7 @@ pub fn run(
         format: Some(match format {
             CatFormat::Text => RowFormat::Text,
             CatFormat::Csv => RowFormat::Csv,
+            CatFormat::Jsonl => RowFormat::Jsonl,
         }),
         limit,
         columns,

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
-use pgark_engine::{restore, write_directory, write_sql_script, Archive, RestoreOptions};
+use pgark_engine::{restore, write_directory, write_sql_script, write_table_files, Archive, RestoreOptions, RowFormat};
 
 use crate::args::SelectArgs;
 use crate::progress::Bars;
@@ -22,6 +22,10 @@ pub enum ExtractFormat {
     /// A directory: pre-data.sql, data files (COPY streams as stored), post-data.sql and a
     /// restore.sql that `\copy`s them in; carries every type.
     Dir,
+    /// A directory with one CSV file (with a header row) per table.
+    Csv,
+    /// A directory with one JSON-lines file per table.
+    Jsonl,
 }
 
 /// `pgark extract` arguments.
@@ -54,7 +58,7 @@ pub fn run(args: ExtractArgs, quiet: bool) -> Result<ExitCode> {
     for notice in &plan.notices {
         eprintln!("notice: {notice}");
     }
-    if args.format == ExtractFormat::Dir {
+    if args.format != ExtractFormat::Sql {
         return directory(&archive, &plan, &args, quiet);
     }
     let to_stdout = args.output == Path::new("-");
@@ -93,10 +97,10 @@ pub fn run(args: ExtractArgs, quiet: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `--format dir`: written into `DIR.partial`, renamed to DIR when complete.
+/// `--format dir|csv|jsonl`: written into `DIR.partial`, renamed to DIR when complete.
 fn directory(archive: &Archive, plan: &restore::RestorePlan, args: &ExtractArgs, quiet: bool) -> Result<ExitCode> {
     if args.gzip || args.zstd {
-        bail!("--gzip and --zstd are for --format sql (the directory's data files are COPY streams psql reads)");
+        bail!("--gzip and --zstd are for --format sql");
     }
     let dir = &args.output;
     if dir.exists() {
@@ -106,7 +110,12 @@ fn directory(archive: &Archive, plan: &restore::RestorePlan, args: &ExtractArgs,
     partial.push(".partial");
     let partial = PathBuf::from(partial);
     std::fs::create_dir(&partial).with_context(|| format!("cannot create {}", partial.display()))?;
-    let written = write_directory(archive, plan, &partial, &Bars::new(quiet));
+    let bars = Bars::new(quiet);
+    let written = match args.format {
+        ExtractFormat::Csv => write_table_files(archive, plan, &partial, RowFormat::Csv, &bars),
+        ExtractFormat::Jsonl => write_table_files(archive, plan, &partial, RowFormat::Jsonl, &bars),
+        _ => write_directory(archive, plan, &partial, &bars),
+    };
     let summary = match written {
         Ok(s) => s,
         Err(e) => {
@@ -119,14 +128,18 @@ fn directory(archive: &Archive, plan: &restore::RestorePlan, args: &ExtractArgs,
         bail!("{} appeared while the extract ran; not replacing it", dir.display());
     }
     std::fs::rename(&partial, dir).with_context(|| format!("cannot name the output {}", dir.display()))?;
-    eprintln!(
-        "wrote {}: {} statements, {} tables, {} rows; restore with: cd {} && psql -X -v ON_ERROR_STOP=1 -d DATABASE -f restore.sql",
-        dir.display(),
-        summary.statements,
-        summary.tables,
-        summary.rows,
-        dir.display()
-    );
+    if args.format == ExtractFormat::Dir {
+        eprintln!(
+            "wrote {}: {} statements, {} tables, {} rows; restore with: cd {} && psql -X -v ON_ERROR_STOP=1 -d DATABASE -f restore.sql",
+            dir.display(),
+            summary.statements,
+            summary.tables,
+            summary.rows,
+            dir.display()
+        );
+    } else {
+        eprintln!("wrote {}: {} tables, {} rows", dir.display(), summary.tables, summary.rows);
+    }
     Ok(ExitCode::SUCCESS)
 }
 

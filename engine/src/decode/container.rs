@@ -71,6 +71,48 @@ pub(super) fn array(b: &[u8], delim: char, elem: Element, out: &mut String) -> R
     Ok(())
 }
 
+/// Appends an array as a JSON array (nested for more dimensions; `null` elements) when every
+/// lower bound is 1; returns false, writing nothing, when a bound is not (JSON has no place for
+/// it: the caller writes the text form instead).
+pub(super) fn array_json(b: &[u8], elem: Element, out: &mut String) -> Result<bool, DecodeError> {
+    let ndim = i32::from_be_bytes(be::<4>(b, 0)?).clamp(0, 6) as usize;
+    let mut dims = Vec::with_capacity(ndim);
+    for d in 0..ndim {
+        let len = i32::from_be_bytes(be::<4>(b, 12 + 8 * d)?).max(0) as usize;
+        if i32::from_be_bytes(be::<4>(b, 16 + 8 * d)?) != 1 {
+            return Ok(false);
+        }
+        dims.push(len);
+    }
+    if ndim == 0 || dims.contains(&0) {
+        out.push_str("[]");
+        return Ok(true);
+    }
+    let stride: Vec<usize> = (0..ndim).map(|d| dims[d..].iter().product()).collect();
+    let total = stride[0];
+    let mut pos = 12 + 8 * ndim;
+    out.extend(std::iter::repeat_n('[', ndim));
+    for n in 0..total {
+        if n > 0 {
+            let closing = (1..ndim).filter(|&d| n % stride[d] == 0).count();
+            out.extend(std::iter::repeat_n(']', closing));
+            out.push(',');
+            out.extend(std::iter::repeat_n('[', closing));
+        }
+        let len = i32::from_be_bytes(be::<4>(b, pos)?);
+        pos += 4;
+        if len == -1 {
+            out.push_str("null");
+        } else {
+            let value = b.get(pos..pos + len.max(0) as usize).ok_or_else(|| DecodeError::new("array", "ends early"))?;
+            pos += value.len();
+            elem(value, out)?;
+        }
+    }
+    out.extend(std::iter::repeat_n(']', ndim));
+    Ok(true)
+}
+
 /// An element as `array_out` writes it: quoted when empty, `NULL`, or holding a brace, quote,
 /// backslash, the delimiter or white space; inside quotes `"` and `\` get a backslash.
 fn quote_element(text: &str, delim: char, out: &mut String) {

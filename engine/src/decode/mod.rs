@@ -175,6 +175,52 @@ impl Decoder {
         }
     }
 
+    /// Appends column `column`'s binary value `b` as a JSON value: numbers and booleans as
+    /// such (NaN, infinities and -0 as strings), json and jsonb as they are, arrays with lower
+    /// bounds of 1 as JSON arrays, everything else as the string of its text.
+    pub fn json(&self, column: usize, b: &[u8], out: &mut String) -> Result<(), DecodeError> {
+        self.read_json(&self.readers[column], b, out)
+    }
+
+    fn read_json(&self, r: &Reader, b: &[u8], out: &mut String) -> Result<(), DecodeError> {
+        match r {
+            Reader::Builtin(16 | 20 | 21 | 23 | 26 | 700 | 701 | 1700) => {
+                let start = out.len();
+                self.read(r, b, out)?;
+                let number = &out[start..];
+                if matches!(number, "t" | "f") {
+                    let v = if number == "t" { "true" } else { "false" };
+                    out.truncate(start);
+                    out.push_str(v);
+                } else if number.ends_with("NaN") || number.ends_with("Infinity") || number == "-0" {
+                    // JSON numbers read as numeric, which has neither these nor a negative zero.
+                    let text = out.split_off(start);
+                    json_string(&text, out);
+                }
+                Ok(())
+            }
+            Reader::Builtin(114) => utf8(b, out),
+            Reader::Builtin(3802) => self.read(r, b, out),
+            Reader::Array(elem, delim) => {
+                let start = out.len();
+                if container::array_json(b, &|v, o| self.read_json(elem, v, o), out)? {
+                    return Ok(());
+                }
+                out.truncate(start);
+                let mut text = String::new();
+                container::array(b, *delim, &|v, o| self.read(elem, v, o), &mut text)?;
+                json_string(&text, out);
+                Ok(())
+            }
+            _ => {
+                let mut text = String::new();
+                self.read(r, b, &mut text)?;
+                json_string(&text, out);
+                Ok(())
+            }
+        }
+    }
+
     fn builtin(&self, oid: u32, b: &[u8], out: &mut String) -> Result<(), DecodeError> {
         let _ = match oid {
             16 => match b {
@@ -434,6 +480,11 @@ fn hstore(b: &[u8], out: &mut String) -> Result<(), DecodeError> {
         }
     }
     Ok(())
+}
+
+/// Appends `text` as a JSON string.
+pub fn json_string(text: &str, out: &mut String) {
+    out.push_str(&serde_json::to_string(text).expect("a string serializes"));
 }
 
 /// Appends a value's text to a COPY text-format line, escaped as COPY escapes it.

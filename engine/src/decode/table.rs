@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use super::rows::{RowReader, RowSink};
-use super::{copy_text_escape, csv_escape, Decoder, SourceFacts};
+use super::{copy_text_escape, csv_escape, json_string, Decoder, SourceFacts};
 use crate::archive::{Archive, CopyFormat, TableEntry};
 use crate::error::{Error, Result};
 
@@ -15,6 +15,9 @@ pub enum RowFormat {
     Text,
     /// CSV (RFC 4180): NULL as an empty field, an empty string as `""`.
     Csv,
+    /// One JSON object per line, keyed by column name (see [`Decoder::json`]; tables dumped
+    /// in text COPY format give strings).
+    Jsonl,
 }
 
 /// What `write_rows` writes.
@@ -61,14 +64,14 @@ pub fn write_rows(
     };
     let io = |e: std::io::Error| Error::Io { path: "standard output".into(), error: e };
     let mut line: Vec<u8> = Vec::new();
-    if options.header {
+    if options.header && format != RowFormat::Jsonl {
         for (i, &c) in picked.iter().enumerate() {
             if i > 0 {
                 line.push(if format == RowFormat::Csv { b',' } else { b'\t' });
             }
             match format {
                 RowFormat::Csv => csv_escape(&table.columns[c], &mut line),
-                RowFormat::Text => copy_text_escape(&table.columns[c], &mut line),
+                _ => copy_text_escape(&table.columns[c], &mut line),
             }
         }
         line.push(b'\n');
@@ -91,25 +94,49 @@ pub fn write_rows(
                 return Err("enough rows".into());
             }
             line.clear();
+            if format == RowFormat::Jsonl {
+                line.push(b'{');
+            }
             for (i, &c) in picked.iter().enumerate() {
                 if i > 0 {
-                    line.push(if format == RowFormat::Csv { b',' } else { b'\t' });
+                    line.push(if format == RowFormat::Text { b'\t' } else { b',' });
+                }
+                if format == RowFormat::Jsonl {
+                    text.clear();
+                    json_string(&table.columns[c], &mut text);
+                    text.push(':');
+                    line.extend_from_slice(text.as_bytes());
                 }
                 let Some(value) = fields.get(c).copied().flatten() else {
-                    if format == RowFormat::Text {
-                        line.extend_from_slice(b"\\N");
+                    match format {
+                        RowFormat::Text => line.extend_from_slice(b"\\N"),
+                        RowFormat::Jsonl => line.extend_from_slice(b"null"),
+                        RowFormat::Csv => {}
                     }
                     continue;
                 };
                 text.clear();
-                match &decoder {
-                    Some(d) => d.text(c, value, &mut text).map_err(|e| format!("column {}: {e}", table.columns[c]))?,
-                    None => text.push_str(std::str::from_utf8(value).map_err(|_| "a value is not UTF-8".to_string())?),
+                let column = |e: super::DecodeError| format!("column {}: {e}", table.columns[c]);
+                match (&decoder, format) {
+                    (Some(d), RowFormat::Jsonl) => d.json(c, value, &mut text).map_err(column)?,
+                    (Some(d), _) => d.text(c, value, &mut text).map_err(column)?,
+                    (None, _) => {
+                        let s = std::str::from_utf8(value).map_err(|_| "a value is not UTF-8".to_string())?;
+                        if format == RowFormat::Jsonl {
+                            json_string(s, &mut text);
+                        } else {
+                            text.push_str(s);
+                        }
+                    }
                 }
                 match format {
                     RowFormat::Text => copy_text_escape(&text, &mut line),
                     RowFormat::Csv => csv_escape(&text, &mut line),
+                    RowFormat::Jsonl => line.extend_from_slice(text.as_bytes()),
                 }
+            }
+            if format == RowFormat::Jsonl {
+                line.push(b'}');
             }
             line.push(b'\n');
             if let Err(e) = out.write_all(&line) {

@@ -1,13 +1,16 @@
 //! Reading a backup without pgark or a database: an archive turned into open formats. `sql.rs`
 //! writes one plain SQL script (schema, data as `COPY … FROM stdin` blocks, post-data) that
 //! `psql -f` restores into an empty database, selected as a restore would select; `dir.rs`
-//! writes the data as files (binary COPY, as stored) with a script that `\copy`s them in.
+//! writes the data as files (binary COPY, as stored) with a script that `\copy`s them in;
+//! `files.rs` one CSV or JSON-lines file per table.
 //!
 //! Takes an [`Archive`](crate::archive::Archive) and a [`RestorePlan`](crate::restore::RestorePlan)
 //! (the same selection `restore` makes); uses `decode` for binary COPY data.
 
 mod dir;
+mod files;
 mod sql;
 
 pub use dir::write_directory;
+pub use files::write_table_files;
 pub use sql::{write_sql_script, ScriptSummary};
