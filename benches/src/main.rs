@@ -194,7 +194,7 @@ fn main() -> Result<()> {
     };
     for round in 0..args.runs {
         eprintln!("round {} of {} …", round + 1, args.runs);
-        for p in ["gz", "z0", "ev_gz", "a.pgark", "ev.pgark", "toast_gz", "toast.pgark"] {
+        for p in ["gz", "z0", "ev_gz", "a.pgark", "ev.pgark", "toast_gz", "toast.pgark", "pg.sql", "pgark.sql"] {
             let _ = std::fs::remove_dir_all(w(p));
             let _ = std::fs::remove_file(w(p));
         }
@@ -216,6 +216,19 @@ fn main() -> Result<()> {
         let s =
             measure(Command::new(&pgark).args(["verify", "-q"]).arg(w("a.pgark")).stdout(std::process::Stdio::null()))?;
         record("pgark verify", s);
+        // Plain SQL out of a backup: pg_restore -f from pg_dump's directory, pgark extract.
+        let mut s = measure(conn.tool(&bin, "pg_restore").arg("-f").arg(w("pg.sql")).arg(w("gz")))?;
+        s.bytes = size_of(&w("pg.sql"));
+        record("pg_restore -f (plain SQL from -Fd)", s);
+        let mut s = measure(
+            Command::new(&pgark)
+                .args(["extract", "-q", "--format", "sql", "-o"])
+                .arg(w("pgark.sql"))
+                .arg(w("a.pgark"))
+                .stderr(std::process::Stdio::null()),
+        )?;
+        s.bytes = size_of(&w("pgark.sql"));
+        record("pgark extract --format sql", s);
         if has_events_only {
             let mut s = measure(
                 conn.tool(&bin, "pg_dump").args(["-Fd", "-j", &jobs, "-f"]).arg(w("ev_gz")).arg("events_only"),
@@ -306,6 +319,7 @@ fn main() -> Result<()> {
             0,
         ),
         ("restore wall vs pg_restore", "pgark restore", "pg_restore", 0),
+        ("plain SQL wall vs pg_restore -f", "pgark extract --format sql", "pg_restore -f (plain SQL from -Fd)", 0),
         ("TOAST-heavy: restore wall vs pg_restore", "pgark restore, TOAST-heavy", "pg_restore, TOAST-heavy", 0),
         ("archive size vs pg_dump -Fd", "pgark dump", "pg_dump -Fd (default compression)", 3),
     ];

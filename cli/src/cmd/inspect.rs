@@ -146,5 +146,17 @@ fn write_text(out: &mut String, path: &Path, archive: &Archive) -> std::fmt::Res
         path.display()
     )?;
     writeln!(out, "check first: pgark verify {}", path.display())?;
+    writeln!(
+        out,
+        "plain psql:  pgark extract {p} --format sql -o NEWDB.sql && psql -X -v ON_ERROR_STOP=1 -d NEWDB -f NEWDB.sql",
+        p = path.display()
+    )?;
+    writeln!(
+        out,
+        "files:       pgark extract {} --format dir -o DIR (data files + restore.sql for psql), \
+         --format csv|jsonl -o DIR, pgark cat {} TABLE",
+        path.display(),
+        path.display()
+    )?;
     Ok(())
 }
