@@ -20,21 +20,24 @@
 //! `copy_format.rs` (COPY stream formats, row counting), `columns.rs` (column packing),
 //! `seal.rs` (hash + pack + compress one chunk), `writer.rs`, `reader.rs`.
 
+mod column_types;
 mod columns;
 mod copy_format;
 mod format;
+mod kind;
 mod manifest;
 mod reader;
 mod row_digest;
 mod seal;
 mod writer;
 
+pub use column_types::{ColumnType, Shape};
 pub(crate) use copy_format::BINARY_SIGNATURE;
 pub use copy_format::{CopyFormat, RowCounter};
 pub use format::{FORMAT_VERSION, MAGIC};
+pub use kind::{Kind, Section};
 pub use manifest::{
-    ChunkEntry, ColumnType, Compression, Contents, DdlItem, DumpSettings, Kind, Layout, Manifest, RoleDef, Section,
-    Shape, TableEntry, LARGE_OBJECT_PIECE,
+    ChunkEntry, Compression, Contents, DdlItem, DumpSettings, Layout, Manifest, RoleDef, TableEntry, LARGE_OBJECT_PIECE,
 };
 pub use reader::Archive;
 pub use row_digest::RowDigest;

@@ -33,6 +33,87 @@ pub struct RowOptions {
     pub header: bool,
 }
 
+/// Formats rows of one table in one format, reusing its buffers.
+struct LineMaker<'a> {
+    table: &'a TableEntry,
+    format: RowFormat,
+    picked: Vec<usize>,
+    decoder: Option<Decoder>,
+    line: Vec<u8>,
+    text: String,
+}
+
+impl LineMaker<'_> {
+    /// The header line (column names), for CSV and text.
+    fn header(&mut self) -> &[u8] {
+        self.line.clear();
+        for (i, &c) in self.picked.iter().enumerate() {
+            if i > 0 {
+                self.line.push(if self.format == RowFormat::Csv { b',' } else { b'\t' });
+            }
+            match self.format {
+                RowFormat::Csv => csv_escape(&self.table.columns[c], &mut self.line),
+                _ => copy_text_escape(&self.table.columns[c], &mut self.line),
+            }
+        }
+        self.line.push(b'\n');
+        &self.line
+    }
+
+    /// One row's line, from its fields (binary values, or text values of a text-format table).
+    fn row(&mut self, fields: &[Option<&[u8]>]) -> std::result::Result<&[u8], String> {
+        let (format, columns) = (self.format, &self.table.columns);
+        let (line, text) = (&mut self.line, &mut self.text);
+        line.clear();
+        if format == RowFormat::Jsonl {
+            line.push(b'{');
+        }
+        for (i, &c) in self.picked.iter().enumerate() {
+            if i > 0 {
+                line.push(if format == RowFormat::Text { b'\t' } else { b',' });
+            }
+            if format == RowFormat::Jsonl {
+                text.clear();
+                json_string(&columns[c], text);
+                text.push(':');
+                line.extend_from_slice(text.as_bytes());
+            }
+            let Some(value) = fields.get(c).copied().flatten() else {
+                match format {
+                    RowFormat::Text => line.extend_from_slice(b"\\N"),
+                    RowFormat::Jsonl => line.extend_from_slice(b"null"),
+                    RowFormat::Csv => {}
+                }
+                continue;
+            };
+            text.clear();
+            let column = |e: super::DecodeError| format!("column {}: {e}", columns[c]);
+            match (&self.decoder, format) {
+                (Some(d), RowFormat::Jsonl) => d.json(c, value, text).map_err(column)?,
+                (Some(d), _) => d.text(c, value, text).map_err(column)?,
+                (None, _) => {
+                    let s = std::str::from_utf8(value).map_err(|_| "a value is not UTF-8".to_string())?;
+                    if format == RowFormat::Jsonl {
+                        json_string(s, text);
+                    } else {
+                        text.push_str(s);
+                    }
+                }
+            }
+            match format {
+                RowFormat::Text => copy_text_escape(text, line),
+                RowFormat::Csv => csv_escape(text, line),
+                RowFormat::Jsonl => line.extend_from_slice(text.as_bytes()),
+            }
+        }
+        if format == RowFormat::Jsonl {
+            line.push(b'}');
+        }
+        line.push(b'\n');
+        Ok(line)
+    }
+}
+
 /// Writes `table`'s rows from `archive` to `out`; returns how many. Memory holds one chunk's
 /// stored frame (mapped) and one row.
 pub fn write_rows(
@@ -62,24 +143,13 @@ pub fn write_rows(
         CopyFormat::Binary => Some(Decoder::for_table(table, facts).map_err(Error::Refused)?),
         CopyFormat::Text => None,
     };
+    let mut maker = LineMaker { table, format, picked, decoder, line: Vec::new(), text: String::new() };
     let io = |e: std::io::Error| Error::Io { path: "standard output".into(), error: e };
-    let mut line: Vec<u8> = Vec::new();
     if options.header && format != RowFormat::Jsonl {
-        for (i, &c) in picked.iter().enumerate() {
-            if i > 0 {
-                line.push(if format == RowFormat::Csv { b',' } else { b'\t' });
-            }
-            match format {
-                RowFormat::Csv => csv_escape(&table.columns[c], &mut line),
-                _ => copy_text_escape(&table.columns[c], &mut line),
-            }
-        }
-        line.push(b'\n');
-        out.write_all(&line).map_err(io)?;
+        out.write_all(maker.header()).map_err(io)?;
     }
     let limit = options.limit.unwrap_or(u64::MAX);
     let mut written = 0u64;
-    let mut text = String::new();
     let mut write_error: Option<std::io::Error> = None;
     for chunk in &table.chunks {
         if written >= limit {
@@ -93,53 +163,7 @@ pub fn write_rows(
                 stopped = true;
                 return Err("enough rows".into());
             }
-            line.clear();
-            if format == RowFormat::Jsonl {
-                line.push(b'{');
-            }
-            for (i, &c) in picked.iter().enumerate() {
-                if i > 0 {
-                    line.push(if format == RowFormat::Text { b'\t' } else { b',' });
-                }
-                if format == RowFormat::Jsonl {
-                    text.clear();
-                    json_string(&table.columns[c], &mut text);
-                    text.push(':');
-                    line.extend_from_slice(text.as_bytes());
-                }
-                let Some(value) = fields.get(c).copied().flatten() else {
-                    match format {
-                        RowFormat::Text => line.extend_from_slice(b"\\N"),
-                        RowFormat::Jsonl => line.extend_from_slice(b"null"),
-                        RowFormat::Csv => {}
-                    }
-                    continue;
-                };
-                text.clear();
-                let column = |e: super::DecodeError| format!("column {}: {e}", table.columns[c]);
-                match (&decoder, format) {
-                    (Some(d), RowFormat::Jsonl) => d.json(c, value, &mut text).map_err(column)?,
-                    (Some(d), _) => d.text(c, value, &mut text).map_err(column)?,
-                    (None, _) => {
-                        let s = std::str::from_utf8(value).map_err(|_| "a value is not UTF-8".to_string())?;
-                        if format == RowFormat::Jsonl {
-                            json_string(s, &mut text);
-                        } else {
-                            text.push_str(s);
-                        }
-                    }
-                }
-                match format {
-                    RowFormat::Text => copy_text_escape(&text, &mut line),
-                    RowFormat::Csv => csv_escape(&text, &mut line),
-                    RowFormat::Jsonl => line.extend_from_slice(text.as_bytes()),
-                }
-            }
-            if format == RowFormat::Jsonl {
-                line.push(b'}');
-            }
-            line.push(b'\n');
-            if let Err(e) = out.write_all(&line) {
+            if let Err(e) = out.write_all(maker.row(fields)?) {
                 write_error = Some(e);
                 stopped = true;
                 return Err("output closed".into());
