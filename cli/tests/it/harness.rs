@@ -208,12 +208,18 @@ pub fn psql_file(db: &str, file: &Path, vars: &[&str]) {
     assert!(out.status.success(), "psql -f {}: {}", file.display(), String::from_utf8_lossy(&out.stderr));
 }
 
-/// Extracts `archive` as a plain SQL script and loads it with psql into a new database `db`.
-pub async fn extract_and_load(archive: &Path, db: &str) {
+/// A new empty database `db`, and `archive` opened with the plan an extract makes of it.
+async fn extract_plan(archive: &Path, db: &str) -> (Archive, restore::RestorePlan) {
     exec("postgres", &format!("DROP DATABASE IF EXISTS {db}")).await;
     exec("postgres", &format!("CREATE DATABASE {db}")).await;
     let a = Archive::open(archive).unwrap();
     let plan = restore::prepare(&a, &RestoreOptions { create: true, ..Default::default() }).unwrap();
+    (a, plan)
+}
+
+/// Extracts `archive` as a plain SQL script and loads it with psql into a new database `db`.
+pub async fn extract_and_load(archive: &Path, db: &str) {
+    let (a, plan) = extract_plan(archive, db).await;
     let dir = tmp();
     let script = dir.path().join("extract.sql");
     let mut out = std::io::BufWriter::new(std::fs::File::create(&script).unwrap());
@@ -225,10 +231,7 @@ pub async fn extract_and_load(archive: &Path, db: &str) {
 /// Extracts `archive` as a directory and runs its restore.sql with psql from inside it into a
 /// new database `db`.
 pub async fn extract_dir_and_load(archive: &Path, db: &str) {
-    exec("postgres", &format!("DROP DATABASE IF EXISTS {db}")).await;
-    exec("postgres", &format!("CREATE DATABASE {db}")).await;
-    let a = Archive::open(archive).unwrap();
-    let plan = restore::prepare(&a, &RestoreOptions { create: true, ..Default::default() }).unwrap();
+    let (a, plan) = extract_plan(archive, db).await;
     let dir = tmp();
     pgark_engine::write_directory(&a, &plan, dir.path(), &NoProgress).unwrap();
     let psql =

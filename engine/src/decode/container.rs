@@ -8,9 +8,16 @@ use super::{be, DecodeError};
 /// Writes one element's text into the string it is given.
 pub(super) type Element<'a> = &'a dyn Fn(&[u8], &mut String) -> Result<(), DecodeError>;
 
-/// Appends an array: `{a,b}`, `{{1,2},{3,4}}`, `[0:1]={x,y}` for lower bounds other than 1,
-/// `NULL` elements, quoted elements where `array_out` quotes them. `delim` is `,` (`;` for box).
-pub(super) fn array(b: &[u8], delim: char, elem: Element, out: &mut String) -> Result<(), DecodeError> {
+/// Writes one array element (`None`: NULL).
+type EachElement<'a> = &'a mut dyn FnMut(Option<&[u8]>, &mut String) -> Result<(), DecodeError>;
+
+/// An array's dimensions (length, lower bound) and where its elements start.
+struct Dims {
+    dims: Vec<(usize, i32)>,
+    start: usize,
+}
+
+fn dims(b: &[u8]) -> Result<Dims, DecodeError> {
     let ndim = i32::from_be_bytes(be::<4>(b, 0)?);
     if !(0..=6).contains(&ndim) {
         return Err(DecodeError::new("array", format!("{ndim} dimensions")));
@@ -19,97 +26,106 @@ pub(super) fn array(b: &[u8], delim: char, elem: Element, out: &mut String) -> R
     let mut dims = Vec::with_capacity(ndim);
     for d in 0..ndim {
         let len = i32::from_be_bytes(be::<4>(b, 12 + 8 * d)?);
-        let lower = i32::from_be_bytes(be::<4>(b, 16 + 8 * d)?);
         if len < 0 {
             return Err(DecodeError::new("array", "a negative dimension"));
         }
-        dims.push((len as usize, lower));
+        dims.push((len as usize, i32::from_be_bytes(be::<4>(b, 16 + 8 * d)?)));
     }
-    if ndim == 0 || dims.iter().any(|d| d.0 == 0) {
+    Ok(Dims { dims, start: 12 + 8 * ndim })
+}
+
+impl Dims {
+    fn is_empty(&self) -> bool {
+        self.dims.is_empty() || self.dims.iter().any(|d| d.0 == 0)
+    }
+
+    /// Walks the elements in order, writing `open`/`close` around each dimension's blocks and
+    /// `sep` between elements; `each` writes one element (`None`: NULL).
+    fn walk(
+        &self,
+        b: &[u8],
+        (open, close, sep): (char, char, char),
+        out: &mut String,
+        each: EachElement,
+    ) -> Result<(), DecodeError> {
+        let ndim = self.dims.len();
+        // stride[d]: elements in one block of dimension d; a block of d ends where n is a multiple.
+        let stride: Vec<usize> = (0..ndim).map(|d| self.dims[d..].iter().map(|x| x.0).product()).collect();
+        let mut pos = self.start;
+        out.extend(std::iter::repeat_n(open, ndim));
+        for n in 0..stride[0] {
+            if n > 0 {
+                let closing = (1..ndim).filter(|&d| n % stride[d] == 0).count();
+                out.extend(std::iter::repeat_n(close, closing));
+                out.push(sep);
+                out.extend(std::iter::repeat_n(open, closing));
+            }
+            let len = i32::from_be_bytes(be::<4>(b, pos)?);
+            pos += 4;
+            if len == -1 {
+                each(None, out)?;
+            } else {
+                let value =
+                    b.get(pos..pos + len.max(0) as usize).ok_or_else(|| DecodeError::new("array", "ends early"))?;
+                pos += value.len();
+                each(Some(value), out)?;
+            }
+        }
+        out.extend(std::iter::repeat_n(close, ndim));
+        if pos != b.len() {
+            return Err(DecodeError::new("array", "bytes after the last element"));
+        }
+        Ok(())
+    }
+}
+
+/// Appends an array: `{a,b}`, `{{1,2},{3,4}}`, `[0:1]={x,y}` for lower bounds other than 1,
+/// `NULL` elements, quoted elements where `array_out` quotes them. `delim` is `,` (`;` for box).
+pub(super) fn array(b: &[u8], delim: char, elem: Element, out: &mut String) -> Result<(), DecodeError> {
+    let d = dims(b)?;
+    if d.is_empty() {
         out.push_str("{}");
         return Ok(());
     }
-    if dims.iter().any(|d| d.1 != 1) {
-        for (len, lower) in &dims {
+    if d.dims.iter().any(|d| d.1 != 1) {
+        for (len, lower) in &d.dims {
             let _ = write!(out, "[{}:{}]", lower, *lower as i64 + *len as i64 - 1);
         }
         out.push('=');
     }
-    let mut pos = 12 + 8 * ndim;
-    let total: usize = dims.iter().map(|d| d.0).product();
     let mut text = String::new();
-    // stride[d]: elements in one block of dimension d; a block of d ends where n is a multiple.
-    let stride: Vec<usize> = (0..ndim).map(|d| dims[d..].iter().map(|x| x.0).product()).collect();
-    for _ in 0..ndim {
-        out.push('{');
-    }
-    for n in 0..total {
-        if n > 0 {
-            let closing = (1..ndim).filter(|&d| n % stride[d] == 0).count();
-            out.extend(std::iter::repeat_n('}', closing));
-            out.push(delim);
-            out.extend(std::iter::repeat_n('{', closing));
+    d.walk(b, ('{', '}', delim), out, &mut |value, out| {
+        match value {
+            None => out.push_str("NULL"),
+            Some(v) => {
+                text.clear();
+                elem(v, &mut text)?;
+                quote_element(&text, delim, out);
+            }
         }
-        let len = i32::from_be_bytes(be::<4>(b, pos)?);
-        pos += 4;
-        if len == -1 {
-            out.push_str("NULL");
-        } else {
-            let value = b.get(pos..pos + len.max(0) as usize).ok_or_else(|| DecodeError::new("array", "ends early"))?;
-            pos += value.len();
-            text.clear();
-            elem(value, &mut text)?;
-            quote_element(&text, delim, out);
-        }
-    }
-    for _ in 0..ndim {
-        out.push('}');
-    }
-    if pos != b.len() {
-        return Err(DecodeError::new("array", "bytes after the last element"));
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// Appends an array as a JSON array (nested for more dimensions; `null` elements) when every
 /// lower bound is 1; returns false, writing nothing, when a bound is not (JSON has no place for
 /// it: the caller writes the text form instead).
 pub(super) fn array_json(b: &[u8], elem: Element, out: &mut String) -> Result<bool, DecodeError> {
-    let ndim = i32::from_be_bytes(be::<4>(b, 0)?).clamp(0, 6) as usize;
-    let mut dims = Vec::with_capacity(ndim);
-    for d in 0..ndim {
-        let len = i32::from_be_bytes(be::<4>(b, 12 + 8 * d)?).max(0) as usize;
-        if i32::from_be_bytes(be::<4>(b, 16 + 8 * d)?) != 1 {
-            return Ok(false);
-        }
-        dims.push(len);
+    let d = dims(b)?;
+    if d.dims.iter().any(|d| d.1 != 1) {
+        return Ok(false);
     }
-    if ndim == 0 || dims.contains(&0) {
+    if d.is_empty() {
         out.push_str("[]");
         return Ok(true);
     }
-    let stride: Vec<usize> = (0..ndim).map(|d| dims[d..].iter().product()).collect();
-    let total = stride[0];
-    let mut pos = 12 + 8 * ndim;
-    out.extend(std::iter::repeat_n('[', ndim));
-    for n in 0..total {
-        if n > 0 {
-            let closing = (1..ndim).filter(|&d| n % stride[d] == 0).count();
-            out.extend(std::iter::repeat_n(']', closing));
-            out.push(',');
-            out.extend(std::iter::repeat_n('[', closing));
-        }
-        let len = i32::from_be_bytes(be::<4>(b, pos)?);
-        pos += 4;
-        if len == -1 {
+    d.walk(b, ('[', ']', ','), out, &mut |value, out| match value {
+        None => {
             out.push_str("null");
-        } else {
-            let value = b.get(pos..pos + len.max(0) as usize).ok_or_else(|| DecodeError::new("array", "ends early"))?;
-            pos += value.len();
-            elem(value, out)?;
+            Ok(())
         }
-    }
-    out.extend(std::iter::repeat_n(']', ndim));
+        Some(v) => elem(v, out),
+    })?;
     Ok(true)
 }
 
