@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, Result};
 use clap::ValueEnum;
-use pgark_engine::{write_rows, Archive, RowFormat, RowOptions, SourceFacts};
+use pgark_engine::{copy_from_stdin, write_rows, Archive, RowFormat, RowOptions, SourceFacts};
 
 /// Output formats of `cat`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -19,6 +19,8 @@ pub enum CatFormat {
     Csv,
     /// One JSON object per line.
     Jsonl,
+    /// A `COPY … FROM stdin;` block psql loads.
+    Sql,
 }
 
 /// Runs `pgark cat`.
@@ -31,9 +33,13 @@ pub fn run(
 ) -> Result<ExitCode> {
     let archive = Archive::open(path)?;
     let entry = archive.manifest().find_table(table).map_err(|e| anyhow!(e))?.clone();
+    let facts = SourceFacts::of(archive.manifest());
+    if let Some(warning) = facts.money_warning(std::slice::from_ref(&entry)) {
+        eprintln!("warning: {warning}");
+    }
     let options = RowOptions {
         format: Some(match format {
-            CatFormat::Text => RowFormat::Text,
+            CatFormat::Text | CatFormat::Sql => RowFormat::Text,
             CatFormat::Csv => RowFormat::Csv,
             CatFormat::Jsonl => RowFormat::Jsonl,
         }),
@@ -43,7 +49,17 @@ pub fn run(
     };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    write_rows(&archive, &entry, SourceFacts::of(archive.manifest()), &options, &mut out)?;
+    if format == CatFormat::Sql {
+        let names: Vec<String> = match &options.columns {
+            Some(c) => c.clone(),
+            None => entry.columns.clone(),
+        };
+        writeln!(out, "{};", copy_from_stdin(&entry.schema, &entry.name, &names))?;
+    }
+    write_rows(&archive, &entry, facts, &options, &mut out)?;
+    if format == CatFormat::Sql {
+        writeln!(out, "\\.")?;
+    }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }

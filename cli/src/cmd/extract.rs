@@ -55,6 +55,10 @@ pub fn run(args: ExtractArgs, quiet: bool) -> Result<ExitCode> {
     // The script goes into an empty database: what a restore with --create would run.
     let options = RestoreOptions { create: true, ..args.select.clone().options() };
     let plan = restore::prepare(&archive, &options)?;
+    let tables: Vec<_> = plan.chunks.iter().map(|&(t, _)| archive.manifest().tables[t].clone()).collect();
+    if let Some(warning) = pgark_engine::SourceFacts::of(archive.manifest()).money_warning(&tables) {
+        eprintln!("warning: {warning}");
+    }
     for notice in &plan.notices {
         eprintln!("notice: {notice}");
     }

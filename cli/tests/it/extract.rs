@@ -105,6 +105,12 @@ async fn extract_and_cat_read_an_archive_without_a_database() {
         client.query_one("SELECT count(*) FROM shop.orders_back WHERE note IS NULL", &[]).await.unwrap().get(0);
     assert_eq!(nulls, 71);
 
+    let block = run(&["cat", archive_s, "Orders", "--format", "sql", "--limit", "2", "--columns", "id,paid"]).stdout;
+    assert_eq!(
+        String::from_utf8(block).unwrap(),
+        "COPY \"shop\".\"Orders\" (\"id\", \"paid\") FROM STDIN (FORMAT text);\n1\t1.25\n2\t2.50\n\\.\n"
+    );
+
     let out = pgark(&["cat", archive_s, "nope"]);
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("no data for a table nope"));
     let out = pgark(&["cat", archive_s, "Orders", "--columns", "id,nope"]);

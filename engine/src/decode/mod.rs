@@ -120,6 +120,39 @@ impl SourceFacts {
     }
 }
 
+impl SourceFacts {
+    /// A warning when `tables` hold money columns that will print as plain numbers (the
+    /// source's `lc_monetary` was not C or POSIX, or was not recorded).
+    pub fn money_warning(&self, tables: &[TableEntry]) -> Option<String> {
+        fn has_money(s: &Shape) -> bool {
+            match s {
+                Shape::Builtin { oid } => *oid == 790,
+                Shape::Domain { base } => has_money(base),
+                Shape::Array { elem } => has_money(elem),
+                _ => false,
+            }
+        }
+        let columns: Vec<String> = tables
+            .iter()
+            .filter(|t| t.format == CopyFormat::Binary)
+            .flat_map(|t| {
+                t.columns
+                    .iter()
+                    .zip(&t.column_types)
+                    .filter(|(_, c)| has_money(&c.shape))
+                    .map(move |(name, _)| format!("{}.{name}", t.display_name()))
+            })
+            .collect();
+        (!self.money_c && !columns.is_empty()).then(|| {
+            format!(
+                "money values ({}) are written as plain numbers: the source's lc_monetary was not C \
+                 (money's input reads them in any locale)",
+                columns.join(", ")
+            )
+        })
+    }
+}
+
 impl Decoder {
     /// A decoder for `table`'s binary streams; an error names the first column of a type it
     /// cannot read (`column`: its type), or says the table was dumped as text or before column
@@ -519,4 +552,28 @@ pub fn csv_escape(text: &str, out: &mut Vec<u8>) {
         out.push(c);
     }
     out.push(b'"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::archive::Layout;
+
+    #[test]
+    fn money_without_a_c_locale_is_named_in_a_warning() {
+        let money = |name: &str| ColumnType { name: name.into(), shape: Shape::Builtin { oid: 790 } };
+        let table = TableEntry {
+            schema: "s".into(),
+            name: "t".into(),
+            columns: vec!["price".into(), "id".into()],
+            format: CopyFormat::Binary,
+            layout: Layout::Columns,
+            chunks: vec![],
+            contents: Default::default(),
+            column_types: vec![money("money"), ColumnType { name: "int".into(), shape: Shape::Builtin { oid: 23 } }],
+        };
+        let plain = SourceFacts { server_version_num: 170000, money_c: false };
+        assert!(plain.money_warning(std::slice::from_ref(&table)).unwrap().contains("s.t.price"));
+        assert_eq!(SourceFacts { money_c: true, ..plain }.money_warning(&[table]), None);
+    }
 }

@@ -13,4 +13,4 @@ mod sql;
 
 pub use dir::write_directory;
 pub use files::write_table_files;
-pub use sql::{write_sql_script, ScriptSummary};
+pub use sql::{copy_from_stdin, write_sql_script, ScriptSummary};

@@ -90,6 +90,11 @@ pub(super) fn copy_statement(
     }
 }
 
+/// The `COPY … FROM STDIN (FORMAT text)` statement that loads rows written as COPY text.
+pub fn copy_from_stdin(schema: &str, name: &str, columns: &[String]) -> String {
+    copy_in_sql(schema, name, columns, CopyFormat::Text)
+}
+
 /// Writes the script for `plan` (made by `restore::prepare` for `archive`) to `out`.
 pub fn write_sql_script(
     archive: &Archive,
