@@ -31,7 +31,11 @@ fn j2date(jd: i64) -> (i64, u32, u32) {
 fn date_part(jd: i64, out: &mut String) -> bool {
     let (year, month, day) = j2date(jd);
     let (shown, bc) = if year > 0 { (year, false) } else { (1 - year, true) };
-    let _ = write!(out, "{shown:04}-{month:02}-{day:02}");
+    super::push_padded(out, shown as u64, 4);
+    out.push('-');
+    super::push_padded(out, month.into(), 2);
+    out.push('-');
+    super::push_padded(out, day.into(), 2);
     bc
 }
 
@@ -39,17 +43,28 @@ fn date_part(jd: i64, out: &mut String) -> bool {
 fn time_part(usecs: i64, out: &mut String) {
     let (hour, rest) = (usecs / 3_600_000_000, usecs % 3_600_000_000);
     let (min, rest) = (rest / 60_000_000, rest % 60_000_000);
-    let _ = write!(out, "{hour:02}:{min:02}:");
+    super::push_padded(out, hour as u64, 2);
+    out.push(':');
+    super::push_padded(out, min as u64, 2);
+    out.push(':');
     seconds(rest / 1_000_000, rest % 1_000_000, out);
 }
 
 /// `SS[.ffffff]`, zero-padded, fraction trimmed (PostgreSQL's AppendSeconds).
 fn seconds(sec: i64, usec: i64, out: &mut String) {
-    let _ = write!(out, "{:02}", sec.abs());
+    super::push_padded(out, sec.unsigned_abs(), 2);
     if usec != 0 {
-        let frac = format!("{:06}", usec.abs());
+        let mut frac = usec.unsigned_abs();
+        let mut digits = 6;
+        while frac % 10 == 0 {
+            frac /= 10;
+            digits -= 1;
+        }
         out.push('.');
-        out.push_str(frac.trim_end_matches('0'));
+        let start = out.len();
+        super::push_int(out, frac as i64);
+        let missing = digits - (out.len() - start);
+        out.insert_str(start, &"000000"[..missing]);
     }
 }
 

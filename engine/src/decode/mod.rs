@@ -263,9 +263,7 @@ impl Decoder {
             },
             17 => {
                 out.push_str("\\x");
-                for x in b {
-                    let _ = write!(out, "{x:02x}");
-                }
+                push_hex(out, b);
                 Ok(())
             }
             18 => return char_out(b, self.facts.server_version_num, out),
@@ -274,9 +272,18 @@ impl Decoder {
                 Some((1, text)) => return utf8(text, out),
                 _ => return Err(DecodeError::new("jsonb", "unknown version")),
             },
-            20 => write!(out, "{}", i64::from_be_bytes(be::<8>(b, 0)?)),
-            21 => write!(out, "{}", i16::from_be_bytes(be::<2>(b, 0)?)),
-            23 => write!(out, "{}", i32::from_be_bytes(be::<4>(b, 0)?)),
+            20 => {
+                push_int(out, i64::from_be_bytes(be::<8>(b, 0)?));
+                Ok(())
+            }
+            21 => {
+                push_int(out, i16::from_be_bytes(be::<2>(b, 0)?).into());
+                Ok(())
+            }
+            23 => {
+                push_int(out, i32::from_be_bytes(be::<4>(b, 0)?).into());
+                Ok(())
+            }
             // oid, xid, cid and the reg* types as numbers.
             24 | 26 | 28 | 29 | 2202..=2206 | 3734 | 3769 | 4089 | 4096 | 4191 => {
                 write!(out, "{}", u32::from_be_bytes(be::<4>(b, 0)?))
@@ -312,11 +319,11 @@ impl Decoder {
             774 => return net::mac(b, 8, out),
             2950 => {
                 let u: [u8; 16] = be::<16>(b, 0)?;
-                for (i, x) in u.iter().enumerate() {
-                    if matches!(i, 4 | 6 | 8 | 10) {
+                for (i, part) in [&u[..4], &u[4..6], &u[6..8], &u[8..10], &u[10..]].iter().enumerate() {
+                    if i > 0 {
                         out.push('-');
                     }
-                    let _ = write!(out, "{x:02x}");
+                    push_hex(out, part);
                 }
                 Ok(())
             }
@@ -330,6 +337,45 @@ impl Decoder {
             _ => return Err(DecodeError::new("value", format!("type oid {oid} is not read"))),
         };
         Ok(())
+    }
+}
+
+/// Appends an integer without the formatting machinery (the hottest path of a decode).
+fn push_int(out: &mut String, v: i64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut n = v.unsigned_abs();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if v < 0 {
+        out.push('-');
+    }
+    out.push_str(std::str::from_utf8(&buf[i..]).expect("digits"));
+}
+
+/// Appends `v` zero-padded to at least `width` digits.
+fn push_padded(out: &mut String, v: u64, width: usize) {
+    let start = out.len();
+    push_int(out, v as i64);
+    let len = out.len() - start;
+    if len < width {
+        out.insert_str(start, &"0000"[..(width - len).min(4)]);
+    }
+}
+
+/// Appends bytes as lowercase hex pairs.
+fn push_hex(out: &mut String, bytes: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(bytes.len() * 2);
+    for &x in bytes {
+        out.push(HEX[(x >> 4) as usize] as char);
+        out.push(HEX[(x & 15) as usize] as char);
     }
 }
 
@@ -522,7 +568,13 @@ pub fn json_string(text: &str, out: &mut String) {
 
 /// Appends a value's text to a COPY text-format line, escaped as COPY escapes it.
 pub fn copy_text_escape(text: &str, out: &mut Vec<u8>) {
-    for &c in text.as_bytes() {
+    let bytes = text.as_bytes();
+    // Most values need no escape: copy them whole.
+    if !bytes.iter().any(|&c| c == b'\\' || c < 0x0e) {
+        out.extend_from_slice(bytes);
+        return;
+    }
+    for &c in bytes {
         match c {
             b'\\' => out.extend_from_slice(b"\\\\"),
             b'\n' => out.extend_from_slice(b"\\n"),

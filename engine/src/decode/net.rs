@@ -91,7 +91,7 @@ pub(super) fn mac(b: &[u8], len: usize, out: &mut String) -> Result<(), DecodeEr
         if i > 0 {
             out.push(':');
         }
-        let _ = write!(out, "{x:02x}");
+        super::push_hex(out, std::slice::from_ref(x));
     }
     Ok(())
 }

@@ -5,6 +5,7 @@
 
 use std::io::Write;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::archive::{Archive, Contents, CopyFormat, DdlItem, Manifest, TableEntry};
@@ -90,6 +91,31 @@ pub(super) fn copy_statement(
     }
 }
 
+/// Writes `table`'s rows as COPY text, decoding as many chunks at once as there are threads and
+/// writing them in order: memory holds about one decoded chunk per thread.
+fn write_rows_parallel(archive: &Archive, table: &TableEntry, facts: SourceFacts, out: &mut dyn Write) -> Result<u64> {
+    let options = RowOptions { format: Some(RowFormat::Text), ..Default::default() };
+    let bare = TableEntry { chunks: Vec::new(), ..table.clone() };
+    let mut rows = 0;
+    for window in table.chunks.chunks(rayon::current_num_threads().max(1)) {
+        let decoded: Vec<Result<(Vec<u8>, u64)>> = window
+            .par_iter()
+            .map(|chunk| {
+                let one = TableEntry { chunks: vec![chunk.clone()], ..bare.clone() };
+                let mut text = Vec::with_capacity(chunk.raw_len as usize + chunk.raw_len as usize / 2);
+                let n = write_rows(archive, &one, facts, &options, &mut text)?;
+                Ok((text, n))
+            })
+            .collect();
+        for d in decoded {
+            let (text, n) = d?;
+            out.write_all(&text).map_err(|e| Error::Io { path: "the SQL script".into(), error: e })?;
+            rows += n;
+        }
+    }
+    Ok(rows)
+}
+
 /// The `COPY … FROM STDIN (FORMAT text)` statement that loads rows written as COPY text.
 pub fn copy_from_stdin(schema: &str, name: &str, columns: &[String]) -> String {
     copy_in_sql(schema, name, columns, CopyFormat::Text)
@@ -122,8 +148,7 @@ pub fn write_sql_script(
         }
         // psql reads the rows that follow a COPY … FROM STDIN statement, up to `\.`.
         writeln!(out, "{copy};").map_err(io)?;
-        let options = RowOptions { format: Some(RowFormat::Text), ..Default::default() };
-        summary.rows += write_rows(archive, table, facts, &options, out)?;
+        summary.rows += write_rows_parallel(archive, table, facts, out)?;
         writeln!(out, "\\.\n").map_err(io)?;
         if let Some(sql) = after {
             writeln!(out, "{sql}\n").map_err(io)?;
