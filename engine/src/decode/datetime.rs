@@ -56,7 +56,7 @@ fn seconds(sec: i64, usec: i64, out: &mut String) {
     if usec != 0 {
         let mut frac = usec.unsigned_abs();
         let mut digits = 6;
-        while frac % 10 == 0 {
+        while frac.is_multiple_of(10) {
             frac /= 10;
             digits -= 1;
         }
