@@ -39,6 +39,11 @@ async fn extract_and_cat_read_an_archive_without_a_database() {
     exec("postgres", &format!("CREATE DATABASE {plain}")).await;
     psql_file(&plain, &script, &[]);
     assert_same(&db, &plain).await;
+    // An archive dumped in text COPY format needs no decoding: the same.
+    let text_archive = dir.path().join("shop-text.pgark");
+    run(&["dump", "-q", "--db", &url(&db), "-o", text_archive.to_str().unwrap(), "--copy-format", "text"]);
+    extract_and_load(&text_archive, &plain).await;
+    assert_same(&db, &plain).await;
     // Never over an existing file; nothing partial left.
     let again = pgark(&["extract", archive_s, "--format", "sql", "-o", script.to_str().unwrap()]);
     assert!(!again.status.success() && String::from_utf8_lossy(&again.stderr).contains("already exists"));

@@ -626,6 +626,16 @@ mod tests {
         };
         let plain = SourceFacts { server_version_num: 170000, money_c: false };
         assert!(plain.money_warning(std::slice::from_ref(&table)).unwrap().contains("s.t.price"));
-        assert_eq!(SourceFacts { money_c: true, ..plain }.money_warning(&[table]), None);
+        assert_eq!(SourceFacts { money_c: true, ..plain }.money_warning(std::slice::from_ref(&table)), None);
+        assert!(Decoder::for_table(&table, plain).is_ok());
+        // An extension's type it cannot read: refused, naming table, column and type.
+        let mut geo = table.clone();
+        geo.column_types[1] =
+            ColumnType { name: "public.geometry".into(), shape: Shape::Extension { send: "geometry_send".into() } };
+        let e = Decoder::for_table(&geo, plain).unwrap_err();
+        assert!(e.starts_with("s.t.id: pgark cannot read type public.geometry"), "{e}");
+        // Archives of pgark before column types were recorded.
+        geo.column_types.clear();
+        assert!(Decoder::for_table(&geo, plain).unwrap_err().contains("does not record its column types"));
     }
 }
