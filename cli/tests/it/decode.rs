@@ -32,8 +32,11 @@ CREATE TABLE \"Types Lab\".\"all types\" (
   cash money, ch \"char\", arr int4[], tarr text[], md int4[], farr float8[], r int4range, tsr tstzrange,
   fr \"Types Lab\".floatrange, mr int4multirange, e \"Types Lab\".mood, dom \"Types Lab\".label, pt point, bx box,
   ln line, ls lseg, pa path, pg polygon, ci circle, tsv tsvector, x xml, nm name, bp char(5), vc varchar(10),
-  hs hstore, ct citext, o oid, tid tid, x8 xid8, lt ltree
+  hs hstore, ct citext, o oid, tid tid, x8 xid8, lt ltree, jp jsonpath
 );
+-- tsquery travels in text COPY format (an empty tsquery's binary form does not read back):
+-- a table of its own, whose JSON lines are typed from the column types all the same.
+CREATE TABLE \"Types Lab\".queries (id int PRIMARY KEY, tq tsquery, ok bool, n numeric, f float8, j jsonb, t text);
 RESET ROLE;
 ";
 
@@ -63,6 +66,13 @@ UPDATE \"Types Lab\".\"all types\" SET num = '123456789012345678901234567890.123
   mac8 = '08:00:2b:01:02:03:04:05', bt = B'10101', j = '{\"k\": [1, 2.50, \"\\u00e9\"]}', jb = '{\"k\": [1, 2.50, \"\\u00e9\"], \"a\": null}',
   u = 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', tsr = '[2020-01-01 00:00:00+00,infinity)', farr = '{NaN,-Infinity,1.5,-0}'
 WHERE id = 1000002;
+UPDATE \"Types Lab\".\"all types\" SET jp = v.jp::jsonpath
+FROM (VALUES (1000001, '$'), (1000002, 'strict $.\"key x\"[1 to last]'),
+             (1000003, '$.a ? (@ like_regex \"^x\" flag \"i\")'), (1000004, 'lax $.** ? (@.type() == \"number\")')) AS v(id, jp)
+WHERE \"all types\".id = v.id;
+INSERT INTO \"Types Lab\".queries VALUES (1, '', true, 'NaN', '-0', '{\"a\": [1, \"x\"]}', 'plain'),
+  (2, 'a & (b | !c) <2> d:*AB', false, 12.50, 'Infinity', '\"null\"', E'tab\\there'), (3, NULL, NULL, NULL, NULL, NULL, NULL),
+  (4, '!(a <-> b) | ''x y'':C', true, -1e-20, 1.5e300, '[]', '');
 ";
 
 /// One generated row.
@@ -227,7 +237,7 @@ async fn insert(client: &tokio_postgres::Client, id: i32, r: &Row) {
     let bits: String = r.bits.iter().map(|b| if *b { '1' } else { '0' }).collect();
     let sql = format!(
         "INSERT INTO \"Types Lab\".\"all types\" (id, b, i2, i4, i8, f4, f8, num, t, by, d, ts, tstz, tm, ttz, iv, u, j, jb,
-           ip, cidr, mac, vb, lsn, cash, ch, arr, tarr, farr, r, mr, pt, tsv, hs, ct, e, dom, x, nm, bp, vc, md, tsr, fr, lt)
+           ip, cidr, mac, vb, lsn, cash, ch, arr, tarr, farr, r, mr, pt, tsv, hs, ct, e, dom, x, nm, bp, vc, md, tsr, fr, lt, jp)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text::numeric, $9, $10, date '2000-01-01' + $11::int,
            timestamp '2000-01-01' + $12::int8 * interval '1 microsecond', timestamptz '2000-01-01 00:00:00+00' + $12::int8 * interval '1 microsecond',
            time '00:00' + $13::int8 * interval '1 microsecond',
@@ -240,7 +250,8 @@ async fn insert(client: &tokio_postgres::Client, id: i32, r: &Row) {
            $29::text, xmlelement(name t, $29::text), $29::text, left($29::text, 5), left($29::text, 10), array[[$4, $4], [NULL, 7]],
            tstzrange(timestamptz '2000-01-01 00:00:00+00' + $12::int8 * interval '1 microsecond', NULL),
            \"Types Lab\".floatrange(least($27::float8, $28::float8), greatest($27::float8, $28::float8)),
-           text2ltree(array_to_string(string_to_array($29::text, ' '), '.')))",
+           text2ltree(array_to_string(string_to_array($29::text, ' '), '.')),
+           ('$.' || coalesce(nullif(replace($29::text, ' ', '.'), ''), 'k') || '[*] ? (@ > ' || ($4 % 100) || ')')::jsonpath)",
         range = range_sql(r.range)
     );
     let f8_finite = |v: f64| if v.is_finite() { v } else { 0.0 };
@@ -400,13 +411,17 @@ async fn decoded_values_equal_the_servers_text_output() {
     let a = Archive::open(&archive).unwrap();
     let plan = pgark_engine::restore::prepare(&a, &Default::default()).unwrap();
     let files = tmp();
-    for (format, ext) in [(RowFormat::Csv, "csv"), (RowFormat::Jsonl, "jsonl")] {
-        let sub = files.path().join(ext);
+    for ((format, ext), (name, file_name)) in [(RowFormat::Csv, "csv"), (RowFormat::Jsonl, "jsonl")]
+        .into_iter()
+        .flat_map(|f| [(f, ("\"all types\"", "all types")), (f, ("queries", "queries"))])
+    {
+        let sub = files.path().join(format!("{ext}-{file_name}"));
         std::fs::create_dir(&sub).unwrap();
         pgark_engine::write_table_files(&a, &plan, &sub, format, &pgark_engine::NoProgress).unwrap();
-        let file = sub.join(format!("Types Lab.all types.{ext}"));
-        let copy = format!("\"Types Lab\".\"back {ext}\"");
-        exec(&db, &format!("CREATE TABLE {copy} (LIKE \"Types Lab\".\"all types\")")).await;
+        let file = sub.join(format!("Types Lab.{file_name}.{ext}"));
+        let source = format!("\"Types Lab\".{name}");
+        let copy = format!("\"Types Lab\".\"back {ext} {file_name}\"");
+        exec(&db, &format!("CREATE TABLE {copy} (LIKE {source})")).await;
         let c = client(&db).await;
         if format == RowFormat::Csv {
             c.batch_execute(&format!("COPY {copy} FROM '{}' (FORMAT csv, HEADER true)", file.display()))
@@ -414,18 +429,19 @@ async fn decoded_values_equal_the_servers_text_output() {
                 .unwrap_or_else(|e| panic!("{e:?}"));
         } else {
             for line in std::fs::read_to_string(&file).unwrap().lines() {
-                let sql = format!("INSERT INTO {copy} SELECT * FROM json_populate_record(NULL::\"Types Lab\".\"all types\", $1::text::json)");
+                let sql =
+                    format!("INSERT INTO {copy} SELECT * FROM json_populate_record(NULL::{source}, $1::text::json)");
                 c.execute(sql.as_str(), &[&line]).await.unwrap_or_else(|e| panic!("{line}: {e:?}"));
             }
         }
-        let (back, original) = (table_lines(&url(&db), &copy).await, server_lines(&url(&db)).await);
+        let (back, original) = (table_lines(&url(&db), &copy).await, table_lines(&url(&db), &source).await);
         let wrong: Vec<String> = original
             .iter()
             .filter(|(id, line)| back.get(id) != Some(line))
             .map(|(id, line)| format!("{id}:\n  {line}\n  {:?}", back.get(id)))
             .take(5)
             .collect();
-        assert!(wrong.is_empty() && back.len() == original.len(), "{ext}: {}", wrong.join("\n"));
+        assert!(wrong.is_empty() && back.len() == original.len(), "{ext} {file_name}: {}", wrong.join("\n"));
     }
 }
 

@@ -85,7 +85,7 @@ pub struct Decoder {
 const KNOWN: &[u32] = &[
     16, 17, 18, 19, 20, 21, 23, 24, 25, 26, 27, 28, 29, 114, 142, 194, 600, 601, 602, 603, 604, 628, 650, 700, 701,
     718, 774, 790, 829, 869, 1042, 1043, 1082, 1083, 1114, 1184, 1186, 1266, 1560, 1562, 1700, 2202, 2203, 2204, 2205,
-    2206, 2950, 3220, 3614, 3734, 3769, 3802, 4089, 4096, 4191, 5069,
+    2206, 2950, 3220, 3614, 3734, 3769, 3802, 4072, 4089, 4096, 4191, 5069,
 ];
 
 fn reader(shape: &Shape) -> Option<Reader> {
@@ -268,7 +268,8 @@ impl Decoder {
             }
             18 => return char_out(b, self.facts.server_version_num, out),
             19 | 25 | 114 | 142 | 194 | 1042 | 1043 => return utf8(b, out),
-            3802 => match b.split_first() {
+            // jsonb and jsonpath: a version byte (1), then the text.
+            3802 | 4072 => match b.split_first() {
                 Some((1, text)) => return utf8(text, out),
                 _ => return Err(DecodeError::new("jsonb", "unknown version")),
             },
@@ -559,6 +560,47 @@ fn hstore(b: &[u8], out: &mut String) -> Result<(), DecodeError> {
         }
     }
     Ok(())
+}
+
+/// How a column's text is written as JSON when the table was dumped in text COPY format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum JsonKind {
+    /// `t`/`f` → true/false.
+    Bool,
+    /// Written as it is, unless NaN, an infinity or -0.
+    Number,
+    /// json/jsonb text, embedded.
+    Json,
+    /// A JSON string.
+    Text,
+}
+
+impl JsonKind {
+    /// The JSON kind of each column of `table` (all `Text` without recorded column types).
+    pub(crate) fn of(table: &TableEntry) -> Vec<JsonKind> {
+        fn kind(s: &Shape) -> JsonKind {
+            match s {
+                Shape::Domain { base } => kind(base),
+                Shape::Builtin { oid: 16 } => JsonKind::Bool,
+                Shape::Builtin { oid: 20 | 21 | 23 | 26 | 700 | 701 | 1700 } => JsonKind::Number,
+                Shape::Builtin { oid: 114 | 3802 } => JsonKind::Json,
+                _ => JsonKind::Text,
+            }
+        }
+        let types = &table.column_types;
+        (0..table.columns.len()).map(|i| types.get(i).map_or(JsonKind::Text, |t| kind(&t.shape))).collect()
+    }
+
+    /// Appends `text` (the value's PostgreSQL text) as JSON of this kind.
+    pub(crate) fn write(self, text: &str, out: &mut String) {
+        match (self, text) {
+            (JsonKind::Bool, "t") => out.push_str("true"),
+            (JsonKind::Bool, "f") => out.push_str("false"),
+            (JsonKind::Number, t) if !(t.ends_with("NaN") || t.ends_with("Infinity") || t == "-0") => out.push_str(t),
+            (JsonKind::Json, t) => out.push_str(t),
+            (_, t) => json_string(t, out),
+        }
+    }
 }
 
 /// Appends `text` as a JSON string.

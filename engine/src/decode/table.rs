@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use super::rows::{RowReader, RowSink};
-use super::{copy_text_escape, csv_escape, json_string, Decoder, SourceFacts};
+use super::{copy_text_escape, csv_escape, json_string, Decoder, JsonKind, SourceFacts};
 use crate::archive::{Archive, CopyFormat, TableEntry};
 use crate::error::{Error, Result};
 
@@ -15,8 +15,8 @@ pub enum RowFormat {
     Text,
     /// CSV (RFC 4180): NULL as an empty field, an empty string as `""`.
     Csv,
-    /// One JSON object per line, keyed by column name (see [`Decoder::json`]; tables dumped
-    /// in text COPY format give strings).
+    /// One JSON object per line, keyed by column name (see [`Decoder::json`]; for tables
+    /// dumped in text COPY format booleans, numbers and json are typed, the rest are strings).
     Jsonl,
 }
 
@@ -39,6 +39,8 @@ struct LineMaker<'a> {
     format: RowFormat,
     picked: Vec<usize>,
     decoder: Option<Decoder>,
+    /// For text-format tables: how each column's text becomes JSON.
+    json_kinds: Vec<JsonKind>,
     line: Vec<u8>,
     text: String,
 }
@@ -94,7 +96,7 @@ impl LineMaker<'_> {
                 (None, _) => {
                     let s = std::str::from_utf8(value).map_err(|_| "a value is not UTF-8".to_string())?;
                     if format == RowFormat::Jsonl {
-                        json_string(s, text);
+                        self.json_kinds[c].write(s, text);
                     } else {
                         text.push_str(s);
                     }
@@ -143,7 +145,8 @@ pub fn write_rows(
         CopyFormat::Binary => Some(Decoder::for_table(table, facts).map_err(Error::Refused)?),
         CopyFormat::Text => None,
     };
-    let mut maker = LineMaker { table, format, picked, decoder, line: Vec::new(), text: String::new() };
+    let json_kinds = JsonKind::of(table);
+    let mut maker = LineMaker { table, format, picked, decoder, json_kinds, line: Vec::new(), text: String::new() };
     let io = |e: std::io::Error| Error::Io { path: "standard output".into(), error: e };
     if options.header && format != RowFormat::Jsonl {
         out.write_all(maker.header()).map_err(io)?;
