@@ -121,3 +121,32 @@ async fn extract_and_cat_read_an_archive_without_a_database() {
     let out = pgark(&["cat", archive_s, "Orders", "--columns", "id,nope"]);
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("has no column nope"));
 }
+
+/// `cat` of a 4M-row table streams: the process's peak memory stays far below the size of what
+/// it writes.
+#[tokio::test]
+async fn cat_of_a_large_table_runs_in_bounded_memory() {
+    let db = fresh_db("ex_big").await;
+    exec(&db, "CREATE TABLE big AS SELECT i AS id, i % 1000 AS k, 'row ' || (i % 97) AS label FROM generate_series(1, 4000000) i")
+        .await;
+    let dir = tmp();
+    let archive = dir.path().join("big.pgark");
+    run(&["dump", "-q", "--db", &url(&db), "-o", archive.to_str().unwrap()]);
+    let out_path = dir.path().join("big.txt");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_pgark"))
+        .args(["cat", archive.to_str().unwrap(), "big"])
+        .stdout(std::fs::File::create(&out_path).unwrap())
+        .spawn()
+        .unwrap();
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value for wait4 to fill.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waits for our own child, with pointers to live locals.
+    let waited = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+    assert_eq!(waited, child.id() as i32);
+    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0);
+    let written = std::fs::metadata(&out_path).unwrap().len();
+    let peak = usage.ru_maxrss as u64 * 1024;
+    assert!(written > 70 << 20, "{written} bytes written");
+    assert!(peak < 48 << 20, "peak memory {peak} bytes for {written} bytes of rows");
+}
