@@ -133,6 +133,8 @@ async fn cat_of_a_large_table_runs_in_bounded_memory() {
     let archive = dir.path().join("big.pgark");
     run(&["dump", "-q", "--db", &url(&db), "-o", archive.to_str().unwrap()]);
     let out_path = dir.path().join("big.txt");
+    // Reaped by wait4 below, which also gives its peak memory.
+    #[allow(clippy::zombie_processes)]
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_pgark"))
         .args(["cat", archive.to_str().unwrap(), "big"])
         .stdout(std::fs::File::create(&out_path).unwrap())
