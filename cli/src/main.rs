@@ -98,6 +98,30 @@ enum Command {
         /// Print as JSON.
         #[arg(long)]
         json: bool,
+        /// Also write the metrics in Prometheus text format to FILE (atomically; for
+        /// node_exporter's textfile collector).
+        #[arg(long, value_name = "FILE")]
+        prometheus: Option<PathBuf>,
+    },
+    /// Is a backup directory healthy? Exit status 0 ok, 1 warning, 2 critical.
+    Check {
+        /// The directory (default: backup_dir in pgark.toml).
+        dir: Option<PathBuf>,
+        /// Critical when the newest backup is older than this (26h, 2d).
+        #[arg(long, value_parser = pgark_engine::parse_age, default_value = "26h")]
+        max_age: chrono::Duration,
+        /// Warning when the backup volume has less free space than this (10GiB).
+        #[arg(long, value_parser = units::parse_size)]
+        min_free: Option<u64>,
+        /// Verify every chunk of the newest backup (critical when it fails).
+        #[arg(long)]
+        verify_newest: bool,
+        /// Config file (default: $PGARK_CONFIG, else ./pgark.toml if present).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// What changed between two backups: schema items, sequence values, rows (also: compare).
     ///
@@ -184,7 +208,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             cmd::cat::run(&archive, &table, format, limit, columns)
         }
         Command::List { dir, config, json } => cmd::list::run(&config::backup_dir(dir, config.as_deref())?, json),
-        Command::Report { dir, config, json } => cmd::report::run(&config::backup_dir(dir, config.as_deref())?, json),
+        Command::Report { dir, config, json, prometheus } => {
+            cmd::report::run(&config::backup_dir(dir, config.as_deref())?, json, prometheus.as_deref())
+        }
+        Command::Check { dir, max_age, min_free, verify_newest, config, json } => {
+            let rules = pgark_engine::HealthRules { max_age: Some(max_age), min_free, verify_newest };
+            cmd::check::run(&config::backup_dir(dir, config.as_deref())?, &rules, json)
+        }
         Command::Diff { a, b, all_tables, json } => Ok(cmd::diff::run(&a, &b, json, all_tables)),
         Command::Prune(args) => cmd::prune::run(args),
         Command::Config(ConfigCommand::Check { config }) => cmd::config_check::run(config),

@@ -69,10 +69,11 @@ pub use archive::{
     FORMAT_VERSION, LARGE_OBJECT_PIECE, MAGIC,
 };
 pub use backups::{
-    append as append_history, diff as diff_archives, history_path, info_file_name, list as list_backups, parse_age,
-    plan_prune, read_history, report as report_backups, ArchiveDiff, Change, Content as ContentChange, DiffSide,
-    Doomed, ItemChange, Kept, LastVerify, Listed, ListedArchive, ListedState, PrunePlan, PruneSummary, Record, Report,
-    Retention, RunKind, RunStatus, TableChange, TableGrowth, INFO_FILE_HEADER,
+    append as append_history, check as check_backups, diff as diff_archives, history_path, info_file_name,
+    list as list_backups, parse_age, plan_prune, prometheus as backup_metrics, read_history, report as report_backups,
+    ArchiveDiff, Change, Content as ContentChange, DiffSide, Doomed, Health, HealthRules, ItemChange, Kept, LastVerify,
+    Listed, ListedArchive, ListedState, Problem, PrunePlan, PruneSummary, Record, Report, Retention, RunKind,
+    RunStatus, Severity, TableChange, TableGrowth, INFO_FILE_HEADER,
 };
 pub use decode::{
     copy_text_escape, csv_escape, write_rows, DecodeError, Decoder, RowFormat, RowOptions, RowReader, SourceFacts,
@@ -139,7 +140,7 @@ mod layout {
             ("schema", &["archive"]),
             ("workers", &[]),
             ("verify", &["archive"]),
-            ("backups", &["archive"]),
+            ("backups", &["archive", "verify"]),
             ("fingerprint", &[]),
             ("dump", &["archive", "pg", "schema", "workers"]),
             ("restore", &["archive", "pg", "schema", "workers"]),

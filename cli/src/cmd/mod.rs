@@ -1,6 +1,7 @@
 //! One file per command: each parses nothing itself (clap did), calls the engine, prints.
 
 pub mod cat;
+pub mod check;
 pub mod config_check;
 pub mod demo;
 pub mod diff;

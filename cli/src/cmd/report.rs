@@ -5,13 +5,17 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use pgark_engine::report_backups;
+use pgark_engine::{backup_metrics, report_backups};
 
 use crate::units::bytes;
 
 /// Runs `pgark report`.
-pub fn run(dir: &Path, json: bool) -> Result<ExitCode> {
-    let r = report_backups(dir, chrono::Utc::now(), 10)?;
+pub fn run(dir: &Path, json: bool, prometheus: Option<&Path>) -> Result<ExitCode> {
+    let now = chrono::Utc::now();
+    if let Some(file) = prometheus {
+        write_metrics(dir, file, now)?;
+    }
+    let r = report_backups(dir, now, 10)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&r).context("encoding the report")?);
         return Ok(ExitCode::SUCCESS);
@@ -89,4 +93,16 @@ mod tests {
         assert_eq!(super::sparkline(&[5.0, 5.0]), "██");
         assert_eq!(super::sparkline(&[0.0]), "▁");
     }
+}
+
+/// Writes the metrics to `file` through a temporary name in its folder (whose name does not end
+/// in `.prom`, so the textfile collector never reads half a file), then renames it.
+fn write_metrics(dir: &Path, file: &Path, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
+    let text = backup_metrics(dir, now)?;
+    let mut tmp = file.as_os_str().to_owned();
+    tmp.push(".partial");
+    let tmp = std::path::PathBuf::from(tmp);
+    std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, file).with_context(|| format!("naming {}", file.display()))?;
+    Ok(())
 }

@@ -317,3 +317,69 @@ async fn interrupted_and_failed_runs_are_recorded() {
     assert!(runs[2]["error"].as_str().unwrap().contains("127.0.0.1"), "{}", runs[2]);
     assert_eq!(archives(), 0, "no archive and no partial file is left");
 }
+
+/// `check`: no backup is critical, a fresh one is healthy, a failed last run and low space are
+/// warnings, a late or corrupt newest backup is critical; `report --prometheus` writes the
+/// metrics atomically.
+#[tokio::test]
+async fn check_reports_late_failed_corrupt_and_low_space_with_exit_codes() {
+    let db = fresh_db("bk_check").await;
+    exec(&db, "CREATE TABLE t AS SELECT i FROM generate_series(1, 1000) i").await;
+    let dir = tmp();
+    let folder = dir.path().to_str().unwrap();
+    let code = |args: &[&str]| {
+        let out = pgark(&[&["check", folder][..], args].concat());
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let (status, text) = code(&[]);
+    assert_eq!(status, Some(2), "{text}");
+    assert!(text.contains("CRITICAL: no backup"), "{text}");
+
+    assert!(pgark(&["dump", "-q", "--db", &url(&db), "-o", folder]).status.success());
+    let (status, text) = code(&["--verify-newest"]);
+    assert_eq!(status, Some(0), "{text}");
+    assert!(text.starts_with("OK: "), "{text}");
+    let (status, text) = code(&["--min-free", "1000000GiB"]);
+    assert_eq!(status, Some(1), "{text}");
+    assert!(text.contains("WARNING:") && text.contains("(low-space)"), "{text}");
+
+    // A failed run after it: a warning, the backup itself still fresh.
+    let bad = format!("postgres://postgres@127.0.0.1:{}/bk_check_gone?sslmode=disable", port());
+    assert!(!pgark(&["dump", "-q", "--db", &bad, "-o", folder]).status.success());
+    let (status, text) = code(&[]);
+    assert_eq!(status, Some(1), "{text}");
+    assert!(text.contains("the last dump") && text.contains("failed") && text.contains("(failed)"), "{text}");
+
+    // Late: judged two days on, the newest backup is past the default 26 hours.
+    let rules = pgark_engine::HealthRules { max_age: Some(chrono::Duration::hours(26)), ..Default::default() };
+    let later =
+        pgark_engine::check_backups(dir.path(), &rules, chrono::Utc::now() + chrono::Duration::days(2)).unwrap();
+    assert_eq!(later.exit_code(), 2);
+    assert!(later.problems.iter().any(|p| p.kind == "late" && p.message.contains("2d")), "{:?}", later.problems);
+
+    // Corrupt: one flipped byte in the newest archive's data.
+    let newest =
+        history(dir.path()).iter().find(|r| r["status"] == "ok").unwrap()["archive"].as_str().unwrap().to_string();
+    let path = dir.path().join(&newest);
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[100] ^= 0xff;
+    std::fs::write(&path, bytes).unwrap();
+    let (status, text) = code(&["--verify-newest", "--json"]);
+    assert_eq!(status, Some(2), "{text}");
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["status"], "critical");
+    assert_eq!(v["health"]["newest_verified"], false);
+    assert!(v["health"]["problems"].as_array().unwrap().iter().any(|p| p["kind"] == "corrupt"));
+
+    // Metrics for node_exporter's textfile collector.
+    let prom = tmp();
+    let file = prom.path().join("pgark.prom");
+    assert!(pgark(&["report", folder, "--prometheus", file.to_str().unwrap()]).status.success());
+    let text = std::fs::read_to_string(&file).unwrap();
+    for metric in ["pgark_last_success_timestamp_seconds", "pgark_runs_total", "pgark_failures_total", "pgark_backups"]
+    {
+        assert!(text.contains(&format!("# TYPE {metric} ")), "{metric} in {text}");
+    }
+    assert!(text.contains(&format!("pgark_failures_total{{dir=\"{folder}\"}} 1\n")), "{text}");
+    assert!(!prom.path().join("pgark.prom.partial").exists());
+}

@@ -147,7 +147,7 @@ fn largest_tables(dir: &Path, archives: &[(&Listed, &ListedArchive)], top: usize
 }
 
 /// Free and total bytes of the volume `dir` is on.
-fn volume(dir: &Path) -> Result<(u64, u64)> {
+pub(super) fn volume(dir: &Path) -> Result<(u64, u64)> {
     use std::os::unix::ffi::OsStrExt;
     let c = std::ffi::CString::new(dir.as_os_str().as_bytes())
         .map_err(|_| Error::Refused(format!("{} holds a NUL byte", dir.display())))?;
