@@ -85,16 +85,6 @@ fn age_text(seconds: i64) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn sparklines() {
-        assert_eq!(super::sparkline(&[1.0, 2.0, 8.0]), "▂▃█");
-        assert_eq!(super::sparkline(&[5.0, 5.0]), "██");
-        assert_eq!(super::sparkline(&[0.0]), "▁");
-    }
-}
-
 /// Writes the metrics to `file` through a temporary name in its folder (whose name does not end
 /// in `.prom`, so the textfile collector never reads half a file), then renames it.
 fn write_metrics(dir: &Path, file: &Path, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
@@ -105,4 +95,14 @@ fn write_metrics(dir: &Path, file: &Path, now: chrono::DateTime<chrono::Utc>) ->
     std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
     std::fs::rename(&tmp, file).with_context(|| format!("naming {}", file.display()))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sparklines() {
+        assert_eq!(super::sparkline(&[1.0, 2.0, 8.0]), "▂▃█");
+        assert_eq!(super::sparkline(&[5.0, 5.0]), "██");
+        assert_eq!(super::sparkline(&[0.0]), "▁");
+    }
 }
