@@ -347,7 +347,7 @@ pub fn locate(path: Option<&Path>) -> Option<PathBuf> {
 }
 
 /// Whether `path` is the original system's JSON config rather than `pgark.toml`.
-fn is_json(path: &Path) -> bool {
+pub fn is_json(path: &Path) -> bool {
     path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"))
 }
 

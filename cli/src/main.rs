@@ -6,6 +6,7 @@ mod cmd;
 mod config;
 mod config_json;
 mod progress;
+mod schedule;
 mod units;
 
 use std::path::PathBuf;
@@ -143,6 +144,9 @@ enum Command {
     /// Check the config file: every problem, with its key path.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Scheduled dumps: status, enable, disable.
+    #[command(subcommand)]
+    Schedule(cmd::schedule::ScheduleCommand),
     /// Throwaway local PostgreSQL + sample data → dump → verify → restore → compare.
     Demo(cmd::demo::DemoArgs),
 }
@@ -218,6 +222,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Diff { a, b, all_tables, json } => Ok(cmd::diff::run(&a, &b, json, all_tables)),
         Command::Prune(args) => cmd::prune::run(args),
         Command::Config(ConfigCommand::Check { config }) => cmd::config_check::run(config),
+        Command::Schedule(command) => cmd::schedule::run(command),
         Command::Demo(args) => cmd::demo::run(args, cli.quiet).await,
     }
 }

@@ -12,6 +12,7 @@ pub mod list;
 pub mod prune;
 pub mod report;
 pub mod restore;
+pub mod schedule;
 pub mod verify;
 
 use std::fmt;

@@ -11,6 +11,7 @@ mod fidelity;
 mod harness;
 mod restore_messages;
 mod roundtrip;
+mod schedule;
 mod schema;
 mod tls;
 mod versions;

@@ -1,0 +1,163 @@
+//! `pgark schedule status|enable|disable`: the schedules of the config file — their rules, next
+//! and last runs — and editing them in place.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use clap::Subcommand;
+use pgark_engine::{read_history, RunKind};
+
+use crate::config::{locate, Config};
+use crate::schedule::{edit, Value};
+
+/// `pgark schedule` subcommands.
+#[derive(Subcommand)]
+pub enum ScheduleCommand {
+    /// Each schedule: rule, profile, enabled, next run, last run and its result.
+    Status {
+        /// Config file (default: $PGARK_CONFIG, else ./pgark.toml, else ./backup-config.json).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Enable (creating or changing) a schedule: `enable daily 02:30`, `enable weekly 03:00
+    /// --day sunday`, `enable monthly 04:00 --day 1`, `enable NAME --cron "*/30 * * * *"`.
+    Enable {
+        /// daily, weekly, monthly, or a name of your own (with --every or --cron).
+        name: String,
+        /// HH:MM.
+        time: Option<String>,
+        /// Weekday (weekly) or day of the month (monthly).
+        #[arg(long)]
+        day: Option<String>,
+        /// daily, weekly or monthly (default: the name, when it is one of them).
+        #[arg(long)]
+        every: Option<String>,
+        /// A cron expression instead of a time.
+        #[arg(long, conflicts_with_all = ["time", "day", "every"])]
+        cron: Option<String>,
+        /// The dump profile.
+        #[arg(long)]
+        profile: Option<String>,
+        /// UTC (default) or a fixed offset like +02:00.
+        #[arg(long)]
+        timezone: Option<String>,
+        /// Config file to edit (default as for status; ./pgark.toml is created if there is none).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Disable a schedule (kept in the file).
+    Disable {
+        /// The schedule.
+        name: String,
+        /// Config file to edit.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
+
+/// Runs `pgark schedule …`.
+pub fn run(command: ScheduleCommand) -> Result<ExitCode> {
+    match command {
+        ScheduleCommand::Status { config, json } => status(config.as_deref(), json),
+        ScheduleCommand::Enable { name, time, day, every, cron, profile, timezone, config } => {
+            let path = locate(config.as_deref()).unwrap_or_else(|| PathBuf::from("pgark.toml"));
+            let every = every.or_else(|| ["daily", "weekly", "monthly"].contains(&name.as_str()).then(|| name.clone()));
+            if cron.is_none() && (every.is_none() || time.is_none()) {
+                bail!("schedule {name}: give a time (HH:MM) and --every daily|weekly|monthly, or --cron");
+            }
+            let text = |v: Option<String>| v.map(Value::Text);
+            let cron_set = cron.is_some();
+            let changes = [
+                ("enabled", Some(Value::Bool(true))),
+                ("every", if cron_set { None } else { text(every) }),
+                ("time", if cron_set { None } else { text(time) }),
+                ("day", if cron_set { None } else { text(day) }),
+                ("cron", text(cron)),
+                ("profile", text(profile)),
+                ("timezone", text(timezone)),
+            ];
+            // Keep what is not given (a profile set earlier stays).
+            let changes: Vec<_> = changes
+                .into_iter()
+                .filter(|(k, v)| v.is_some() || (cron_set && matches!(*k, "every" | "time" | "day")))
+                .collect();
+            let before = std::fs::read(&path).ok();
+            let old_problems = match &before {
+                Some(_) => crate::config::check_file(&path)?.problems,
+                None => Vec::new(),
+            };
+            edit(&path, &name, &changes)?;
+            // The edit must not add a problem to the file: else it is put back as it was.
+            let checked = crate::config::check_file(&path)?;
+            let new: Vec<&String> = checked.problems.iter().filter(|p| !old_problems.contains(p)).collect();
+            if !new.is_empty() {
+                match before {
+                    Some(b) => std::fs::write(&path, b)?,
+                    None => std::fs::remove_file(&path)?,
+                }
+                bail!("schedule {name} not saved: {}", new.iter().map(|p| p.as_str()).collect::<Vec<_>>().join("; "));
+            }
+            let schedule = &checked.config.schedules[&name];
+            println!(
+                "{}: schedule {name} enabled: {}; next run {}",
+                path.display(),
+                schedule.describe(),
+                schedule.next_run(chrono::Utc::now())?.format("%Y-%m-%d %H:%M UTC")
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        ScheduleCommand::Disable { name, config } => {
+            let path = locate(config.as_deref()).context("no config file: nothing to disable")?;
+            if !Config::load(Some(&path))?.schedules.contains_key(&name) {
+                bail!("{} has no schedule {name}", path.display());
+            }
+            edit(&path, &name, &[("enabled", Some(Value::Bool(false)))])?;
+            println!("{}: schedule {name} disabled", path.display());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn status(config: Option<&Path>, json: bool) -> Result<ExitCode> {
+    let path = locate(config).context("no config file: give --config FILE, or create ./pgark.toml")?;
+    let config = Config::load(Some(&path))?;
+    let now = chrono::Utc::now();
+    let history = match config.default_backup_dir().filter(|d| d.is_dir()) {
+        Some(dir) => read_history(&dir)?.0,
+        None => Vec::new(),
+    };
+    let mut rows = Vec::new();
+    for (name, s) in &config.schedules {
+        let next = if s.enabled { Some(s.next_run(now)?) } else { None };
+        // The last dump of the schedule's profile.
+        let profile = s.profile.as_deref().unwrap_or("full");
+        let last =
+            history.iter().rev().find(|r| r.kind == RunKind::Dump && r.profile.as_deref().unwrap_or("full") == profile);
+        rows.push(serde_json::json!({
+            "name": name, "enabled": s.enabled, "rule": s.cron_expr()?, "profile": profile,
+            "timezone": s.timezone.as_deref().unwrap_or("UTC"), "next_run": next,
+            "last_run": last.map(|r| r.started), "last_status": last.map(|r| r.status),
+        }));
+        if !json {
+            let next = next.map_or("-".to_string(), |n| n.format("%Y-%m-%d %H:%M UTC").to_string());
+            let last = last.map_or("never".to_string(), |r| {
+                format!(
+                    "{} {}",
+                    r.started.format("%Y-%m-%d %H:%M UTC"),
+                    serde_json::json!(r.status).as_str().unwrap_or("")
+                )
+            });
+            println!("{name:<10} {:<50} next {next:<21} last {last}", s.describe());
+        }
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+    } else if rows.is_empty() {
+        println!("{}: no schedules (pgark schedule enable daily 02:30)", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,183 @@
+//! Schedules (`[schedules.NAME]` in pgark.toml, or the original JSON's `schedules`): the cron
+//! expression each stands for, its next run, and editing them in the config file in place —
+//! comments and formatting of pgark.toml kept (toml_edit), the JSON's key order kept.
+
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use chrono::{DateTime, FixedOffset, Utc};
+use croner::Cron;
+
+use crate::config::Schedule;
+
+impl Schedule {
+    /// The cron expression (minute hour day-of-month month day-of-week) it stands for.
+    pub fn cron_expr(&self) -> Result<String> {
+        if let Some(c) = &self.cron {
+            return Ok(c.clone());
+        }
+        let time = self.time.as_deref().unwrap_or("00:00");
+        let (h, m) = time.split_once(':').with_context(|| format!("time '{time}' is not HH:MM"))?;
+        let (h, m): (u32, u32) = (h.parse()?, m.parse()?);
+        let day = self.day.as_deref().map(str::to_ascii_lowercase);
+        Ok(match self.every.as_deref() {
+            Some("daily") | None => format!("{m} {h} * * *"),
+            Some("weekly") => format!("{m} {h} * * {}", &day.as_deref().unwrap_or("sunday")[..3]),
+            Some("monthly") => format!("{m} {h} {} * *", day.as_deref().unwrap_or("1")),
+            Some(other) => bail!("every = '{other}' is not daily, weekly or monthly"),
+        })
+    }
+
+    /// The first run after `now`.
+    pub fn next_run(&self, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
+        let expr = self.cron_expr()?;
+        let cron: Cron = expr.parse().with_context(|| format!("cron expression '{expr}'"))?;
+        let zone = zone(self.timezone.as_deref())?;
+        let next = cron.find_next_occurrence(&now.with_timezone(&zone), false).context("no next run")?;
+        Ok(next.with_timezone(&Utc))
+    }
+}
+
+/// UTC, or a fixed offset like `+02:00`.
+fn zone(name: Option<&str>) -> Result<FixedOffset> {
+    match name {
+        None | Some("UTC" | "Etc/UTC" | "Z") => Ok(FixedOffset::east_opt(0).expect("zero offset")),
+        Some(offset) => {
+            let parsed = DateTime::parse_from_str(&format!("2000-01-01 00:00 {offset}"), "%Y-%m-%d %H:%M %:z");
+            parsed.map(|d| *d.offset()).map_err(|_| {
+                anyhow::anyhow!("timezone '{offset}': only UTC and fixed offsets like +02:00 are supported")
+            })
+        }
+    }
+}
+
+/// Sets `key = value` (or removes it when `None`) in schedule `name` of the config file at
+/// `path` — pgark.toml or the original JSON — keeping everything else as it is; the file is
+/// replaced atomically.
+pub fn edit(path: &Path, name: &str, changes: &[(&str, Option<Value>)]) -> Result<()> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let new =
+        if crate::config::is_json(path) { edit_json(&text, name, changes)? } else { edit_toml(&text, name, changes)? };
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".partial");
+    let tmp = std::path::PathBuf::from(tmp);
+    std::fs::write(&tmp, new).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("replacing {}", path.display()))?;
+    Ok(())
+}
+
+/// A value to set.
+#[derive(Debug, Clone)]
+pub enum Value {
+    /// A string.
+    Text(String),
+    /// A boolean.
+    Bool(bool),
+}
+
+fn edit_toml(text: &str, name: &str, changes: &[(&str, Option<Value>)]) -> Result<String> {
+    let mut doc: toml_edit::DocumentMut = text.parse().context("the config is not valid TOML")?;
+    let schedules = doc.entry("schedules").or_insert_with(|| {
+        let mut t = toml_edit::Table::new();
+        t.set_implicit(true);
+        toml_edit::Item::Table(t)
+    });
+    let schedules = schedules.as_table_mut().context("schedules in the config is not a table")?;
+    let table = schedules.entry(name).or_insert_with(toml_edit::table).as_table_mut().context("not a table")?;
+    for (key, value) in changes {
+        match value {
+            Some(Value::Text(s)) => table[*key] = toml_edit::value(s.as_str()),
+            Some(Value::Bool(b)) => table[*key] = toml_edit::value(*b),
+            None => {
+                table.remove(key);
+            }
+        }
+    }
+    Ok(doc.to_string())
+}
+
+fn edit_json(text: &str, name: &str, changes: &[(&str, Option<Value>)]) -> Result<String> {
+    let mut root: serde_json::Value = serde_json::from_str(text).context("the config is not valid JSON")?;
+    let root_map = root.as_object_mut().context("the config is not a JSON object")?;
+    let schedules = root_map.entry("schedules").or_insert_with(|| serde_json::json!({}));
+    let schedule = schedules
+        .as_object_mut()
+        .context("schedules is not an object")?
+        .entry(name)
+        .or_insert_with(|| serde_json::json!({}))
+        .as_object_mut()
+        .context("the schedule is not an object")?;
+    for (key, value) in changes {
+        // The original names its keys in camelCase and holds no `every` (the name says it).
+        if *key == "every" || *key == "timezone" || *key == "cron" {
+            if value.is_some() && *key != "every" {
+                bail!("the original JSON config has no '{key}': use pgark.toml for it");
+            }
+            continue;
+        }
+        match value {
+            Some(Value::Text(s)) if *key == "day" && s.parse::<u64>().is_ok() => {
+                schedule.insert(key.to_string(), serde_json::json!(s.parse::<u64>().expect("checked")));
+            }
+            Some(Value::Text(s)) => {
+                schedule.insert(key.to_string(), serde_json::json!(s));
+            }
+            Some(Value::Bool(b)) => {
+                schedule.insert(key.to_string(), serde_json::json!(b));
+            }
+            None => {
+                schedule.remove(*key);
+            }
+        }
+    }
+    Ok(serde_json::to_string_pretty(&root)? + "\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn schedule(every: &str, time: &str, day: Option<&str>) -> Schedule {
+        Schedule {
+            enabled: true,
+            every: Some(every.into()),
+            time: Some(time.into()),
+            day: day.map(Into::into),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn rules_become_cron_expressions_and_next_runs() {
+        let now: DateTime<Utc> = "2026-11-30T10:00:00Z".parse().unwrap();
+        let daily = schedule("daily", "02:30", None);
+        assert_eq!(daily.cron_expr().unwrap(), "30 2 * * *");
+        assert_eq!(daily.next_run(now).unwrap().to_rfc3339(), "2026-12-01T02:30:00+00:00");
+        let weekly = schedule("weekly", "03:00", Some("Sunday"));
+        assert_eq!(weekly.next_run(now).unwrap().to_rfc3339(), "2026-12-06T03:00:00+00:00");
+        let monthly = schedule("monthly", "04:00", Some("1"));
+        assert_eq!(monthly.next_run(now).unwrap().to_rfc3339(), "2026-12-01T04:00:00+00:00");
+        let shifted = Schedule { timezone: Some("+02:00".into()), ..daily.clone() };
+        assert_eq!(shifted.next_run(now).unwrap().to_rfc3339(), "2026-12-01T00:30:00+00:00");
+        let cron = Schedule { cron: Some("*/30 * * * *".into()), every: None, time: None, ..daily };
+        assert_eq!(cron.next_run(now).unwrap().to_rfc3339(), "2026-11-30T10:30:00+00:00");
+        assert!(Schedule { timezone: Some("Mars/Olympus".into()), ..schedule("daily", "01:00", None) }
+            .next_run(now)
+            .is_err());
+    }
+
+    #[test]
+    fn toml_edits_keep_comments_and_other_keys() {
+        let text = "# backups\nbackup_dir = \"/b\"  # where\n\n[schedules.daily]\n# nightly\nenabled = false\ntime = \"01:00\"\n";
+        let out = edit_toml(
+            text,
+            "daily",
+            &[("enabled", Some(Value::Bool(true))), ("time", Some(Value::Text("02:30".into())))],
+        )
+        .unwrap();
+        assert!(out.starts_with("# backups\nbackup_dir = \"/b\"  # where\n"), "{out}");
+        assert!(out.contains("# nightly\nenabled = true\ntime = \"02:30\""), "{out}");
+        let added = edit_toml(text, "weekly", &[("every", Some(Value::Text("weekly".into())))]).unwrap();
+        assert!(added.contains("[schedules.weekly]\nevery = \"weekly\""), "{added}");
+    }
+}
