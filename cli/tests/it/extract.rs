@@ -122,12 +122,12 @@ async fn extract_and_cat_read_an_archive_without_a_database() {
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("has no column nope"));
 }
 
-/// `cat` of a 4M-row table streams: the process's peak memory stays far below the size of what
+/// `cat` of an 8M-row table streams: the process's peak memory stays far below the size of what
 /// it writes.
 #[tokio::test]
 async fn cat_of_a_large_table_runs_in_bounded_memory() {
     let db = fresh_db("ex_big").await;
-    exec(&db, "CREATE TABLE big AS SELECT i AS id, i % 1000 AS k, 'row ' || (i % 97) AS label FROM generate_series(1, 4000000) i")
+    exec(&db, "CREATE TABLE big AS SELECT i AS id, i % 1000 AS k, 'row ' || (i % 97) AS label FROM generate_series(1, 8000000) i")
         .await;
     // Sizes known (relpages), so the table is cut into chunks: memory holds one chunk's
     // compressed frame at a time, not the table's.
@@ -135,7 +135,7 @@ async fn cat_of_a_large_table_runs_in_bounded_memory() {
     let dir = tmp();
     let archive = dir.path().join("big.pgark");
     run(&["dump", "-q", "--db", &url(&db), "-o", archive.to_str().unwrap(), "--chunk-size", "16MiB"]);
-    assert!(pgark_engine::Archive::open(&archive).unwrap().manifest().tables[0].chunks.len() >= 8);
+    assert!(pgark_engine::Archive::open(&archive).unwrap().manifest().tables[0].chunks.len() >= 16);
     let out_path = dir.path().join("big.txt");
     // Reaped by wait4 below, which also gives its peak memory.
     #[allow(clippy::zombie_processes)]
@@ -153,6 +153,7 @@ async fn cat_of_a_large_table_runs_in_bounded_memory() {
     assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0);
     let written = std::fs::metadata(&out_path).unwrap().len();
     let peak = usage.ru_maxrss as u64 * 1024;
-    assert!(written > 70 << 20, "{written} bytes written");
-    assert!(peak < 48 << 20, "peak memory {peak} bytes for {written} bytes of rows");
+    assert!(written > 140 << 20, "{written} bytes written");
+    // Whatever the binary and its libraries take, far less than the rows written.
+    assert!(peak < 64 << 20, "peak memory {peak} bytes for {written} bytes of rows");
 }
