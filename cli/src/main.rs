@@ -5,6 +5,7 @@ mod args;
 mod cmd;
 mod config;
 mod config_json;
+mod notify;
 mod progress;
 mod schedule;
 mod units;
@@ -144,11 +145,24 @@ enum Command {
     /// Check the config file: every problem, with its key path.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Notifications: `notify test` sends a test message through each enabled channel.
+    #[command(subcommand)]
+    Notify(NotifyCommand),
     /// Scheduled dumps: status, enable, disable.
     #[command(subcommand)]
     Schedule(cmd::schedule::ScheduleCommand),
     /// Throwaway local PostgreSQL + sample data → dump → verify → restore → compare.
     Demo(cmd::demo::DemoArgs),
+}
+
+#[derive(Subcommand)]
+enum NotifyCommand {
+    /// Send a test message through each enabled channel and report each result.
+    Test {
+        /// Config file (default: $PGARK_CONFIG, else ./pgark.toml, else ./backup-config.json).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -223,6 +237,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Prune(args) => cmd::prune::run(args),
         Command::Config(ConfigCommand::Check { config }) => cmd::config_check::run(config),
         Command::Schedule(command) => cmd::schedule::run(command),
+        Command::Notify(NotifyCommand::Test { config }) => cmd::notify::test(config),
         Command::Demo(args) => cmd::demo::run(args, cli.quiet).await,
     }
 }

@@ -112,7 +112,7 @@ pub async fn run(mut args: DumpArgs, quiet: bool) -> Result<ExitCode> {
     // A directory is a backup directory: every run, however it ends (a bad URL or profile
     // included), is recorded in its history.
     let dir = output.as_deref().filter(|o| !args.dry_run && o.is_dir());
-    let history = History::new(dir, args.profile.clone());
+    let history = History::new(dir, args.profile.clone(), config.notifications.clone());
     let plan = match prepare(&args, &config).await {
         Ok(plan) => plan,
         Err((database, e)) => {
@@ -262,15 +262,17 @@ async fn prepare(
 }
 
 /// The history of the backup directory a dump writes into (none when it writes a named file).
+/// Every run recorded there is also sent to the configured notification channels.
 struct History {
     dir: Option<PathBuf>,
     profile: Option<String>,
     started: DateTime<Utc>,
+    notifications: crate::config::Notifications,
 }
 
 impl History {
-    fn new(dir: Option<&Path>, profile: Option<String>) -> History {
-        History { dir: dir.map(Path::to_path_buf), profile, started: Utc::now() }
+    fn new(dir: Option<&Path>, profile: Option<String>, notifications: crate::config::Notifications) -> History {
+        History { dir: dir.map(Path::to_path_buf), profile, started: Utc::now(), notifications }
     }
 
     fn failed(&self, database: Option<&str>, error: &str) {
@@ -289,6 +291,21 @@ impl History {
         fill(&mut record);
         if let Err(e) = pgark_engine::append_history(dir, &record) {
             eprintln!("warning: the run was not recorded in the history: {e}");
+        }
+        let message = crate::notify::Message {
+            status: if status == RunStatus::Ok { "ok" } else { "failed" },
+            database: record.database.clone().unwrap_or_else(|| "(unknown database)".into()),
+            archive: record.archive.clone(),
+            size_bytes: record.stored_bytes,
+            seconds: record.seconds,
+            error: record.error.clone(),
+            host: crate::notify::host_name(),
+        };
+        // A notification that fails is reported; it never changes the run's result.
+        for (channel, result) in crate::notify::send(&self.notifications, &message) {
+            if let Err(e) = result {
+                eprintln!("warning: the {channel} notification was not sent: {e}");
+            }
         }
     }
 }

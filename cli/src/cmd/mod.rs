@@ -9,6 +9,7 @@ pub mod dump;
 pub mod extract;
 pub mod inspect;
 pub mod list;
+pub mod notify;
 pub mod prune;
 pub mod report;
 pub mod restore;

@@ -47,3 +47,75 @@ fn schedules_are_edited_in_place_and_shown_with_their_next_runs() {
     assert_eq!(v["schedules"]["daily"], serde_json::json!({"enabled": true, "time": "05:15", "profile": "full"}));
     assert_eq!(v["default"]["projectRef"], "abc");
 }
+
+/// A webhook receiver on a local port: each POST's body, answered 200.
+fn receiver() -> (u16, std::sync::mpsc::Receiver<serde_json::Value>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap();
+                }
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+            let _ = tx.send(serde_json::from_slice(&body).unwrap());
+        }
+    });
+    (port, rx)
+}
+
+#[tokio::test]
+async fn dumps_into_a_backup_directory_notify_the_webhook() {
+    let db = fresh_db("nt_src").await;
+    exec(&db, "CREATE TABLE t AS SELECT 1 AS x").await;
+    let dir = tmp();
+    let backups = dir.path().join("backups");
+    std::fs::create_dir(&backups).unwrap();
+    let (hook_port, received) = receiver();
+    let config = |url: &str| {
+        format!(
+            "backup_dir = {:?}\n[notifications.webhook]\nenabled = true\nurl = \"{url}\"\non_success = true\non_error = true\n",
+            backups.to_str().unwrap()
+        )
+    };
+    std::fs::write(dir.path().join("pgark.toml"), config(&format!("http://127.0.0.1:{hook_port}/hook"))).unwrap();
+    let out = pgark_in(dir.path(), &["dump", "-q", "--db", &url(&db)]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let msg = received.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
+    assert_eq!((msg["status"].as_str(), msg["database"].as_str()), (Some("ok"), Some(db.as_str())));
+    assert!(msg["text"].as_str().unwrap().starts_with(&format!("pgark: backup of {db} OK on ")), "{msg}");
+    assert!(msg["archive"].as_str().unwrap().ends_with(".pgark") && msg["size_bytes"].as_u64().unwrap() > 0);
+    // A failed dump is sent too.
+    let gone = format!("postgres://postgres@127.0.0.1:{}/nt_gone?sslmode=disable", port());
+    assert!(!pgark_in(dir.path(), &["dump", "-q", "--db", &gone]).status.success());
+    let msg = received.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
+    assert_eq!(msg["status"], "failed");
+    assert!(msg["error"].as_str().unwrap().contains("does not exist"), "{msg}");
+    // notify test reaches it; a webhook that cannot be reached is a failure of notify test, but
+    // never of a dump.
+    assert!(pgark_in(dir.path(), &["notify", "test"]).status.success());
+    assert_eq!(received.recv_timeout(std::time::Duration::from_secs(10)).unwrap()["database"], "(test message)");
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    std::fs::write(dir.path().join("pgark.toml"), config(&format!("http://127.0.0.1:{closed}/hook?token=s3cret")))
+        .unwrap();
+    let out = pgark_in(dir.path(), &["notify", "test"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success() && text.contains("webhook: FAILED") && text.contains("attempt 3 of 3"), "{text}");
+    assert!(!text.contains("s3cret"), "{text}");
+    let out = pgark_in(dir.path(), &["dump", "-q", "--db", &url(&db)]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && stderr.contains("webhook notification was not sent"), "{stderr}");
+}

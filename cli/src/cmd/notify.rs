@@ -1,0 +1,45 @@
+//! `pgark notify test`: a test message through each configured channel, and each result.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Result};
+
+use crate::config::Config;
+use crate::notify::{host_name, send_webhook, Message};
+
+/// Runs `pgark notify test`.
+pub fn test(config: Option<PathBuf>) -> Result<ExitCode> {
+    let config = Config::load(config.as_deref())?;
+    let n = &config.notifications;
+    let message = Message {
+        status: "ok",
+        database: "(test message)".into(),
+        archive: None,
+        size_bytes: None,
+        seconds: 0.0,
+        error: None,
+        host: host_name(),
+    };
+    let mut failed = 0;
+    let mut sent = 0;
+    if let Some(w) = n.webhook.as_ref().filter(|w| w.enabled) {
+        sent += 1;
+        match send_webhook(w, &message) {
+            Ok(()) => println!("webhook: sent"),
+            Err(e) => {
+                failed += 1;
+                println!("webhook: FAILED: {e}");
+            }
+        }
+    }
+    if n.email.as_ref().is_some_and(|e| e.enabled) {
+        sent += 1;
+        failed += 1;
+        println!("email: FAILED: sending email is not implemented yet");
+    }
+    if sent == 0 {
+        bail!("no notification channel is enabled ([notifications.webhook] or [notifications.email] in the config)");
+    }
+    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
