@@ -49,6 +49,16 @@ pub enum ScheduleCommand {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// One run now, as the scheduler does it: dump into the backup directory with the
+    /// schedule's profile, verify the new archive, prune by the configured retention. One run
+    /// at a time per directory (a lock).
+    Run {
+        /// The schedule (default: a dump with the config's profile).
+        name: Option<String>,
+        /// Config file.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
     /// Disable a schedule (kept in the file).
     Disable {
         /// The schedule.
@@ -110,6 +120,7 @@ pub fn run(command: ScheduleCommand) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        ScheduleCommand::Run { name, config } => run_now(name.as_deref(), config),
         ScheduleCommand::Disable { name, config } => {
             let path = locate(config.as_deref()).context("no config file: nothing to disable")?;
             if !Config::load(Some(&path))?.schedules.contains_key(&name) {
@@ -160,4 +171,91 @@ fn status(config: Option<&Path>, json: bool) -> Result<ExitCode> {
         println!("{}: no schedules (pgark schedule enable daily 02:30)", path.display());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `schedule run`: dump, verify, prune — each step the pgark command a user would run, so the
+/// run is recorded, notified and interruptible exactly as they are.
+fn run_now(name: Option<&str>, config_path: Option<PathBuf>) -> Result<ExitCode> {
+    let path = locate(config_path.as_deref());
+    let config = Config::load(path.as_deref())?;
+    let dir = config.backup_dir_or(None)?;
+    let profile = match name {
+        Some(n) => {
+            let s = config.schedules.get(n).with_context(|| format!("the config has no schedule {n}"))?;
+            s.profile.clone()
+        }
+        None => config.profile.clone(),
+    };
+    let _lock = match RunLock::take(&dir)? {
+        Some(lock) => lock,
+        None => {
+            eprintln!("another scheduled run into {} is in progress; this one is skipped", dir.display());
+            return Ok(ExitCode::from(75));
+        }
+    };
+    let me = std::env::current_exe().context("finding the pgark binary")?;
+    let pgark = |args: &[&str]| -> Result<std::process::ExitStatus> {
+        let mut cmd = std::process::Command::new(&me);
+        cmd.args(args);
+        if let Some(p) = &path {
+            cmd.arg("--config").arg(p);
+        }
+        cmd.status().with_context(|| format!("running pgark {}", args.join(" ")))
+    };
+    let before: std::collections::HashSet<String> = archives(&dir)?;
+    let dir_s = dir.to_string_lossy().into_owned();
+    let mut dump = vec!["dump", "-q", "-o", dir_s.as_str()];
+    if let Some(p) = &profile {
+        dump.extend(["--profile", p.as_str()]);
+    }
+    if !pgark(&dump)?.success() {
+        return Ok(ExitCode::FAILURE);
+    }
+    let new: Vec<String> = archives(&dir)?.difference(&before).cloned().collect();
+    for archive in &new {
+        let archive = dir.join(archive);
+        if !pgark(&["verify", "-q", archive.to_string_lossy().as_ref()])?.success() {
+            eprintln!("the new archive {} fails verify", archive.display());
+            return Ok(ExitCode::FAILURE);
+        }
+    }
+    if config.retention.is_empty() {
+        println!("no [retention] in the config: nothing pruned");
+    } else if !pgark(&["prune", dir_s.as_str(), "--yes"])?.success() {
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The `.pgark` files of `dir`.
+fn archives(dir: &Path) -> Result<std::collections::HashSet<String>> {
+    Ok(std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .filter(|n| n.ends_with(".pgark"))
+        .collect())
+}
+
+/// The lock a scheduled run holds on `<dir>/.pgark/schedule.lock` (released when dropped).
+struct RunLock {
+    _file: std::fs::File,
+}
+
+impl RunLock {
+    /// Takes the lock, or `None` when another run holds it.
+    fn take(dir: &Path) -> Result<Option<RunLock>> {
+        use std::os::fd::AsRawFd;
+        let meta = dir.join(".pgark");
+        std::fs::create_dir_all(&meta).with_context(|| format!("creating {}", meta.display()))?;
+        let path = meta.join("schedule.lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("opening {}", path.display()))?;
+        // SAFETY: flock on a descriptor this process owns; no memory is passed.
+        let locked = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0;
+        Ok(locked.then_some(RunLock { _file: file }))
+    }
 }

@@ -119,3 +119,44 @@ async fn dumps_into_a_backup_directory_notify_the_webhook() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success() && stderr.contains("webhook notification was not sent"), "{stderr}");
 }
+
+#[tokio::test]
+async fn schedule_run_dumps_verifies_and_prunes_one_run_at_a_time() {
+    let db = fresh_db("sr_src").await;
+    exec(&db, "CREATE TABLE t AS SELECT i FROM generate_series(1, 100) i").await;
+    let dir = tmp();
+    let backups = dir.path().join("backups");
+    std::fs::create_dir(&backups).unwrap();
+    std::fs::write(
+        dir.path().join("pgark.toml"),
+        format!(
+            "backup_dir = {:?}\n[connection]\nurl = \"{}\"\n[retention]\nkeep_last = 2\n[schedules.nightly]\nenabled = true\nevery = \"daily\"\ntime = \"02:00\"\nprofile = \"structure-only\"\n",
+            backups.to_str().unwrap(),
+            url(&db)
+        ),
+    )
+    .unwrap();
+    for _ in 0..3 {
+        let out = pgark_in(dir.path(), &["schedule", "run", "nightly"]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let history: Vec<serde_json::Value> = std::fs::read_to_string(pgark_engine::history_path(&backups))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let kinds: Vec<&str> = history.iter().map(|r| r["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "dump").count(), 3, "{kinds:?}");
+    assert_eq!(kinds.iter().filter(|k| **k == "verify").count(), 3, "{kinds:?}");
+    assert!(kinds.contains(&"prune"), "the third run pruned the first archive: {kinds:?}");
+    assert!(history.iter().filter(|r| r["kind"] == "dump").all(|r| r["profile"] == "structure-only"));
+    let left = std::fs::read_dir(&backups).unwrap().filter(|e| e.as_ref().unwrap().file_name() != ".pgark").count();
+    assert_eq!(left, 2, "keep_last = 2");
+    // While a run holds the directory's lock, another is skipped (exit 75).
+    let lock = std::fs::OpenOptions::new().write(true).open(backups.join(".pgark/schedule.lock")).unwrap();
+    // SAFETY: flock on a descriptor this test owns.
+    assert_eq!(unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&lock), libc::LOCK_EX) }, 0);
+    let out = pgark_in(dir.path(), &["schedule", "run", "nightly"]);
+    assert_eq!(out.status.code(), Some(75), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!pgark_in(dir.path(), &["schedule", "run", "nope"]).status.success());
+}
