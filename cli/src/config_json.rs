@@ -276,11 +276,12 @@ mod tests {
         assert!(r.problems.is_empty(), "{:?}", r.problems);
         assert_eq!(
             r.notes,
+            // In the file's order.
             [
                 "default.s3Bucket: unknown key, ignored",
-                "lastRun: unknown key, ignored",
-                "notifications.slack: unknown channel, ignored",
                 "profiles.structure.backupDir: not supported in a profile, ignored",
+                "notifications.slack: unknown channel, ignored",
+                "lastRun: unknown key, ignored",
             ]
         );
         let c = &r.config;
