@@ -5,6 +5,7 @@ mod args;
 mod cmd;
 mod config;
 mod config_json;
+mod files;
 mod notify;
 mod progress;
 mod schedule;

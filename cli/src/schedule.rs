@@ -58,12 +58,7 @@ pub fn edit(path: &Path, name: &str, changes: &[(&str, Option<Value>)]) -> Resul
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let new =
         if crate::config::is_json(path) { edit_json(&text, name, changes)? } else { edit_toml(&text, name, changes)? };
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".partial");
-    let tmp = std::path::PathBuf::from(tmp);
-    std::fs::write(&tmp, new).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("replacing {}", path.display()))?;
-    Ok(())
+    crate::files::replace(path, new)
 }
 
 /// A value to set.

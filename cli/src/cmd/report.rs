@@ -88,13 +88,7 @@ fn age_text(seconds: i64) -> String {
 /// Writes the metrics to `file` through a temporary name in its folder (whose name does not end
 /// in `.prom`, so the textfile collector never reads half a file), then renames it.
 fn write_metrics(dir: &Path, file: &Path, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
-    let text = backup_metrics(dir, now)?;
-    let mut tmp = file.as_os_str().to_owned();
-    tmp.push(".partial");
-    let tmp = std::path::PathBuf::from(tmp);
-    std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, file).with_context(|| format!("naming {}", file.display()))?;
-    Ok(())
+    crate::files::replace(file, backup_metrics(dir, now)?)
 }
 
 #[cfg(test)]
