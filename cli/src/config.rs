@@ -154,6 +154,17 @@ impl Notifications {
             if !e.on_success && !e.on_error {
                 out.push("email: enabled but neither on_success nor on_error is set".into());
             }
+            if e.smtp_host.is_none() {
+                out.push("email.smtp_host: an enabled email channel needs an SMTP server".into());
+            }
+            match e.from.as_deref() {
+                None => out.push("email.from: an enabled email channel needs a sender address".into()),
+                Some(f) if !f.contains('@') => out.push(format!("email.from: '{f}' is not an email address")),
+                Some(_) => {}
+            }
+            if let Some(s) = e.security.as_deref().filter(|s| !["starttls", "tls", "none"].contains(s)) {
+                out.push(format!("email.security: '{s}' is not one of starttls, tls, none"));
+            }
         }
         out
     }
@@ -180,7 +191,8 @@ pub struct Webhook {
     pub url: Option<String>,
 }
 
-/// `[notifications.email]`: a mail to `to`.
+/// `[notifications.email]`: a mail to `to` through an SMTP server (user and password from
+/// `PGARK_SMTP_USER` / `PGARK_SMTP_PASSWORD`, never from the file).
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Email {
@@ -192,6 +204,14 @@ pub struct Email {
     pub on_error: bool,
     #[serde(default)]
     pub to: Vec<String>,
+    /// The sender address.
+    pub from: Option<String>,
+    /// The SMTP server.
+    pub smtp_host: Option<String>,
+    /// Its port (default: 587 for starttls, 465 for tls, 25 for none).
+    pub smtp_port: Option<u16>,
+    /// `starttls` (default), `tls` (implicit) or `none` (plain, for a local relay).
+    pub security: Option<String>,
 }
 
 /// `[connection]`: a URL without password, or a Supabase project ref.

@@ -6,7 +6,9 @@
 //!   "profiles": { "full": { "includeData": true, … }, "structure": { "includeData": false } },
 //!   "schedules": { "daily": { "enabled": true, "time": "02:00", "profile": "full" },
 //!                  "weekly": { "enabled": false, "time": "03:00", "day": "sunday", "profile": "full" } },
-//!   "notifications": { "webhook": { "enabled": true, "url": "https://…", "onSuccess": false, "onError": true } } }
+//!   "notifications": { "webhook": { "enabled": true, "url": "https://…", "onSuccess": false, "onError": true },
+//!                      "email": { "enabled": true, "to": "ops@…", "onError": true,
+//!                                 "from": "…", "smtpHost": "…", "smtpPort": 587, "security": "starttls" } } }
 //! ```
 //!
 //! `default` holds the options of every run and each profile overrides some of them (as the
@@ -188,14 +190,24 @@ fn notifications(n: &Map<String, Value>, r: &mut Read) -> Notifications {
         };
         // enabled, onSuccess, onError (absent: false, as the original read them), and the target.
         let (mut when, mut to) = ([false; 3], None);
+        // The SMTP settings the original never had (its email was a placeholder) may be added.
+        let mut smtp = Email::default();
         for (k, v) in c {
             let key_path = format!("{path}.{k}");
             let flag = |r: &mut Read| boolean(v, &key_path, &mut r.problems).unwrap_or(false);
+            let is_email = channel == "email";
             match k.as_str() {
                 "enabled" => when[0] = flag(r),
                 "onSuccess" => when[1] = flag(r),
                 "onError" => when[2] = flag(r),
                 k if k == target => to = string(v, &key_path, &mut r.problems),
+                "from" if is_email => smtp.from = string(v, &key_path, &mut r.problems),
+                "smtpHost" if is_email => smtp.smtp_host = string(v, &key_path, &mut r.problems),
+                "security" if is_email => smtp.security = string(v, &key_path, &mut r.problems),
+                "smtpPort" if is_email => match v.as_u64().and_then(|p| u16::try_from(p).ok()) {
+                    Some(p) => smtp.smtp_port = Some(p),
+                    None => r.problems.push(format!("{key_path}: must be a port number, not {v}")),
+                },
                 _ => r.notes.push(format!("{key_path}: unknown key, ignored")),
             }
         }
@@ -203,7 +215,7 @@ fn notifications(n: &Map<String, Value>, r: &mut Read) -> Notifications {
         if channel == "webhook" {
             out.webhook = Some(Webhook { enabled, on_success, on_error, url: to });
         } else {
-            out.email = Some(Email { enabled, on_success, on_error, to: to.into_iter().collect() });
+            out.email = Some(Email { enabled, on_success, on_error, to: to.into_iter().collect(), ..smtp });
         }
     }
     out
@@ -302,7 +314,12 @@ mod tests {
         assert!(monthly.problems(c).is_empty() && c.schedules["weekly"].problems(c).is_empty());
         assert_eq!(c.notifications.email.as_ref().unwrap().to, ["ops@example.com"]);
         assert!(c.notifications.webhook.as_ref().unwrap().on_success);
-        assert!(c.notifications.problems().is_empty());
+        // The original's email had no SMTP server: config check says what it needs.
+        let email_problems = c.notifications.problems().join("; ");
+        assert!(
+            email_problems.contains("email.smtp_host") && email_problems.contains("email.from"),
+            "{email_problems}"
+        );
     }
 
     #[test]

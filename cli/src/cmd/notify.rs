@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Result};
 
 use crate::config::Config;
-use crate::notify::{host_name, send_webhook, Message};
+use crate::notify::{host_name, send_email, send_webhook, Message};
 
 /// Runs `pgark notify test`.
 pub fn test(config: Option<PathBuf>) -> Result<ExitCode> {
@@ -33,10 +33,15 @@ pub fn test(config: Option<PathBuf>) -> Result<ExitCode> {
             }
         }
     }
-    if n.email.as_ref().is_some_and(|e| e.enabled) {
+    if let Some(e) = n.email.as_ref().filter(|e| e.enabled) {
         sent += 1;
-        failed += 1;
-        println!("email: FAILED: sending email is not implemented yet");
+        match send_email(e, &message) {
+            Ok(()) => println!("email: sent to {}", e.to.join(", ")),
+            Err(err) => {
+                failed += 1;
+                println!("email: FAILED: {err}");
+            }
+        }
     }
     if sent == 0 {
         bail!("no notification channel is enabled ([notifications.webhook] or [notifications.email] in the config)");

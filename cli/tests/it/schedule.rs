@@ -160,3 +160,75 @@ async fn schedule_run_dumps_verifies_and_prunes_one_run_at_a_time() {
     assert_eq!(out.status.code(), Some(75), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(!pgark_in(dir.path(), &["schedule", "run", "nope"]).status.success());
 }
+
+/// A minimal SMTP server on a local port: each message's DATA.
+fn smtp_receiver() -> (u16, std::sync::mpsc::Receiver<String>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let _ = stream.write_all(b"220 localhost ESMTP test\r\n");
+            let mut data: Option<String> = None;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                    break;
+                }
+                if let Some(d) = &mut data {
+                    if line == ".\r\n" {
+                        let _ = tx.send(data.take().unwrap());
+                        let _ = stream.write_all(b"250 queued\r\n");
+                    } else {
+                        d.push_str(&line);
+                    }
+                    continue;
+                }
+                let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
+                let reply: &[u8] = match verb.as_str() {
+                    "EHLO" | "HELO" => b"250 localhost\r\n",
+                    "DATA" => {
+                        data = Some(String::new());
+                        b"354 go ahead\r\n"
+                    }
+                    "QUIT" => b"221 bye\r\n",
+                    _ => b"250 ok\r\n",
+                };
+                let _ = stream.write_all(reply);
+                if verb == "QUIT" {
+                    break;
+                }
+            }
+        }
+    });
+    (port, rx)
+}
+
+#[tokio::test]
+async fn failed_dumps_are_mailed() {
+    let dir = tmp();
+    let backups = dir.path().join("backups");
+    std::fs::create_dir(&backups).unwrap();
+    let (smtp_port, mails) = smtp_receiver();
+    std::fs::write(
+        dir.path().join("pgark.toml"),
+        format!(
+            "backup_dir = {:?}\n[notifications.email]\nenabled = true\non_error = true\nto = [\"ops@example.com\"]\n\
+             from = \"pgark@example.com\"\nsmtp_host = \"127.0.0.1\"\nsmtp_port = {smtp_port}\nsecurity = \"none\"\n",
+            backups.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let config_check = pgark_in(dir.path(), &["config", "check"]);
+    assert!(config_check.status.success(), "{}", String::from_utf8_lossy(&config_check.stdout));
+    let gone = format!("postgres://postgres@127.0.0.1:{}/ml_gone?sslmode=disable", port());
+    assert!(!pgark_in(dir.path(), &["dump", "-q", "--db", &gone]).status.success());
+    let mail = mails.recv_timeout(std::time::Duration::from_secs(20)).unwrap();
+    assert!(mail.contains("Subject: pgark: backup of ml_gone FAILED on "), "{mail}");
+    assert!(mail.contains("To: ops@example.com") && mail.contains("does not exist"), "{mail}");
+    assert!(pgark_in(dir.path(), &["notify", "test"]).status.success());
+    assert!(mails.recv_timeout(std::time::Duration::from_secs(20)).unwrap().contains("(test message) OK"));
+}
