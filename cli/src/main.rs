@@ -6,6 +6,7 @@ mod cmd;
 mod config;
 mod config_json;
 mod files;
+mod install;
 mod notify;
 mod progress;
 mod schedule;

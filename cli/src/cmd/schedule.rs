@@ -58,6 +58,31 @@ pub enum ScheduleCommand {
         /// Config file.
         #[arg(long)]
         config: Option<PathBuf>,
+        /// Append the run's output to this file (kept under 1 MiB, three older ones kept).
+        #[arg(long)]
+        log: Option<PathBuf>,
+    },
+    /// Write the enabled schedules into the user's crontab (a marked block; the user's other
+    /// entries are kept), or as systemd user timers; logs go to <backup dir>/.pgark/logs.
+    Install {
+        /// systemd user units (pgark-NAME.service/.timer) instead of crontab entries.
+        #[arg(long)]
+        systemd: bool,
+        /// Where the systemd units go (default: ~/.config/systemd/user).
+        #[arg(long, requires = "systemd")]
+        unit_dir: Option<PathBuf>,
+        /// Config file.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Remove what `install` wrote (the crontab block, or the pgark systemd units).
+    Remove {
+        /// The systemd units instead of the crontab block.
+        #[arg(long)]
+        systemd: bool,
+        /// Where the systemd units are.
+        #[arg(long, requires = "systemd")]
+        unit_dir: Option<PathBuf>,
     },
     /// Disable a schedule (kept in the file).
     Disable {
@@ -120,7 +145,25 @@ pub fn run(command: ScheduleCommand) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        ScheduleCommand::Run { name, config } => run_now(name.as_deref(), config),
+        ScheduleCommand::Run { name, config, log } => run_now(name.as_deref(), config, log.as_deref()),
+        ScheduleCommand::Install { systemd, unit_dir, config } => install(systemd, unit_dir, config.as_deref()),
+        ScheduleCommand::Remove { systemd, unit_dir } => {
+            if systemd {
+                let units = match unit_dir {
+                    Some(d) => d,
+                    None => crate::install::unit_dir()?,
+                };
+                for u in crate::install::remove_units(&units)? {
+                    println!("removed {}", units.join(u).display());
+                }
+                println!("then: systemctl --user daemon-reload");
+            } else {
+                let table = crate::install::read_crontab()?;
+                crate::install::write_crontab(&crate::install::replace_block(&table, None))?;
+                println!("removed pgark's block from the crontab (other entries kept)");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         ScheduleCommand::Disable { name, config } => {
             let path = locate(config.as_deref()).context("no config file: nothing to disable")?;
             if !Config::load(Some(&path))?.schedules.contains_key(&name) {
@@ -175,7 +218,34 @@ fn status(config: Option<&Path>, json: bool) -> Result<ExitCode> {
 
 /// `schedule run`: dump, verify, prune — each step the pgark command a user would run, so the
 /// run is recorded, notified and interruptible exactly as they are.
-fn run_now(name: Option<&str>, config_path: Option<PathBuf>) -> Result<ExitCode> {
+/// `schedule install`: crontab block or systemd units for the enabled schedules.
+fn install(systemd: bool, unit_dir: Option<PathBuf>, config: Option<&Path>) -> Result<ExitCode> {
+    let path = locate(config).context("no config file: the schedules live in pgark.toml")?;
+    let path = std::fs::canonicalize(&path).with_context(|| format!("finding {}", path.display()))?;
+    let cfg = Config::load(Some(&path))?;
+    let dir = std::fs::canonicalize(cfg.backup_dir_or(None)?)?;
+    let exe = std::env::current_exe().context("finding the pgark binary")?;
+    if !cfg.schedules.values().any(|s| s.enabled) {
+        bail!("no schedule is enabled (pgark schedule enable daily 02:30)");
+    }
+    if systemd {
+        let units = match unit_dir {
+            Some(d) => d,
+            None => crate::install::unit_dir()?,
+        };
+        let timers = crate::install::write_units(&units, &exe, &path, &dir, &cfg.schedules)?;
+        println!("wrote {} timer(s) in {}; then:", timers.len(), units.display());
+        println!("  systemctl --user daemon-reload && systemctl --user enable --now {}", timers.join(" "));
+    } else {
+        let block = crate::install::cron_block(&exe, &path, &dir, &cfg.schedules)?;
+        let table = crate::install::read_crontab()?;
+        crate::install::write_crontab(&crate::install::replace_block(&table, Some(&block)))?;
+        print!("installed in the crontab:\n{block}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_now(name: Option<&str>, config_path: Option<PathBuf>, log: Option<&Path>) -> Result<ExitCode> {
     let path = locate(config_path.as_deref());
     let config = Config::load(path.as_deref())?;
     let dir = config.backup_dir_or(None)?;
@@ -194,11 +264,28 @@ fn run_now(name: Option<&str>, config_path: Option<PathBuf>) -> Result<ExitCode>
         }
     };
     let me = std::env::current_exe().context("finding the pgark binary")?;
+    let log_file = match log {
+        Some(l) => {
+            let mut f = crate::install::rotating_log(l)?;
+            use std::io::Write;
+            writeln!(
+                f,
+                "== pgark schedule run {} at {}",
+                name.unwrap_or("(default)"),
+                chrono::Utc::now().to_rfc3339()
+            )?;
+            Some(f)
+        }
+        None => None,
+    };
     let pgark = |args: &[&str]| -> Result<std::process::ExitStatus> {
         let mut cmd = std::process::Command::new(&me);
         cmd.args(args);
         if let Some(p) = &path {
             cmd.arg("--config").arg(p);
+        }
+        if let Some(f) = &log_file {
+            cmd.stdout(f.try_clone()?).stderr(f.try_clone()?);
         }
         cmd.status().with_context(|| format!("running pgark {}", args.join(" ")))
     };

@@ -137,9 +137,12 @@ async fn schedule_run_dumps_verifies_and_prunes_one_run_at_a_time() {
     )
     .unwrap();
     for _ in 0..3 {
-        let out = pgark_in(dir.path(), &["schedule", "run", "nightly"]);
+        let out = pgark_in(dir.path(), &["schedule", "run", "nightly", "--log", "logs/nightly.log"]);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     }
+    let log = std::fs::read_to_string(dir.path().join("logs/nightly.log")).unwrap();
+    assert_eq!(log.matches("== pgark schedule run nightly at ").count(), 3, "{log}");
+    assert!(log.contains("wrote ") && log.contains("deleted 1 archive"), "the steps' output: {log}");
     let history: Vec<serde_json::Value> = std::fs::read_to_string(pgark_engine::history_path(&backups))
         .unwrap()
         .lines()
@@ -231,4 +234,65 @@ async fn failed_dumps_are_mailed() {
     assert!(mail.contains("To: ops@example.com") && mail.contains("does not exist"), "{mail}");
     assert!(pgark_in(dir.path(), &["notify", "test"]).status.success());
     assert!(mails.recv_timeout(std::time::Duration::from_secs(20)).unwrap().contains("(test message) OK"));
+}
+
+#[test]
+fn install_writes_a_marked_crontab_block_and_systemd_timers() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tmp();
+    let backups = dir.path().join("backups");
+    std::fs::create_dir(&backups).unwrap();
+    std::fs::write(
+        dir.path().join("pgark.toml"),
+        format!(
+            "backup_dir = {:?}\n[schedules.daily]\nenabled = true\nevery = \"daily\"\ntime = \"02:30\"\n\
+             [schedules.weekly]\nenabled = true\nevery = \"weekly\"\ntime = \"03:00\"\nday = \"sunday\"\n\
+             [schedules.off]\nenabled = false\ncron = \"* * * * *\"\n",
+            backups.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    // A crontab program that keeps the table in a file, as crontab(1) does for a user.
+    let table = dir.path().join("table");
+    let fake = dir.path().join("crontab");
+    std::fs::write(
+        &fake,
+        format!(
+            "#!/bin/sh\ncase \"$1\" in\n  -l) [ -f '{t}' ] && exec cat '{t}'; echo 'no crontab for tester' >&2; exit 1;;\n  -) cat > '{t}';;\nesac\n",
+            t = table.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_pgark"))
+            .args(args)
+            .current_dir(dir.path())
+            .env("PGARK_CRONTAB", &fake)
+            .env_remove("PGARK_CONFIG")
+            .env_remove("PGARK_BACKUP_DIR")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    std::fs::write(&table, "MAILTO=ops\n15 4 * * * /usr/local/bin/rotate-logs\n").unwrap();
+    run(&["schedule", "install"]);
+    run(&["schedule", "install"]);
+    let text = std::fs::read_to_string(&table).unwrap();
+    assert!(text.starts_with("MAILTO=ops\n15 4 * * * /usr/local/bin/rotate-logs\n# BEGIN pgark schedules"), "{text}");
+    assert_eq!(text.matches("# BEGIN pgark schedules").count(), 1, "installing twice writes one block: {text}");
+    assert!(text.contains("CRON_TZ=UTC\n30 2 * * * '") && text.contains("0 3 * * sun '"), "{text}");
+    assert!(text.contains("schedule run daily --config '") && text.contains(".pgark/logs/daily.log'"), "{text}");
+    assert!(!text.contains("schedule run off"), "disabled schedules are not installed: {text}");
+    run(&["schedule", "remove"]);
+    assert_eq!(std::fs::read_to_string(&table).unwrap(), "MAILTO=ops\n15 4 * * * /usr/local/bin/rotate-logs\n");
+
+    let units = dir.path().join("units");
+    run(&["schedule", "install", "--systemd", "--unit-dir", units.to_str().unwrap()]);
+    let timer = std::fs::read_to_string(units.join("pgark-weekly.timer")).unwrap();
+    assert!(timer.contains("OnCalendar=Sun *-*-* 03:00:00 UTC") && timer.contains("Persistent=true"), "{timer}");
+    let service = std::fs::read_to_string(units.join("pgark-daily.service")).unwrap();
+    assert!(service.contains("ExecStart=") && service.contains("schedule run daily"), "{service}");
+    run(&["schedule", "remove", "--systemd", "--unit-dir", units.to_str().unwrap()]);
+    assert_eq!(std::fs::read_dir(&units).unwrap().count(), 0);
 }

@@ -1,0 +1,221 @@
+//! Installing the schedules for a scheduler outside pgark: a clearly marked block in the
+//! user's crontab (the user's other entries are never touched), or systemd user timers. Each
+//! entry runs `pgark schedule run NAME`, logging under the backup directory.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use anyhow::{bail, Context, Result};
+
+use crate::config::Schedule;
+
+/// The first and last lines of pgark's block in a crontab.
+pub const BEGIN: &str =
+    "# BEGIN pgark schedules (written by `pgark schedule install`; change them with `pgark schedule`)";
+/// The block's last line.
+pub const END: &str = "# END pgark schedules";
+
+/// `'path'`, for a shell.
+fn quote(p: &Path) -> String {
+    format!("'{}'", p.to_string_lossy().replace('\'', "'\\''"))
+}
+
+/// The command a scheduler runs for schedule `name`.
+fn run_command(exe: &Path, config: &Path, dir: &Path, name: &str) -> String {
+    let log = dir.join(".pgark").join("logs").join(format!("{name}.log"));
+    format!("{} schedule run {name} --config {} --log {}", quote(exe), quote(config), quote(&log))
+}
+
+/// The crontab block for the enabled `schedules` (cron runs them in UTC through `CRON_TZ`).
+pub fn cron_block(exe: &Path, config: &Path, dir: &Path, schedules: &BTreeMap<String, Schedule>) -> Result<String> {
+    let mut lines = vec![BEGIN.to_string(), "CRON_TZ=UTC".to_string()];
+    for (name, s) in schedules.iter().filter(|(_, s)| s.enabled) {
+        if s.timezone.as_deref().is_some_and(|z| !matches!(z, "UTC" | "Etc/UTC" | "Z")) {
+            bail!(
+                "schedule {name}: cron entries are written in UTC; use a UTC time, or the daemon, for timezone {}",
+                s.timezone.as_deref().unwrap_or("")
+            );
+        }
+        lines.push(format!("{} {}", s.cron_expr()?, run_command(exe, config, dir, name)));
+    }
+    lines.push(END.to_string());
+    Ok(lines.join("\n") + "\n")
+}
+
+/// `crontab` with pgark's block replaced by `block` (or removed when `None`), the rest kept.
+pub fn replace_block(crontab: &str, block: Option<&str>) -> String {
+    let mut out = String::new();
+    let mut inside = false;
+    for line in crontab.lines() {
+        match line {
+            l if l == BEGIN => inside = true,
+            l if l == END && inside => inside = false,
+            _ if inside => {}
+            l => {
+                out.push_str(l);
+                out.push('\n');
+            }
+        }
+    }
+    if let Some(b) = block {
+        out.push_str(b);
+    }
+    out
+}
+
+/// The crontab program (`$PGARK_CRONTAB` names another, e.g. a wrapper).
+fn crontab() -> Command {
+    Command::new(std::env::var_os("PGARK_CRONTAB").unwrap_or_else(|| "crontab".into()))
+}
+
+/// The user's crontab (empty when there is none).
+pub fn read_crontab() -> Result<String> {
+    let out = crontab().arg("-l").output().context("running crontab -l (is cron installed?)")?;
+    if out.status.success() {
+        return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
+    }
+    let err = String::from_utf8_lossy(&out.stderr);
+    if err.contains("no crontab") {
+        return Ok(String::new());
+    }
+    bail!("crontab -l failed: {}", err.trim())
+}
+
+/// Installs `text` as the user's crontab.
+pub fn write_crontab(text: &str) -> Result<()> {
+    let mut child = crontab().arg("-").stdin(Stdio::piped()).spawn().context("running crontab -")?;
+    child.stdin.take().expect("piped").write_all(text.as_bytes())?;
+    let status = child.wait()?;
+    if !status.success() {
+        bail!("crontab - refused the new table");
+    }
+    Ok(())
+}
+
+/// systemd's `OnCalendar=` for a schedule (daily, weekly or monthly rules; UTC).
+fn on_calendar(name: &str, s: &Schedule) -> Result<String> {
+    if s.cron.is_some() {
+        bail!("schedule {name}: a cron expression is not written as a systemd timer; use crontab (without --systemd)");
+    }
+    if s.timezone.as_deref().is_some_and(|z| !matches!(z, "UTC" | "Etc/UTC" | "Z")) {
+        bail!(
+            "schedule {name}: systemd timers are written in UTC; timezone {} is not",
+            s.timezone.as_deref().unwrap_or("")
+        );
+    }
+    let time = s.time.as_deref().unwrap_or("00:00");
+    let day = s.day.as_deref().unwrap_or_default().to_ascii_lowercase();
+    Ok(match s.every.as_deref() {
+        Some("weekly") => format!("{} *-*-* {time}:00 UTC", capitalize(&day[..3.min(day.len())])),
+        Some("monthly") => format!("*-*-{:0>2} {time}:00 UTC", day),
+        _ => format!("*-*-* {time}:00 UTC"),
+    })
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+}
+
+/// The folder of the user's systemd units.
+pub fn unit_dir() -> Result<PathBuf> {
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
+        .context("neither XDG_CONFIG_HOME nor HOME is set")?;
+    Ok(base.join("systemd").join("user"))
+}
+
+/// Writes `pgark-NAME.service` and `.timer` for each enabled schedule into `units`, removing
+/// the units of schedules no longer enabled; returns the timers written.
+pub fn write_units(
+    units: &Path,
+    exe: &Path,
+    config: &Path,
+    dir: &Path,
+    schedules: &BTreeMap<String, Schedule>,
+) -> Result<Vec<String>> {
+    std::fs::create_dir_all(units).with_context(|| format!("creating {}", units.display()))?;
+    remove_units(units)?;
+    let mut timers = Vec::new();
+    for (name, s) in schedules.iter().filter(|(_, s)| s.enabled) {
+        let calendar = on_calendar(name, s)?;
+        let service = format!(
+            "[Unit]\nDescription=pgark scheduled backup {name}\n\n[Service]\nType=oneshot\nExecStart={}\n",
+            run_command(exe, config, dir, name).replace('\'', "\"")
+        );
+        let timer = format!(
+            "[Unit]\nDescription=pgark schedule {name}\n\n[Timer]\nOnCalendar={calendar}\nPersistent=true\n\n[Install]\nWantedBy=timers.target\n"
+        );
+        crate::files::replace(&units.join(format!("pgark-{name}.service")), service)?;
+        crate::files::replace(&units.join(format!("pgark-{name}.timer")), timer)?;
+        timers.push(format!("pgark-{name}.timer"));
+    }
+    Ok(timers)
+}
+
+/// Removes every `pgark-*.service` and `pgark-*.timer` in `units`; returns them.
+pub fn remove_units(units: &Path) -> Result<Vec<String>> {
+    let mut removed = Vec::new();
+    let Ok(entries) = std::fs::read_dir(units) else { return Ok(removed) };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with("pgark-") && (name.ends_with(".service") || name.ends_with(".timer")) {
+            std::fs::remove_file(e.path()).with_context(|| format!("removing {}", e.path().display()))?;
+            removed.push(name);
+        }
+    }
+    Ok(removed)
+}
+
+/// Opens `log` for appending, keeping it under 1 MiB: a larger one moves to `log.1` (and `.1`
+/// to `.2`, `.2` to `.3`; older go).
+pub fn rotating_log(log: &Path) -> Result<std::fs::File> {
+    if let Some(parent) = log.parent() {
+        std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    }
+    if std::fs::metadata(log).is_ok_and(|m| m.len() > 1 << 20) {
+        let numbered = |n: u32| PathBuf::from(format!("{}.{n}", log.display()));
+        for n in (1..3).rev() {
+            let _ = std::fs::rename(numbered(n), numbered(n + 1));
+        }
+        std::fs::rename(log, numbered(1)).with_context(|| format!("rotating {}", log.display()))?;
+    }
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .with_context(|| format!("opening {}", log.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_block_replaces_itself_and_keeps_other_entries() {
+        let mine = "MAILTO=me\n0 1 * * * /usr/local/bin/other-job\n";
+        let block = format!("{BEGIN}\nCRON_TZ=UTC\n30 2 * * * pgark schedule run daily\n{END}\n");
+        let once = replace_block(mine, Some(&block));
+        let twice = replace_block(&once, Some(&block));
+        assert_eq!(once, twice, "installing again changes nothing");
+        assert!(once.starts_with(mine) && once.ends_with(&block));
+        assert_eq!(replace_block(&once, None), mine);
+    }
+
+    #[test]
+    fn timers_are_written_in_utc() {
+        let s = |every: &str, time: &str, day: Option<&str>| Schedule {
+            enabled: true,
+            every: Some(every.into()),
+            time: Some(time.into()),
+            day: day.map(Into::into),
+            ..Default::default()
+        };
+        assert_eq!(on_calendar("d", &s("daily", "02:30", None)).unwrap(), "*-*-* 02:30:00 UTC");
+        assert_eq!(on_calendar("w", &s("weekly", "03:00", Some("sunday"))).unwrap(), "Sun *-*-* 03:00:00 UTC");
+        assert_eq!(on_calendar("m", &s("monthly", "04:00", Some("1"))).unwrap(), "*-*-01 04:00:00 UTC");
+    }
+}
