@@ -150,6 +150,18 @@ enum Command {
     /// Notifications: `notify test` sends a test message through each enabled channel.
     #[command(subcommand)]
     Notify(NotifyCommand),
+    /// Run the schedules in-process (for containers without cron), one run at a time.
+    Daemon {
+        /// Serve /healthz and /metrics on this address (127.0.0.1:9187).
+        #[arg(long)]
+        listen: Option<String>,
+        /// /healthz answers 503 when the newest backup is older than this.
+        #[arg(long, value_parser = pgark_engine::parse_age, default_value = "26h")]
+        max_age: chrono::Duration,
+        /// Config file.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
     /// Scheduled dumps: status, enable, disable.
     #[command(subcommand)]
     Schedule(cmd::schedule::ScheduleCommand),
@@ -239,6 +251,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Prune(args) => cmd::prune::run(args),
         Command::Config(ConfigCommand::Check { config }) => cmd::config_check::run(config),
         Command::Schedule(command) => cmd::schedule::run(command),
+        Command::Daemon { listen, max_age, config } => cmd::daemon::run(config, listen, max_age).await,
         Command::Notify(NotifyCommand::Test { config }) => cmd::notify::test(config),
         Command::Demo(args) => cmd::demo::run(args, cli.quiet).await,
     }

@@ -30,11 +30,22 @@ impl Schedule {
 
     /// The first run after `now`.
     pub fn next_run(&self, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
-        let expr = self.cron_expr()?;
-        let cron: Cron = expr.parse().with_context(|| format!("cron expression '{expr}'"))?;
-        let zone = zone(self.timezone.as_deref())?;
+        let (cron, zone) = self.parsed()?;
         let next = cron.find_next_occurrence(&now.with_timezone(&zone), false).context("no next run")?;
         Ok(next.with_timezone(&Utc))
+    }
+
+    /// The last run due at or before `now`.
+    pub fn previous_run(&self, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
+        let (cron, zone) = self.parsed()?;
+        let prev = cron.find_previous_occurrence(&now.with_timezone(&zone), true).context("no previous run")?;
+        Ok(prev.with_timezone(&Utc))
+    }
+
+    fn parsed(&self) -> Result<(Cron, FixedOffset)> {
+        let expr = self.cron_expr()?;
+        let cron: Cron = expr.parse().with_context(|| format!("cron expression '{expr}'"))?;
+        Ok((cron, zone(self.timezone.as_deref())?))
     }
 }
 

@@ -3,6 +3,7 @@
 pub mod cat;
 pub mod check;
 pub mod config_check;
+pub mod daemon;
 pub mod demo;
 pub mod diff;
 pub mod dump;

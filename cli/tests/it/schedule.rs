@@ -296,3 +296,61 @@ fn install_writes_a_marked_crontab_block_and_systemd_timers() {
     run(&["schedule", "remove", "--systemd", "--unit-dir", units.to_str().unwrap()]);
     assert_eq!(std::fs::read_dir(&units).unwrap().count(), 0);
 }
+
+fn http_get(port: u16, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n").unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+#[tokio::test]
+async fn the_daemon_runs_a_missed_schedule_serves_health_and_metrics_and_stops_on_sigterm() {
+    let db = fresh_db("dm_src").await;
+    exec(&db, "CREATE TABLE t AS SELECT i FROM generate_series(1, 100) i").await;
+    let dir = tmp();
+    let backups = dir.path().join("backups");
+    std::fs::create_dir(&backups).unwrap();
+    // Due five minutes ago and never run: the daemon runs it at start.
+    let due = (chrono::Utc::now() - chrono::Duration::minutes(5)).format("%H:%M");
+    std::fs::write(
+        dir.path().join("pgark.toml"),
+        format!(
+            "backup_dir = {:?}\n[connection]\nurl = \"{}\"\n[schedules.daily]\nenabled = true\nevery = \"daily\"\ntime = \"{due}\"\n",
+            backups.to_str().unwrap(),
+            url(&db)
+        ),
+    )
+    .unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut daemon = std::process::Command::new(env!("CARGO_BIN_EXE_pgark"))
+        .args(["daemon", "--listen", &format!("127.0.0.1:{port}")])
+        .current_dir(dir.path())
+        .env_remove("PGARK_CONFIG")
+        .env_remove("PGARK_BACKUP_DIR")
+        .env_remove("PGARK_DATABASE_URL")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let history = pgark_engine::history_path(&backups);
+    let started = std::time::Instant::now();
+    while !std::fs::read_to_string(&history).is_ok_and(|h| h.contains("\"verify\"")) {
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "the missed run did not happen");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let health = http_get(port, "/healthz");
+    assert!(health.starts_with("HTTP/1.1 200 OK") && health.ends_with("ok\n"), "{health}");
+    let metrics = http_get(port, "/metrics");
+    assert!(metrics.contains("pgark_runs_total{dir=") && metrics.contains("pgark_backups{"), "{metrics}");
+    assert!(http_get(port, "/nope").starts_with("HTTP/1.1 404"));
+    let log = std::fs::read_to_string(backups.join(".pgark/logs/daily.log")).unwrap();
+    assert!(log.contains("== pgark schedule run daily"), "{log}");
+    // SAFETY: sends a signal to our own child process.
+    unsafe { libc::kill(daemon.id() as i32, libc::SIGTERM) };
+    let status = daemon.wait().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(daemon.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    assert!(status.success() && stderr.contains("missed its run") && stderr.contains("stopping"), "{stderr}");
+}
