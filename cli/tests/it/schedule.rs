@@ -354,3 +354,17 @@ async fn the_daemon_runs_a_missed_schedule_serves_health_and_metrics_and_stops_o
     std::io::Read::read_to_string(daemon.stderr.as_mut().unwrap(), &mut stderr).unwrap();
     assert!(status.success() && stderr.contains("missed its run") && stderr.contains("stopping"), "{stderr}");
 }
+
+#[test]
+fn the_container_example_config_is_valid() {
+    let example = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docker/pgark.toml")).unwrap();
+    let dir = tmp();
+    let config = dir.path().join("pgark.toml");
+    std::fs::write(&config, example.replace("\"/backups\"", &format!("{:?}", dir.path().to_str().unwrap()))).unwrap();
+    let out = pgark(&["config", "check", "--config", config.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let dockerfile = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docker/Dockerfile")).unwrap();
+    assert!(
+        dockerfile.contains("USER pgark") && dockerfile.contains("HEALTHCHECK") && dockerfile.contains("\"daemon\"")
+    );
+}
