@@ -38,7 +38,11 @@ pub fn cron_block(exe: &Path, config: &Path, dir: &Path, schedules: &BTreeMap<St
                 s.timezone.as_deref().unwrap_or("")
             );
         }
-        lines.push(format!("{} {}", s.cron_expr()?, run_command(exe, config, dir, name)));
+        let expr = s.cron_expr()?;
+        if expr.split_whitespace().count() != 5 {
+            bail!("schedule {name}: cron takes five fields; '{expr}' (with seconds) runs only under the daemon");
+        }
+        lines.push(format!("{expr} {}", run_command(exe, config, dir, name)));
     }
     lines.push(END.to_string());
     Ok(lines.join("\n") + "\n")

@@ -167,6 +167,9 @@ mod tests {
         assert_eq!(shifted.next_run(now).unwrap().to_rfc3339(), "2026-12-01T00:30:00+00:00");
         let cron = Schedule { cron: Some("*/30 * * * *".into()), every: None, time: None, ..daily };
         assert_eq!(cron.next_run(now).unwrap().to_rfc3339(), "2026-11-30T10:30:00+00:00");
+        // Six fields: seconds first (for the daemon).
+        let seconds = Schedule { cron: Some("*/5 * * * * *".into()), ..cron };
+        assert_eq!(seconds.next_run(now).unwrap().to_rfc3339(), "2026-11-30T10:00:05+00:00");
         assert!(Schedule { timezone: Some("Mars/Olympus".into()), ..schedule("daily", "01:00", None) }
             .next_run(now)
             .is_err());

@@ -89,19 +89,21 @@ async fn run_one(
     interrupt: &mut super::Interrupt,
 ) -> Result<std::result::Result<i32, Stop>> {
     let log = logs.join(format!("{name}.log"));
+    // Its own process group: a signal reaches the run and the dump it started.
     let mut child = tokio::process::Command::new(exe)
         .args(["schedule", "run", name, "--config"])
         .arg(config)
         .arg("--log")
         .arg(&log)
+        .process_group(0)
         .spawn()
         .context("starting pgark schedule run")?;
     tokio::select! {
         status = child.wait() => Ok(Ok(status?.code().unwrap_or(-1))),
         stop = interrupt.recv() => {
             if let Some(pid) = child.id() {
-                // SAFETY: sends a signal to our own child process.
-                unsafe { libc::kill(pid as i32, libc::SIGTERM) };
+                // SAFETY: sends a signal to the process group of our own child.
+                unsafe { libc::kill(-(pid as i32), libc::SIGTERM) };
             }
             let _ = child.wait().await;
             Ok(Err(stop))

@@ -301,10 +301,17 @@ impl History {
             error: record.error.clone(),
             host: crate::notify::host_name(),
         };
-        // A notification that fails is reported; it never changes the run's result.
+        // A notification that fails is reported and recorded; it never changes the run's result.
         for (channel, result) in crate::notify::send(&self.notifications, &message) {
             if let Err(e) = result {
                 eprintln!("warning: the {channel} notification was not sent: {e}");
+                let mut failed = Record::new(RunKind::Notify, RunStatus::Failed, finished, Utc::now());
+                failed.database = record.database.clone();
+                failed.archive = record.archive.clone();
+                failed.error = Some(format!("{channel}: {e}"));
+                if let Err(e) = pgark_engine::append_history(dir, &failed) {
+                    eprintln!("warning: the failed notification was not recorded in the history: {e}");
+                }
             }
         }
     }

@@ -118,6 +118,10 @@ async fn dumps_into_a_backup_directory_notify_the_webhook() {
     let out = pgark_in(dir.path(), &["dump", "-q", "--db", &url(&db)]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success() && stderr.contains("webhook notification was not sent"), "{stderr}");
+    let history = std::fs::read_to_string(pgark_engine::history_path(&backups)).unwrap();
+    let last: serde_json::Value = serde_json::from_str(history.lines().last().unwrap()).unwrap();
+    assert_eq!((last["kind"].as_str(), last["status"].as_str()), (Some("notify"), Some("failed")), "{last}");
+    assert!(last["error"].as_str().unwrap().starts_with("webhook: ") && !history.contains("s3cret"), "{last}");
 }
 
 #[tokio::test]
@@ -367,4 +371,65 @@ fn the_container_example_config_is_valid() {
     assert!(
         dockerfile.contains("USER pgark") && dockerfile.contains("HEALTHCHECK") && dockerfile.contains("\"daemon\"")
     );
+}
+
+#[tokio::test]
+async fn the_daemon_fires_a_schedule_seconds_ahead_and_sigterm_mid_dump_leaves_no_archive() {
+    let db = fresh_db("dm_slow").await;
+    exec(
+        &db,
+        "CREATE TABLE t AS SELECT i, md5(i::text) AS a, md5((i * 7)::text) AS b FROM generate_series(1, 600000) i",
+    )
+    .await;
+    let dir = tmp();
+    let backups = dir.path().join("backups");
+    std::fs::create_dir(&backups).unwrap();
+    // Every 4 seconds; the history already has a dump of this profile after the last due time
+    // only once the first run is done, so the daemon runs at start, then again seconds later.
+    std::fs::write(
+        dir.path().join("pgark.toml"),
+        format!(
+            "backup_dir = {:?}\n[connection]\nurl = \"{}\"\n[schedules.often]\nenabled = true\ncron = \"*/4 * * * * *\"\n",
+            backups.to_str().unwrap(),
+            url(&db)
+        ),
+    )
+    .unwrap();
+    let mut daemon = std::process::Command::new(env!("CARGO_BIN_EXE_pgark"))
+        .arg("daemon")
+        .current_dir(dir.path())
+        .env_remove("PGARK_CONFIG")
+        .env_remove("PGARK_BACKUP_DIR")
+        .env_remove("PGARK_DATABASE_URL")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let archives = || {
+        std::fs::read_dir(&backups)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".pgark"))
+            .count()
+    };
+    let partial =
+        || std::fs::read_dir(&backups).unwrap().any(|e| e.unwrap().file_name().to_string_lossy().ends_with(".partial"));
+    // Wait for the second run's dump to be writing (the first has left an archive).
+    let started = std::time::Instant::now();
+    while !(archives() >= 1 && partial()) {
+        assert!(started.elapsed() < std::time::Duration::from_secs(90), "no second run started");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    let before = archives();
+    // SAFETY: sends a signal to our own child process.
+    unsafe { libc::kill(daemon.id() as i32, libc::SIGTERM) };
+    let status = daemon.wait().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(daemon.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    assert!(status.success(), "{stderr}");
+    // Give an orphaned dump, if any, the time to finish: none may appear.
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    assert_eq!(archives(), before, "the interrupted run wrote no archive: {stderr}");
+    assert!(!partial(), "and left no partial file");
+    let history = std::fs::read_to_string(pgark_engine::history_path(&backups)).unwrap();
+    assert!(history.contains("\"interrupted\""), "the interrupted dump is recorded: {history}");
 }

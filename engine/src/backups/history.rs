@@ -22,6 +22,8 @@ pub enum RunKind {
     Verify,
     /// A prune that deleted archives.
     Prune,
+    /// A notification of a run that could not be sent (`error` says which channel and why).
+    Notify,
 }
 
 /// How a run ended.
