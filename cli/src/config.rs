@@ -43,6 +43,9 @@ pub struct Config {
     /// Where the results of scheduled dumps are sent (read and checked here).
     #[serde(default)]
     pub notifications: Notifications,
+    /// Where `schedule run` writes the backup directory's metrics (Prometheus text, for
+    /// node_exporter's textfile collector) after each run.
+    pub metrics_file: Option<PathBuf>,
 }
 
 /// `[schedules.NAME]`: a dump at `time` every day, week (`day` = weekday) or month (`day` = day
@@ -106,6 +109,9 @@ impl Schedule {
             if let Err(e) = apply_profile(p, config, &mut DumpOptions::default()) {
                 out.push(format!("profile: {e}"));
             }
+        }
+        if let Err(e) = self.zone() {
+            out.push(format!("timezone: {e}"));
         }
         out
     }
@@ -435,6 +441,7 @@ pub fn check_file(path: &Path) -> Result<Checked> {
                     let one: Config = toml::Value::Table(single).try_into().unwrap_or_default();
                     config.backup_dir = one.backup_dir.or(config.backup_dir);
                     config.profile = one.profile.or(config.profile);
+                    config.metrics_file = one.metrics_file.or(config.metrics_file);
                     config.schedules.extend(one.schedules);
                     if key == "notifications" {
                         config.notifications = one.notifications;

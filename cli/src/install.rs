@@ -32,9 +32,9 @@ fn run_command(exe: &Path, config: &Path, dir: &Path, name: &str) -> String {
 pub fn cron_block(exe: &Path, config: &Path, dir: &Path, schedules: &BTreeMap<String, Schedule>) -> Result<String> {
     let mut lines = vec![BEGIN.to_string(), "CRON_TZ=UTC".to_string()];
     for (name, s) in schedules.iter().filter(|(_, s)| s.enabled) {
-        if s.timezone.as_deref().is_some_and(|z| !matches!(z, "UTC" | "Etc/UTC" | "Z")) {
+        if !s.zone()?.is_utc() {
             bail!(
-                "schedule {name}: cron entries are written in UTC; use a UTC time, or the daemon, for timezone {}",
+                "schedule {name}: cron entries are written in UTC; use --systemd or the daemon for timezone {}",
                 s.timezone.as_deref().unwrap_or("")
             );
         }
@@ -103,18 +103,20 @@ fn on_calendar(name: &str, s: &Schedule) -> Result<String> {
     if s.cron.is_some() {
         bail!("schedule {name}: a cron expression is not written as a systemd timer; use crontab (without --systemd)");
     }
-    if s.timezone.as_deref().is_some_and(|z| !matches!(z, "UTC" | "Etc/UTC" | "Z")) {
-        bail!(
-            "schedule {name}: systemd timers are written in UTC; timezone {} is not",
-            s.timezone.as_deref().unwrap_or("")
-        );
-    }
+    // systemd takes tz database names; a fixed offset other than UTC it does not.
+    let zone = match s.zone()? {
+        z if z.is_utc() => "UTC".to_string(),
+        crate::schedule::Zone::Named(tz) => tz.name().to_string(),
+        crate::schedule::Zone::Fixed(_) => {
+            bail!("schedule {name}: systemd timers take a zone name (Europe/Berlin), not an offset; or use the daemon")
+        }
+    };
     let time = s.time.as_deref().unwrap_or("00:00");
     let day = s.day.as_deref().unwrap_or_default().to_ascii_lowercase();
     Ok(match s.every.as_deref() {
-        Some("weekly") => format!("{} *-*-* {time}:00 UTC", capitalize(&day[..3.min(day.len())])),
-        Some("monthly") => format!("*-*-{:0>2} {time}:00 UTC", day),
-        _ => format!("*-*-* {time}:00 UTC"),
+        Some("weekly") => format!("{} *-*-* {time}:00 {zone}", capitalize(&day[..3.min(day.len())])),
+        Some("monthly") => format!("*-*-{:0>2} {time}:00 {zone}", day),
+        _ => format!("*-*-* {time}:00 {zone}"),
     })
 }
 
@@ -221,5 +223,8 @@ mod tests {
         assert_eq!(on_calendar("d", &s("daily", "02:30", None)).unwrap(), "*-*-* 02:30:00 UTC");
         assert_eq!(on_calendar("w", &s("weekly", "03:00", Some("sunday"))).unwrap(), "Sun *-*-* 03:00:00 UTC");
         assert_eq!(on_calendar("m", &s("monthly", "04:00", Some("1"))).unwrap(), "*-*-01 04:00:00 UTC");
+        let berlin = Schedule { timezone: Some("Europe/Berlin".into()), ..s("daily", "02:30", None) };
+        assert_eq!(on_calendar("b", &berlin).unwrap(), "*-*-* 02:30:00 Europe/Berlin");
+        assert!(on_calendar("o", &Schedule { timezone: Some("+02:00".into()), ..s("daily", "02:30", None) }).is_err());
     }
 }

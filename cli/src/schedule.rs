@@ -30,33 +30,61 @@ impl Schedule {
 
     /// The first run after `now`.
     pub fn next_run(&self, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
-        let (cron, zone) = self.parsed()?;
-        let next = cron.find_next_occurrence(&now.with_timezone(&zone), false).context("no next run")?;
-        Ok(next.with_timezone(&Utc))
+        self.occurrence(now, true)
     }
 
     /// The last run due at or before `now`.
     pub fn previous_run(&self, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
-        let (cron, zone) = self.parsed()?;
-        let prev = cron.find_previous_occurrence(&now.with_timezone(&zone), true).context("no previous run")?;
-        Ok(prev.with_timezone(&Utc))
+        self.occurrence(now, false)
     }
 
-    fn parsed(&self) -> Result<(Cron, FixedOffset)> {
+    /// The schedule's time zone (`None`: UTC).
+    pub fn zone(&self) -> Result<Zone> {
+        zone(self.timezone.as_deref())
+    }
+
+    fn occurrence(&self, now: DateTime<Utc>, next: bool) -> Result<DateTime<Utc>> {
         let expr = self.cron_expr()?;
         let cron: Cron = expr.parse().with_context(|| format!("cron expression '{expr}'"))?;
-        Ok((cron, zone(self.timezone.as_deref())?))
+        fn find<Tz: chrono::TimeZone>(cron: &Cron, at: DateTime<Tz>, next: bool) -> Result<DateTime<Utc>> {
+            let found =
+                if next { cron.find_next_occurrence(&at, false) } else { cron.find_previous_occurrence(&at, true) };
+            Ok(found.context("no such run")?.with_timezone(&Utc))
+        }
+        match self.zone()? {
+            Zone::Fixed(z) => find(&cron, now.with_timezone(&z), next),
+            Zone::Named(z) => find(&cron, now.with_timezone(&z), next),
+        }
     }
 }
 
-/// UTC, or a fixed offset like `+02:00`.
-fn zone(name: Option<&str>) -> Result<FixedOffset> {
+/// A schedule's time zone.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Zone {
+    /// UTC or a fixed offset.
+    Fixed(FixedOffset),
+    /// A named zone of the tz database, with its daylight saving time.
+    Named(chrono_tz::Tz),
+}
+
+impl Zone {
+    /// Whether it is UTC.
+    pub fn is_utc(&self) -> bool {
+        matches!(self, Zone::Fixed(z) if z.local_minus_utc() == 0)
+    }
+}
+
+/// UTC, a fixed offset like `+02:00`, or a tz database name like `Europe/Berlin`.
+fn zone(name: Option<&str>) -> Result<Zone> {
     match name {
-        None | Some("UTC" | "Etc/UTC" | "Z") => Ok(FixedOffset::east_opt(0).expect("zero offset")),
-        Some(offset) => {
-            let parsed = DateTime::parse_from_str(&format!("2000-01-01 00:00 {offset}"), "%Y-%m-%d %H:%M %:z");
-            parsed.map(|d| *d.offset()).map_err(|_| {
-                anyhow::anyhow!("timezone '{offset}': only UTC and fixed offsets like +02:00 are supported")
+        None | Some("UTC" | "Etc/UTC" | "Z") => Ok(Zone::Fixed(FixedOffset::east_opt(0).expect("zero offset"))),
+        Some(z) => {
+            let fixed = DateTime::parse_from_str(&format!("2000-01-01 00:00 {z}"), "%Y-%m-%d %H:%M %:z");
+            if let Ok(d) = fixed {
+                return Ok(Zone::Fixed(*d.offset()));
+            }
+            z.parse::<chrono_tz::Tz>().map(Zone::Named).map_err(|_| {
+                anyhow::anyhow!("timezone '{z}' is neither a tz database name (Europe/Berlin) nor an offset (+02:00)")
             })
         }
     }
@@ -173,6 +201,12 @@ mod tests {
         assert!(Schedule { timezone: Some("Mars/Olympus".into()), ..schedule("daily", "01:00", None) }
             .next_run(now)
             .is_err());
+        // A named zone follows its daylight saving time: 02:30 in Berlin is 01:30 UTC in
+        // winter and 00:30 UTC in summer.
+        let berlin = Schedule { timezone: Some("Europe/Berlin".into()), ..schedule("daily", "02:30", None) };
+        assert_eq!(berlin.next_run(now).unwrap().to_rfc3339(), "2026-12-01T01:30:00+00:00");
+        let summer: DateTime<Utc> = "2026-07-01T10:00:00Z".parse().unwrap();
+        assert_eq!(berlin.next_run(summer).unwrap().to_rfc3339(), "2026-07-02T00:30:00+00:00");
     }
 
     #[test]

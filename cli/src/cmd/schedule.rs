@@ -299,19 +299,48 @@ fn run_now(name: Option<&str>, config_path: Option<PathBuf>, log: Option<&Path>)
         return Ok(ExitCode::FAILURE);
     }
     let new: Vec<String> = archives(&dir)?.difference(&before).cloned().collect();
+    let mut code = ExitCode::SUCCESS;
     for archive in &new {
-        let archive = dir.join(archive);
-        if !pgark(&["verify", "-q", archive.to_string_lossy().as_ref()])?.success() {
-            eprintln!("the new archive {} fails verify", archive.display());
-            return Ok(ExitCode::FAILURE);
+        let path = dir.join(archive);
+        if !pgark(&["verify", "-q", path.to_string_lossy().as_ref()])?.success() {
+            let error = format!("the new archive {archive} fails verify");
+            eprintln!("{error}");
+            notify_failure(&config, archive, &error);
+            code = ExitCode::FAILURE;
         }
     }
-    if config.retention.is_empty() {
-        println!("no [retention] in the config: nothing pruned");
-    } else if !pgark(&["prune", dir_s.as_str(), "--yes"])?.success() {
-        return Ok(ExitCode::FAILURE);
+    if code == ExitCode::SUCCESS {
+        if config.retention.is_empty() {
+            println!("no [retention] in the config: nothing pruned");
+        } else if !pgark(&["prune", dir_s.as_str(), "--yes"])?.success() {
+            code = ExitCode::FAILURE;
+        }
     }
-    Ok(ExitCode::SUCCESS)
+    if let Some(file) = &config.metrics_file {
+        if let Err(e) = crate::files::replace(file, pgark_engine::backup_metrics(&dir, chrono::Utc::now())?) {
+            eprintln!("warning: the metrics were not written: {e:#}");
+        }
+    }
+    Ok(code)
+}
+
+/// Tells the notification channels that a new archive failed verify (the dump itself was
+/// notified as a success).
+fn notify_failure(config: &Config, archive: &str, error: &str) {
+    let message = crate::notify::Message {
+        status: "failed",
+        database: archive.split('_').next().unwrap_or(archive).to_string(),
+        archive: Some(archive.to_string()),
+        size_bytes: None,
+        seconds: 0.0,
+        error: Some(error.to_string()),
+        host: crate::notify::host_name(),
+    };
+    for (channel, result) in crate::notify::send(&config.notifications, &message) {
+        if let Err(e) = result {
+            eprintln!("warning: the {channel} notification was not sent: {e}");
+        }
+    }
 }
 
 /// The `.pgark` files of `dir`.

@@ -134,8 +134,9 @@ async fn schedule_run_dumps_verifies_and_prunes_one_run_at_a_time() {
     std::fs::write(
         dir.path().join("pgark.toml"),
         format!(
-            "backup_dir = {:?}\n[connection]\nurl = \"{}\"\n[retention]\nkeep_last = 2\n[schedules.nightly]\nenabled = true\nevery = \"daily\"\ntime = \"02:00\"\nprofile = \"structure-only\"\n",
+            "backup_dir = {:?}\nmetrics_file = {:?}\n[connection]\nurl = \"{}\"\n[retention]\nkeep_last = 2\n[schedules.nightly]\nenabled = true\nevery = \"daily\"\ntime = \"02:00\"\nprofile = \"structure-only\"\n",
             backups.to_str().unwrap(),
+            dir.path().join("pgark.prom").to_str().unwrap(),
             url(&db)
         ),
     )
@@ -159,6 +160,8 @@ async fn schedule_run_dumps_verifies_and_prunes_one_run_at_a_time() {
     assert!(history.iter().filter(|r| r["kind"] == "dump").all(|r| r["profile"] == "structure-only"));
     let left = std::fs::read_dir(&backups).unwrap().filter(|e| e.as_ref().unwrap().file_name() != ".pgark").count();
     assert_eq!(left, 2, "keep_last = 2");
+    let metrics = std::fs::read_to_string(dir.path().join("pgark.prom")).unwrap();
+    assert!(metrics.contains("pgark_runs_total{") && metrics.contains("} 3\n"), "metrics after the run: {metrics}");
     // While a run holds the directory's lock, another is skipped (exit 75).
     let lock = std::fs::OpenOptions::new().write(true).open(backups.join(".pgark/schedule.lock")).unwrap();
     // SAFETY: flock on a descriptor this test owns.
