@@ -372,7 +372,7 @@ fn the_container_example_config_is_valid() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
     let dockerfile = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docker/Dockerfile")).unwrap();
     assert!(
-        dockerfile.contains("USER pgark") && dockerfile.contains("HEALTHCHECK") && dockerfile.contains("\"daemon\"")
+        dockerfile.contains("USER 10001") && dockerfile.contains("HEALTHCHECK") && dockerfile.contains("\"daemon\"")
     );
 }
 
