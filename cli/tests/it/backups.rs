@@ -350,6 +350,16 @@ async fn check_reports_late_failed_corrupt_and_low_space_with_exit_codes() {
     assert_eq!(status, Some(1), "{text}");
     assert!(text.contains("the last dump") && text.contains("failed") && text.contains("(failed)"), "{text}");
 
+    // A damaged archive beside it: a warning naming it.
+    let newest_name =
+        history(dir.path()).iter().find(|r| r["status"] == "ok").unwrap()["archive"].as_str().unwrap().to_string();
+    let whole = std::fs::read(dir.path().join(&newest_name)).unwrap();
+    std::fs::write(dir.path().join("cut.pgark"), &whole[..whole.len() / 2]).unwrap();
+    let (status, text) = code(&[]);
+    assert_eq!(status, Some(1), "{text}");
+    assert!(text.contains("cut.pgark is a damaged archive") && text.contains("(damaged)"), "{text}");
+    std::fs::remove_file(dir.path().join("cut.pgark")).unwrap();
+
     // Late: judged two days on, the newest backup is past the default 26 hours.
     let rules = pgark_engine::HealthRules { max_age: Some(chrono::Duration::hours(26)), ..Default::default() };
     let later =
