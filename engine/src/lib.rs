@@ -20,7 +20,7 @@
 //! | `decode/` | reading archived rows without a database: binary COPY values → PostgreSQL's text |
 //! | `extract/` | an archive in open formats: a plain SQL script for psql |
 //! | `verify.rs`, `fingerprint.rs` | checking an archive without a database; comparing databases |
-//! | `error.rs`, `progress.rs`, `filter.rs`, `sql.rs`, `workers.rs` | shared by every stage |
+//! | `error.rs`, `progress.rs`, `filter.rs`, `sql.rs`, `workers.rs`, `files.rs` | shared by every stage |
 //!
 //! Dependencies point one way: `dump` and `restore` use `schema`, `archive` and `pg`; `schema`
 //! uses `archive` (the items it builds are the manifest's); `archive` knows nothing of catalogs
@@ -53,6 +53,7 @@ mod decode;
 pub mod dump;
 mod error;
 mod extract;
+mod files;
 mod filter;
 mod fingerprint;
 mod pg;
@@ -130,7 +131,7 @@ mod layout {
     #[test]
     fn dependencies_point_one_way() {
         let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-        let leaves = ["error", "filter", "progress", "sql"];
+        let leaves = ["error", "files", "filter", "progress", "sql"];
         // What each stage may use besides itself and the leaves.
         let allowed: [(&str, &[&str]); 12] = [
             ("extract", &["archive", "decode", "pg", "restore"]),

@@ -4,6 +4,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -113,7 +114,10 @@ fn directory(archive: &Archive, plan: &restore::RestorePlan, args: &ExtractArgs,
     let mut partial = dir.as_os_str().to_owned();
     partial.push(".partial");
     let partial = PathBuf::from(partial);
-    std::fs::create_dir(&partial).with_context(|| format!("cannot create {}", partial.display()))?;
+    // Its files hold the database's contents: the folder is its owner's only.
+    std::os::unix::fs::DirBuilderExt::mode(&mut std::fs::DirBuilder::new(), 0o700)
+        .create(&partial)
+        .with_context(|| format!("cannot create {}", partial.display()))?;
     let bars = Bars::new(quiet);
     let written = match args.format {
         ExtractFormat::Csv => write_table_files(archive, plan, &partial, RowFormat::Csv, &bars),
@@ -196,6 +200,7 @@ fn create_partial(path: &Path) -> Result<(File, PathBuf)> {
     let file = OpenOptions::new()
         .write(true)
         .create_new(true)
+        .mode(0o600)
         .open(&partial)
         .with_context(|| format!("cannot create {}", partial.display()))?;
     Ok((file, partial))

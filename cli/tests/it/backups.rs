@@ -393,3 +393,45 @@ async fn check_reports_late_failed_corrupt_and_low_space_with_exit_codes() {
     assert!(text.contains(&format!("pgark_failures_total{{dir=\"{folder}\"}} 1\n")), "{text}");
     assert!(!prom.path().join("pgark.prom.partial").exists());
 }
+
+/// Everything that holds the database's contents is its owner's only: archives, info files,
+/// the history, extracts (files 0600, folders 0700).
+#[tokio::test]
+async fn backups_history_and_extracts_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let db = fresh_db("bk_private").await;
+    exec(&db, "CREATE TABLE secret AS SELECT 'card 4111' AS v").await;
+    let dir = tmp();
+    let folder = dir.path().to_str().unwrap();
+    assert!(pgark(&["dump", "-q", "--db", &url(&db), "-o", folder, "--info-file"]).status.success());
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let archive = history(dir.path())[0]["archive"].as_str().unwrap().to_string();
+    let a = dir.path().join(&archive);
+    assert_eq!(mode(&a), 0o600, "archive");
+    assert_eq!(mode(&dir.path().join(format!("{archive}.txt"))), 0o600, "info file");
+    assert_eq!(mode(&dir.path().join(".pgark")), 0o700, "history folder");
+    assert_eq!(mode(&pgark_engine::history_path(dir.path())), 0o600, "history");
+    let out = tmp();
+    let sql = out.path().join("x.sql");
+    assert!(pgark(&["extract", a.to_str().unwrap(), "--format", "sql", "-o", sql.to_str().unwrap(), "-q"])
+        .status
+        .success());
+    assert_eq!(mode(&sql), 0o600, "SQL script");
+    let tree = out.path().join("x.d");
+    assert!(pgark(&["extract", a.to_str().unwrap(), "--format", "dir", "-o", tree.to_str().unwrap(), "-q"])
+        .status
+        .success());
+    assert_eq!(mode(&tree), 0o700, "extract folder");
+    assert_eq!(mode(&tree.join("data")), 0o700, "data folder");
+    for f in std::fs::read_dir(tree.join("data")).unwrap().chain(std::fs::read_dir(&tree).unwrap()) {
+        let p = f.unwrap().path();
+        if p.is_file() {
+            assert_eq!(mode(&p), 0o600, "{}", p.display());
+        }
+    }
+    let csv = out.path().join("x.csv");
+    assert!(pgark(&["extract", a.to_str().unwrap(), "--format", "csv", "-o", csv.to_str().unwrap(), "-q"])
+        .status
+        .success());
+    assert_eq!(mode(&csv.join("public.secret.csv")), 0o600, "CSV file");
+}

@@ -4,7 +4,7 @@
 //! partial file; a killed process leaves only the `.partial` file, never one at the final path,
 //! and the next dump into that folder removes it (`remove_stale_partials`).
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::Write;
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
@@ -122,7 +122,7 @@ fn create_partial(partial: &Path) -> std::result::Result<File, Busy> {
             // File systems without hard links: create in place, then lock.
             Err(_) => {
                 drop(private);
-                let file = OpenOptions::new().write(true).create_new(true).open(partial).map_err(failed)?;
+                let file = crate::files::create_private(partial).map_err(failed)?;
                 return if lock(&file) { Ok(file) } else { Err(Busy::Held) };
             }
         }

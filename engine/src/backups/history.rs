@@ -2,7 +2,6 @@
 //! that finished, failed or were interrupted, and verifications). Appends hold an exclusive
 //! lock and are synced, so concurrent runs never interleave a line.
 
-use std::fs::OpenOptions;
 use std::io::Write;
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
@@ -119,8 +118,8 @@ pub fn history_path(dir: &Path) -> PathBuf {
 pub fn append(dir: &Path, record: &Record) -> Result<()> {
     let path = history_path(dir);
     let folder = path.parent().expect("the history lives in a folder");
-    std::fs::create_dir_all(folder).map_err(|e| Error::io(folder, e))?;
-    let mut file = OpenOptions::new().create(true).append(true).open(&path).map_err(|e| Error::io(&path, e))?;
+    crate::files::private_dir(folder).map_err(|e| Error::io(folder, e))?;
+    let mut file = crate::files::append_private(&path).map_err(|e| Error::io(&path, e))?;
     // SAFETY: flock on a descriptor this process owns; no memory is passed.
     if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } != 0 {
         return Err(Error::io(&path, std::io::Error::last_os_error()));

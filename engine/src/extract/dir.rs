@@ -44,7 +44,7 @@ pub fn write_directory(
     let version = m.server_version_num;
     let create = |name: &str| -> Result<std::io::BufWriter<std::fs::File>> {
         let path = dir.join(name);
-        Ok(std::io::BufWriter::new(std::fs::File::create_new(&path).map_err(io(&path))?))
+        Ok(std::io::BufWriter::new(crate::files::create_private(&path).map_err(io(&path))?))
     };
     let mut summary = ScriptSummary::default();
     let mut pre = create("pre-data.sql")?;
@@ -54,7 +54,7 @@ pub fn write_directory(
     pre.flush().map_err(io(&dir.join("pre-data.sql")))?;
 
     let data = dir.join("data");
-    std::fs::create_dir(&data).map_err(io(&data))?;
+    crate::files::private_dir(&data).map_err(io(&data))?;
     let restore_path = dir.join("restore.sql");
     let mut restore = create("restore.sql")?;
     let r = io(&restore_path);
@@ -79,7 +79,7 @@ pub fn write_directory(
         for chunk in &table.chunks {
             let name = format!("{t:05}-{:05}.{ext}", chunk.index);
             let path = data.join(&name);
-            let mut file = std::io::BufWriter::new(std::fs::File::create_new(&path).map_err(io(&path))?);
+            let mut file = std::io::BufWriter::new(crate::files::create_private(&path).map_err(io(&path))?);
             let mut failed = None;
             archive.stream_chunk(table, chunk, &mut |piece| {
                 file.write_all(&piece).map_err(|e| {

@@ -51,7 +51,7 @@ pub fn write_table_files(
             .find(|n| taken.insert(n.to_lowercase()))
             .expect("a free name");
         let path = dir.join(&name);
-        let file = std::fs::File::create_new(&path).map_err(|e| Error::Io { path: path.clone(), error: e })?;
+        let file = crate::files::create_private(&path).map_err(|e| Error::Io { path: path.clone(), error: e })?;
         let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
         let options = RowOptions { format: Some(format), header: format == RowFormat::Csv, ..Default::default() };
         summary.rows += write_rows(archive, table, facts, &options, &mut out)?;
