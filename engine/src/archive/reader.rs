@@ -75,12 +75,18 @@ impl Archive {
                 "archive format version {version} is not supported by this pgark (reads versions 1 to {FORMAT_VERSION}); use a newer pgark release"
             )));
         }
+        if map[12..HEADER_LEN].iter().any(|&b| b != 0) {
+            return Err(bad("damaged header: its reserved bytes are not zero".into()));
+        }
         if len < (HEADER_LEN + FOOTER_LEN) as u64 {
             return Err(bad("truncated: no footer (the dump did not finish)".into()));
         }
         let footer_bytes: &[u8; FOOTER_LEN] = map[map.len() - FOOTER_LEN..].try_into().expect("footer length");
         let footer = Footer::decode(footer_bytes)
             .ok_or_else(|| bad("truncated or damaged: no footer at the end (the dump did not finish?)".into()))?;
+        if footer_bytes[60..64].iter().any(|&b| b != 0) {
+            return Err(bad("damaged footer: its reserved bytes are not zero".into()));
+        }
         if footer.version != version {
             return Err(bad(format!("footer version {} differs from header version {version}", footer.version)));
         }
@@ -102,6 +108,13 @@ impl Archive {
         }
         let json = zstd::bulk::decompress(stored, footer.manifest_raw_len as usize)
             .map_err(|e| bad(format!("manifest cannot be decompressed: {e}")))?;
+        if json.len() as u64 != footer.manifest_raw_len {
+            return Err(bad(format!(
+                "damaged footer: the manifest is {} bytes, the footer says {}",
+                json.len(),
+                footer.manifest_raw_len
+            )));
+        }
         let manifest: Manifest =
             serde_json::from_slice(&json).map_err(|e| bad(format!("manifest cannot be parsed: {e}")))?;
         let archive = Archive {
@@ -392,6 +405,39 @@ mod tests {
                     .to_string();
                 assert!(err.contains("raw") || err.contains("length"), "{layout:?} {claim}: {err}");
                 assert!(seen <= claim, "{layout:?} {claim}: {seen} bytes handed over");
+            }
+        }
+    }
+
+    mod any_byte {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(300))]
+
+            /// Any single changed byte, anywhere in an archive, is caught: opening refuses it
+            /// (header, footer, manifest) or verify names the table and chunk.
+            #[test]
+            fn every_single_byte_change_is_detected(at in any::<prop::sample::Index>(), flip in 1u8..=255, columns in any::<bool>()) {
+                let dir = tempfile::tempdir().unwrap();
+                let layout = if columns { Layout::Columns } else { Layout::Rows };
+                let good = one_chunk_archive(dir.path(), layout, None);
+                let mut bytes = std::fs::read(good.path()).unwrap();
+                let i = at.index(bytes.len());
+                bytes[i] ^= flip;
+                let bad = dir.path().join("bad.pgark");
+                std::fs::write(&bad, &bytes).unwrap();
+                match Archive::open(&bad) {
+                    Err(e) => prop_assert!(e.to_string().contains("bad.pgark"), "{e}"),
+                    Ok(archive) => {
+                        let report = crate::verify::verify(&archive, &crate::progress::NoProgress);
+                        prop_assert!(!report.ok(), "byte {i} of {} changed and not detected", bytes.len());
+                        let problem = report.problems[0].to_string();
+                        prop_assert!(problem.contains("table s.t, chunk 0"), "{problem}");
+                    }
+                }
             }
         }
     }
