@@ -252,14 +252,20 @@ pub fn pgark(args: &[&str]) -> std::process::Output {
 
 /// The pgark binary with `args`, run in `dir` (where it looks for its config file).
 pub fn pgark_in(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_pgark"))
+    pgark_command(dir, args).output().unwrap()
+}
+
+/// The pgark binary with `args`, to run in `dir`, with none of pgark's environment variables
+/// inherited from the test run; the caller adds its own and spawns it.
+pub fn pgark_command(dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pgark"));
+    command
         .args(args)
         .current_dir(dir)
         .env_remove("PGARK_DATABASE_URL")
         .env_remove("PGARK_BACKUP_DIR")
-        .env_remove("PGARK_CONFIG")
-        .output()
-        .unwrap()
+        .env_remove("PGARK_CONFIG");
+    command
 }
 
 /// The rows of a two-column query in `db`: a name and a value.

@@ -272,14 +272,7 @@ fn install_writes_a_marked_crontab_block_and_systemd_timers() {
     .unwrap();
     std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
     let run = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_pgark"))
-            .args(args)
-            .current_dir(dir.path())
-            .env("PGARK_CRONTAB", &fake)
-            .env_remove("PGARK_CONFIG")
-            .env_remove("PGARK_BACKUP_DIR")
-            .output()
-            .unwrap();
+        let out = pgark_command(dir.path(), args).env("PGARK_CRONTAB", &fake).output().unwrap();
         assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     };
     std::fs::write(&table, "MAILTO=ops\n15 4 * * * /usr/local/bin/rotate-logs\n").unwrap();
@@ -332,12 +325,7 @@ async fn the_daemon_runs_a_missed_schedule_serves_health_and_metrics_and_stops_o
     )
     .unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut daemon = std::process::Command::new(env!("CARGO_BIN_EXE_pgark"))
-        .args(["daemon", "--listen", &format!("127.0.0.1:{port}")])
-        .current_dir(dir.path())
-        .env_remove("PGARK_CONFIG")
-        .env_remove("PGARK_BACKUP_DIR")
-        .env_remove("PGARK_DATABASE_URL")
+    let mut daemon = pgark_command(dir.path(), &["daemon", "--listen", &format!("127.0.0.1:{port}")])
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
@@ -398,15 +386,7 @@ async fn the_daemon_fires_a_schedule_seconds_ahead_and_sigterm_mid_dump_leaves_n
         ),
     )
     .unwrap();
-    let mut daemon = std::process::Command::new(env!("CARGO_BIN_EXE_pgark"))
-        .arg("daemon")
-        .current_dir(dir.path())
-        .env_remove("PGARK_CONFIG")
-        .env_remove("PGARK_BACKUP_DIR")
-        .env_remove("PGARK_DATABASE_URL")
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut daemon = pgark_command(dir.path(), &["daemon"]).stderr(std::process::Stdio::piped()).spawn().unwrap();
     let archives = || {
         std::fs::read_dir(&backups)
             .unwrap()
