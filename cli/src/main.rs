@@ -194,6 +194,10 @@ fn main() -> ExitCode {
     // (`pgark restore --list | head`) instead of failing to print.
     // SAFETY: restores the default disposition of SIGPIPE before any thread starts.
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    // A file-size limit (ulimit -f) reached while writing an archive is an error to report and
+    // clean up after (EFBIG), not a signal that kills pgark with its partial file left behind.
+    // SAFETY: as above.
+    unsafe { libc::signal(libc::SIGXFSZ, libc::SIG_IGN) };
     let cli = Cli::parse_from(with_aliases(std::env::args_os()));
     progress::set_verbose(cli.verbose);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");

@@ -51,6 +51,7 @@ impl Bars {
             }
             Event::Advance { amount } => s.done += amount,
             Event::Detail { text } => eprintln!("[{now}] {}: {text}", s.label),
+            Event::Warning { .. } => {}
             Event::End => {
                 let done = if s.bytes { crate::units::bytes(s.done) } else { format!("{} items", s.done) };
                 eprintln!("[{now}] {}: done, {done} in {}", s.label, crate::units::secs(s.started.elapsed()));
@@ -61,6 +62,13 @@ impl Bars {
 
 impl Progress for Bars {
     fn event(&self, event: Event) {
+        if let Event::Warning { text } = &event {
+            match self.bar.lock().expect("progress lock").as_ref() {
+                Some(bar) if self.enabled => bar.println(format!("warning: {text}")),
+                _ => eprintln!("warning: {text}"),
+            }
+            return;
+        }
         self.log(&event);
         if !self.enabled {
             return;
@@ -95,6 +103,7 @@ impl Progress for Bars {
                     bar.set_prefix(text);
                 }
             }
+            Event::Warning { .. } => {}
             Event::End => {
                 if let Some(bar) = slot.take() {
                     bar.finish_and_clear();

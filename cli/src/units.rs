@@ -18,6 +18,26 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
     n.checked_mul(mult).filter(|&v| v > 0).ok_or_else(|| format!("'{s}' is not a usable size"))
 }
 
+/// Parses a wait: `500ms`, `30s`, `2min` (or `2m`), `1h`; a bare number is milliseconds, as
+/// pg_dump's `--lock-wait-timeout` takes it.
+pub fn parse_wait(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num.parse().map_err(|_| format!("'{s}' is not a duration (examples: 500ms, 30s, 2min)"))?;
+    let ms: u64 = match unit.trim() {
+        "" | "ms" => 1,
+        "s" => 1000,
+        "m" | "min" => 60_000,
+        "h" => 3_600_000,
+        _ => return Err(format!("'{s}': unknown unit '{unit}' (use ms, s, min or h)")),
+    };
+    n.checked_mul(ms)
+        .filter(|&v| v > 0)
+        .map(Duration::from_millis)
+        .ok_or_else(|| format!("'{s}' is not a usable duration"))
+}
+
 /// `1.5 GiB`, `12.0 MiB`, `512 B`.
 pub fn bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
@@ -51,5 +71,14 @@ mod tests {
         assert!(parse_size("0").is_err());
         assert!(parse_size("12 parsecs").is_err());
         assert_eq!(bytes(1536), "1.5 KiB");
+    }
+
+    #[test]
+    fn waits() {
+        assert_eq!(parse_wait("500"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_wait("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_wait("2min"), Ok(Duration::from_secs(120)));
+        assert!(parse_wait("0s").is_err());
+        assert!(parse_wait("3 fortnights").is_err());
     }
 }

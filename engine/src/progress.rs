@@ -53,6 +53,12 @@ pub enum Event {
         /// `schema.table`, or a statement's label.
         text: String,
     },
+    /// Something the user should know that does not stop the work (a chunk copied again after a
+    /// lost connection, a table left to one connection); printed even when progress is hidden.
+    Warning {
+        /// One line.
+        text: String,
+    },
     /// The current stage is over.
     End,
 }

@@ -19,7 +19,7 @@ use super::interrupt_signal;
 use crate::args::{ConnArgs, FilterArgs};
 use crate::config;
 use crate::progress::Bars;
-use crate::units::{bytes, parse_size, secs};
+use crate::units::{bytes, parse_size, parse_wait, secs};
 
 /// `pgark dump` arguments.
 #[derive(Args)]
@@ -75,6 +75,10 @@ pub struct DumpArgs {
     pub copy_format: CopyFormat,
     #[command(flatten)]
     pub filter: FilterArgs,
+    /// Fail, naming the table and the process holding it, when a table's lock cannot be had within
+    /// this time (500ms, 30s, 2min; a bare number is milliseconds). Default: wait as long as it takes.
+    #[arg(long, value_parser = parse_wait, value_name = "DURATION")]
+    pub lock_wait_timeout: Option<std::time::Duration>,
     /// Also write `<archive>.txt` beside the archive: what it holds, the settings used, how to
     /// restore it, security notes (also `info_file = true` in pgark.toml).
     #[arg(long)]
@@ -247,6 +251,7 @@ async fn prepare(
         filter: args.filter.clone().into(),
         globals: args.globals,
         copy_format: args.copy_format,
+        lock_wait_timeout: args.lock_wait_timeout,
         ..Default::default()
     };
     if args.skip_managed || (args.conn.project_ref.is_some() && !args.include_managed) {

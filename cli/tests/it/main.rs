@@ -7,6 +7,7 @@ mod datasets;
 mod decode;
 mod diff;
 mod extract;
+mod faults;
 mod fidelity;
 mod harness;
 mod restore_messages;

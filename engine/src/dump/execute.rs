@@ -1,17 +1,16 @@
 //! Running a dump plan: workers copy chunks from a shared queue, a writer thread appends each
 //! sealed frame to the archive as it arrives, and the manifest is written last.
 
-use std::collections::VecDeque;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::Utc;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 
-use super::worker::Worker;
+use super::worker::{self, Copier, Job, Lanes, Worker};
 use super::{DumpPlan, DumpSummary, TablePlan};
 use crate::archive::{ArchiveWriter, ChunkEntry, Compression, DumpSettings, Layout, Manifest, Sealed, TableEntry};
 use crate::error::{Error, Result};
@@ -26,8 +25,6 @@ pub(super) struct Frame {
     pub _permit: OwnedSemaphorePermit,
 }
 
-pub(super) type Queue = Arc<Mutex<VecDeque<(usize, usize)>>>;
-
 impl DumpPlan {
     /// Copies every chunk and writes the archive at `path` (via `path.partial`).
     pub async fn execute(self, path: &Path, progress: Arc<dyn Progress>) -> Result<DumpSummary> {
@@ -41,12 +38,15 @@ impl DumpPlan {
         let path = writer.path().to_path_buf();
         let path = path.as_path();
 
-        let mut order: Vec<(usize, usize)> =
-            self.tables.iter().enumerate().flat_map(|(t, tp)| (0..tp.chunks.len()).map(move |c| (t, c))).collect();
-        order.sort_by_key(|&(t, c)| std::cmp::Reverse(self.tables[t].chunks[c].estimated_bytes));
-        let queue: Queue = Arc::new(Mutex::new(order.into()));
+        let mut order: Vec<Job> = self
+            .tables
+            .iter()
+            .enumerate()
+            .flat_map(|(t, tp)| (0..tp.chunks.len()).map(move |c| Job { table: t, chunk: c, attempt: 0 }))
+            .collect();
+        order.sort_by_key(|j| std::cmp::Reverse(self.tables[j.table].chunks[j.chunk].estimated_bytes));
+        let lanes = Lanes::new(order);
         let tables = Arc::new(self.tables);
-        let failed = Arc::new(AtomicBool::new(false));
         let permits = Arc::new(Semaphore::new(jobs + 1));
         let (tx, rx) = crossbeam_channel::unbounded::<Frame>();
         progress.event(Event::Begin {
@@ -55,29 +55,36 @@ impl DumpPlan {
             bytes: true,
         });
 
-        let writer_thread = spawn_writer(writer, rx, tables.clone(), failed.clone());
-
-        let pool = self.target.pool(jobs, Role::Dump)?;
+        let writer_thread = spawn_writer(writer, rx, tables.clone(), lanes.clone());
+        let copier = Copier {
+            tables: tables.clone(),
+            permits,
+            tx,
+            compression: self.options.compression,
+            progress: progress.clone(),
+        };
+        // The coordinator copies too, so `jobs` connections copy at once.
+        let pooled = (jobs - 1).min(lanes.waiting().saturating_sub(1));
+        let pool = self.target.pool(pooled, Role::Dump)?;
         let mut workers = JoinSet::new();
-        for _ in 0..jobs.min(queue.lock().expect("queue lock").len()) {
-            let worker = Worker {
+        for _ in 0..pooled {
+            Worker {
                 target: self.target.clone(),
                 pool: pool.clone(),
                 snapshot: self.snapshot.id(),
-                queue: queue.clone(),
-                tables: tables.clone(),
-                failed: failed.clone(),
-                permits: permits.clone(),
-                tx: tx.clone(),
-                compression: self.options.compression,
-                progress: progress.clone(),
-            };
-            workers.spawn(worker.run());
+                lanes: lanes.clone(),
+                copier: copier.clone(),
+            }
+            .spawn(&mut workers);
         }
-        drop(tx);
-        let first_error = crate::workers::join_all(&mut workers, "dump").await;
+        let (coordinated, worker_error) = tokio::join!(
+            worker::coordinate(self.snapshot.client(), &lanes, &copier),
+            crate::workers::join_all(&mut workers, "dump")
+        );
+        drop(copier);
+        let first_error = worker_error.or(coordinated.err());
         if first_error.is_some() {
-            failed.store(true, Ordering::SeqCst);
+            lanes.failed.store(true, Ordering::SeqCst);
         }
         drop(pool);
         let written = tokio::task::spawn_blocking(move || writer_thread.join())
@@ -110,10 +117,12 @@ impl DumpPlan {
         };
         let summary_base =
             (manifest.total_raw_bytes(), manifest.total_rows(), manifest.tables.len(), manifest.total_chunks());
+        // The coordinator's transaction held the locks and the snapshot to the end: an archive is
+        // only complete if it is still there.
+        self.snapshot.release().await?;
         let (file_bytes, manifest_blake3) = tokio::task::spawn_blocking(move || writer.finish(&manifest))
             .await
             .map_err(|e| Error::Internal(format!("archive writer failed: {e}")))??;
-        self.snapshot.release().await?;
         Ok(DumpSummary {
             path: path.to_path_buf(),
             file_bytes,
@@ -131,12 +140,12 @@ impl DumpPlan {
 type Entries = Vec<Vec<Option<ChunkEntry>>>;
 
 /// Starts the writer thread: it appends each sealed frame as it arrives and records its entry;
-/// on the first failure it sets `failed` (so workers stop) and returns the error.
+/// on the first failure it sets `lanes.failed` (so the lanes stop) and returns the error.
 fn spawn_writer(
     mut writer: ArchiveWriter,
     rx: crossbeam_channel::Receiver<Frame>,
     tables: Arc<Vec<TablePlan>>,
-    failed: Arc<AtomicBool>,
+    lanes: Arc<Lanes>,
 ) -> std::thread::JoinHandle<Result<(ArchiveWriter, Entries)>> {
     std::thread::spawn(move || {
         let mut entries: Entries = tables.iter().map(|t| vec![None; t.chunks.len()]).collect();
@@ -153,7 +162,7 @@ fn spawn_writer(
             let (offset, s) = match result {
                 Ok(v) => v,
                 Err(e) => {
-                    failed.store(true, Ordering::SeqCst);
+                    lanes.failed.store(true, Ordering::SeqCst);
                     return Err(e);
                 }
             };

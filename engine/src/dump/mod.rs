@@ -27,7 +27,6 @@ use crate::archive::{Compression, Contents, CopyFormat, DdlItem, RoleDef};
 use crate::error::{Error, Result};
 use crate::pg::{Snapshot, Target};
 use crate::schema;
-use crate::sql::qualified;
 
 /// A planned dump, holding its snapshot open until executed or dropped.
 pub struct DumpPlan {
@@ -136,19 +135,11 @@ pub async fn prepare(target: &Target, options: &DumpOptions) -> Result<DumpPlan>
         structure: options.structure,
         data: options.data,
     };
-    let schema = schema::read(client, &filter, &leave).await?;
+    // Every table dumped is locked as soon as it is listed (see schema/locks.rs).
+    let lock = schema::LockWait(options.lock_wait_timeout);
+    let schema = schema::read(client, &filter, &leave, Some(lock)).await?;
     let roles = schema::roles_named(&schema.items);
     let globals = if options.globals { schema::read_roles(client, &roles).await? } else { Vec::new() };
-
-    // Hold ACCESS SHARE locks so no table is dropped or altered while it is being copied.
-    let names: Vec<String> =
-        schema.tables.iter().filter(|t| t.kind != 'f').map(|t| qualified(&t.schema, &t.name)).collect();
-    for batch in names.chunks(500) {
-        client
-            .batch_execute(&format!("LOCK TABLE {} IN ACCESS SHARE MODE", batch.join(", ")))
-            .await
-            .map_err(|e| Error::db("locking the tables to dump", &e))?;
-    }
 
     let tid_ranges = server_version_num >= 140000;
     let with_large_objects = options.data && schema.large_objects;

@@ -33,6 +33,10 @@ pub struct DumpOptions {
     /// Schemas a platform manages (patterns): left out, except the user's own triggers (calling
     /// functions outside them) and policies on their tables. See [`SUPABASE_MANAGED_SCHEMAS`].
     pub managed_schemas: Vec<String>,
+    /// How long to wait for each table's lock before failing (`--lock-wait-timeout`); `None`
+    /// waits as long as it takes, as pg_dump does.
+    #[serde(default)]
+    pub lock_wait_timeout: Option<std::time::Duration>,
 }
 
 /// Schemas Supabase manages and creates in every project (as its CLI leaves them out of dumps).
@@ -82,6 +86,7 @@ impl Default for DumpOptions {
             globals: false,
             copy_format: CopyFormat::Binary,
             managed_schemas: Vec::new(),
+            lock_wait_timeout: None,
         }
     }
 }

@@ -37,6 +37,7 @@ mod indexes;
 mod key;
 mod languages;
 mod large_objects;
+mod locks;
 mod operators;
 mod policies;
 mod privileges;
@@ -73,6 +74,11 @@ use crate::archive::{ColumnType, CopyFormat, DdlItem, Kind, Section};
 use crate::error::{Error, Result};
 use crate::filter::Filter;
 
+/// Lock the selected tables as soon as they are listed, waiting at most this long for each
+/// `LOCK TABLE` statement (`None`: as long as it takes).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LockWait(pub Option<std::time::Duration>);
+
 /// Everything read from the catalog, in one snapshot.
 pub(crate) struct Catalog {
     block_size: u64,
@@ -102,13 +108,19 @@ pub(crate) struct Catalog {
 
 impl Catalog {
     /// Reads every family in the current transaction.
-    async fn read(client: &Client) -> Result<Catalog> {
+    async fn read(client: &Client, filter: &Filter, lock_wait: Option<LockWait>) -> Result<Catalog> {
         let block_size = client
             .query_one("SELECT pg_catalog.current_setting('block_size')::int8", &[])
             .await
             .map_err(query::db("block size"))?
             .get::<_, i64>(0) as u64;
         let mut tables = tables::read(client).await?;
+        if let Some(LockWait(wait)) = lock_wait {
+            let selected = scope::selected_tables(&tables, filter);
+            let dumped: Vec<&tables::Table> = tables.iter().filter(|t| selected.contains(&t.oid)).collect();
+            locks::lock(client, &dumped, wait).await?;
+        }
+        tables::read_sizes(client, &mut tables).await?;
         let (constraints, check_oids) = constraints::read(client, &mut tables).await?;
         let (types, domain_check_oids) = types::read(client).await?;
         let view_names = views::read_names(client).await?;
@@ -217,9 +229,14 @@ pub(crate) struct Schema {
 
 /// Reads the catalog and builds every item for the tables `filter` selects and the objects in
 /// scope, leaving out what `leave` says; refuses a filter that selects no table.
-pub(crate) async fn read(client: &Client, filter: &Filter, leave: &Leave<'_>) -> Result<Schema> {
-    let cat = Catalog::read(client).await?;
-    let selected = scope::selected_tables(&cat, filter);
+pub(crate) async fn read(
+    client: &Client,
+    filter: &Filter,
+    leave: &Leave<'_>,
+    lock: Option<LockWait>,
+) -> Result<Schema> {
+    let cat = Catalog::read(client, filter, lock).await?;
+    let selected = scope::selected_tables(&cat.tables, filter);
     if selected.is_empty() && !filter.is_empty() {
         return Err(Error::Refused("no table matches the --schema/--table filters".into()));
     }

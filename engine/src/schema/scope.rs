@@ -14,9 +14,9 @@ use crate::archive::Kind;
 use crate::filter::Filter;
 
 /// Which tables (by oid) a dump covers: partitions follow the table at the root of their tree.
-pub(super) fn selected_tables(cat: &Catalog, filter: &Filter) -> BTreeSet<u32> {
-    let by_oid: HashMap<u32, &Table> = cat.tables.iter().map(|t| (t.oid, t)).collect();
-    cat.tables
+pub(super) fn selected_tables(tables: &[Table], filter: &Filter) -> BTreeSet<u32> {
+    let by_oid: HashMap<u32, &Table> = tables.iter().map(|t| (t.oid, t)).collect();
+    tables
         .iter()
         .filter(|t| {
             let mut r: &Table = t;

@@ -78,12 +78,33 @@ pub(crate) struct Column {
     pub fdw_options: Option<String>,
 }
 
-/// Reads every user table with its columns (parents before their partitions and children).
+/// Reads every user table with its columns (parents before their partitions and children); their
+/// sizes are read apart ([`read_sizes`]), once they are locked: reading a size takes a lock.
 pub(super) async fn read(client: &Client) -> Result<Vec<Table>> {
     let mut tables = read_tables(client).await?;
     let oids: Vec<u32> = tables.iter().map(|t| t.oid).collect();
     read_columns(client, &mut tables, &oids).await?;
     Ok(tables)
+}
+
+/// Fills in each table's heap and heap + TOAST bytes.
+pub(super) async fn read_sizes(client: &Client, tables: &mut [Table]) -> Result<()> {
+    let oids: Vec<u32> = tables.iter().map(|t| t.oid).collect();
+    let rows = client
+        .query(
+            "SELECT t.oid, pg_catalog.pg_relation_size(t.oid), pg_catalog.pg_table_size(t.oid) \
+             FROM pg_catalog.unnest($1::pg_catalog.oid[]) AS t(oid)",
+            &[&oids],
+        )
+        .await
+        .map_err(db("table sizes"))?;
+    let sizes: HashMap<u32, (i64, i64)> = rows.iter().map(|r| (r.get(0), (r.get(1), r.get(2)))).collect();
+    for t in tables {
+        if let Some(&(heap, total)) = sizes.get(&t.oid) {
+            (t.heap_bytes, t.table_bytes) = (heap as u64, total as u64);
+        }
+    }
+    Ok(())
 }
 
 async fn read_tables(client: &Client) -> Result<Vec<Table>> {
@@ -93,7 +114,6 @@ async fn read_tables(client: &Client) -> Result<Vec<Table>> {
          (SELECT i.inhparent FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid AND c.relispartition), \
          CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END, \
          CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END, \
-         pg_catalog.pg_relation_size(c.oid), pg_catalog.pg_table_size(c.oid), \
          coalesce(c.reloptions, '{{}}')::text[], \
          CASE c.relreplident WHEN 'f' THEN 'FULL' WHEN 'n' THEN 'NOTHING' \
            WHEN 'i' THEN 'USING INDEX ' || pg_catalog.quote_ident((SELECT ic.relname FROM pg_catalog.pg_index i \
@@ -119,15 +139,15 @@ async fn read_tables(client: &Client) -> Result<Vec<Table>> {
             unlogged: r.get(4),
             partition_of: parent.zip(bound),
             partition_key: r.get(7),
-            heap_bytes: r.get::<_, i64>(8) as u64,
-            table_bytes: r.get::<_, i64>(9) as u64,
+            heap_bytes: 0,
+            table_bytes: 0,
             columns: Vec::new(),
             checks: Vec::new(),
-            options: r.get(10),
-            replica_identity: r.get(11),
-            inherits: r.get(12),
-            foreign: r.get(13),
-            access_method: r.get(14),
+            options: r.get(8),
+            replica_identity: r.get(9),
+            inherits: r.get(10),
+            foreign: r.get(11),
+            access_method: r.get(12),
         });
     }
     // Parents before their partitions.
