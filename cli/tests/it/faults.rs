@@ -370,3 +370,95 @@ async fn a_full_disk_fails_cleanly_and_touches_nothing_else() {
     let history = std::fs::read_to_string(small.path().join(".pgark/history.jsonl")).unwrap_or_default();
     assert!(history.contains("\"failed\""), "the failure is recorded: {history}");
 }
+
+/// The server restarted mid-dump and mid-restore (a cluster of its own): each fails with a clear
+/// message and leaves no archive; the restore says what it had finished and how to go on, and
+/// following that advice works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_restart_mid_dump_or_restore_fails_cleanly_and_says_how_to_go_on() {
+    let cluster = tokio::task::spawn_blocking(|| pgark_engine::LocalCluster::start().unwrap()).await.unwrap();
+    let cluster = std::sync::Arc::new(cluster);
+    let (c, conn) = tokio_postgres::connect(&cluster.url("postgres"), tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(conn);
+    c.batch_execute(
+        "CREATE ROLE restart_owner LOGIN; CREATE SCHEMA app AUTHORIZATION restart_owner; SET ROLE restart_owner;
+         CREATE TABLE app.big (id int PRIMARY KEY, a text, b text);
+         INSERT INTO app.big SELECT i, md5(i::text), md5((i * 3)::text) FROM generate_series(1, 1000000) i;
+         CREATE TABLE app.small (id int REFERENCES app.big, note text); INSERT INTO app.small VALUES (1, 'one');
+         CREATE INDEX ON app.big (a); RESET ROLE;",
+    )
+    .await
+    .unwrap();
+    drop(c);
+    let source = cluster.url("postgres");
+    let dir = tmp();
+    let path = dir.path().join("a.pgark");
+    let busy = |db: &'static str, what: &'static str| {
+        let url = cluster.url("postgres");
+        async move {
+            let (c, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
+            tokio::spawn(conn);
+            let started = Instant::now();
+            loop {
+                let n: i64 = c
+                    .query_one(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND query LIKE $2 AND state = 'active'",
+                        &[&db, &what],
+                    )
+                    .await
+                    .unwrap()
+                    .get(0);
+                if n > 0 {
+                    return;
+                }
+                assert!(started.elapsed() < Duration::from_secs(60), "{what} never ran on {db}");
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        }
+    };
+    let restart = |cluster: std::sync::Arc<pgark_engine::LocalCluster>| async move {
+        tokio::task::spawn_blocking(move || cluster.restart().unwrap()).await.unwrap()
+    };
+
+    // Mid-dump.
+    let args = ["dump", "-q", "--db", &source, "-o", path.to_str().unwrap(), "--chunk-size", "1MiB", "--level", "5"];
+    let child = pgark_command(Path::new("."), &args).stderr(Stdio::piped()).spawn().unwrap();
+    busy("postgres", "COPY%TO STDOUT%").await;
+    restart(cluster.clone()).await;
+    let out = finish(child, Duration::from_secs(120)).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    // Where the restart finds the dump decides the message: copying a chunk, or connecting a worker.
+    let said = ["dumping table app.big, chunk", "opening a worker connection"];
+    assert!(stderr.contains("error: ") && said.iter().any(|s| stderr.contains(s)), "says what it was doing: {stderr}");
+    assert!(names(dir.path()).is_empty(), "no archive, no partial file: {:?}", names(dir.path()));
+    let out =
+        finish(pgark_command(Path::new("."), &args).stderr(Stdio::piped()).spawn().unwrap(), Duration::from_secs(120))
+            .await;
+    assert!(out.status.success(), "after the restart a dump works: {}", String::from_utf8_lossy(&out.stderr));
+
+    // Mid-restore, into a database the restore creates.
+    let copy = cluster.url("copy");
+    let restore = ["restore", "-q", path.to_str().unwrap(), "--db", &copy, "--create", "--jobs", "2"];
+    let child = pgark_command(Path::new("."), &restore).stderr(Stdio::piped()).spawn().unwrap();
+    busy("copy", "COPY%FROM STDIN%").await;
+    restart(cluster.clone()).await;
+    let out = finish(child, Duration::from_secs(120)).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("schema (") && stderr.contains("data chunks committed"), "says what was done: {stderr}");
+    assert!(stderr.contains("drop it and restore again"), "says how to go on: {stderr}");
+    // Following the advice.
+    let (c, conn) = tokio_postgres::connect(&source, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(conn);
+    c.batch_execute("DROP DATABASE copy").await.unwrap();
+    let out = pgark(&restore);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let count = |url: String| async move {
+        let (c, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
+        tokio::spawn(conn);
+        let r = c.query_one("SELECT count(*), sum(hashtext(a || b)) FROM app.big", &[]).await.unwrap();
+        (r.get::<_, i64>(0), r.get::<_, Option<i64>>(1))
+    };
+    assert_eq!(count(copy).await, count(source).await);
+}

@@ -184,7 +184,10 @@ impl Worker {
 
     /// Copies chunks until the queue is empty or a lane failed.
     async fn run(self) -> Result<()> {
-        let mut client = self.connect().await?;
+        let mut client = self
+            .connect()
+            .await
+            .map_err(|e| Error::Db { context: "opening a worker connection".into(), reason: e.to_string() })?;
         let mut locked = HashSet::new();
         let mut blocked = HashSet::new();
         while let Some(job) = (!self.lanes.stopped()).then(|| self.lanes.next()).flatten() {
@@ -231,14 +234,9 @@ impl Worker {
             self.lanes.requeue(Job { attempt: job.attempt + 1, ..job });
             // Never hand a dead connection back to the pool.
             drop(deadpool_postgres::Object::take(client));
-            client = self.connect().await.map_err(|e| match e {
-                Error::Db { context, reason } => Error::Db {
-                    context: format!(
-                        "reconnecting after a lost connection ({context}; is the dump's coordinator gone?)"
-                    ),
-                    reason,
-                },
-                other => other,
+            client = self.connect().await.map_err(|e| Error::Db {
+                context: format!("reconnecting after the connection {} was lost", self.copier.chunk_context(job)),
+                reason: e.to_string(),
             })?;
             locked.clear();
         }

@@ -171,6 +171,14 @@ impl LocalCluster {
         format!("postgres://postgres@127.0.0.1:{}/{db}?sslmode=disable", self.port)
     }
 
+    /// Restarts the server (fast shutdown: every session is ended) with the same settings.
+    pub fn restart(&self) -> Result<()> {
+        let data = self.data_dir();
+        let log = self.dir().join("server.log");
+        self.run("pg_ctl", &["-D", path_str(&data)?, "-l", path_str(&log)?, "-m", "fast", "-w", "-t", "60", "restart"])
+            .map(|_| ())
+    }
+
     /// Stops the server (fast shutdown) and removes its files.
     pub fn stop(&mut self) {
         if self.running {
