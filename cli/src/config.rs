@@ -46,6 +46,9 @@ pub struct Config {
     /// Where `schedule run` writes the backup directory's metrics (Prometheus text, for
     /// node_exporter's textfile collector) after each run.
     pub metrics_file: Option<PathBuf>,
+    /// The server `pgark drill` restores onto (a URL; its database is only used to create and drop
+    /// the scratch database) when neither --db nor $PGARK_DRILL_URL is given.
+    pub drill_db: Option<String>,
 }
 
 /// `[schedules.NAME]`: a dump at `time` every day, week (`day` = weekday) or month (`day` = day
@@ -67,6 +70,10 @@ pub struct Schedule {
     pub profile: Option<String>,
     /// Time zone of `time` (default UTC).
     pub timezone: Option<String>,
+    /// After the dump and its verification, prove the new archive restores (`pgark drill`, on
+    /// `drill_db` or $PGARK_DRILL_URL).
+    #[serde(default)]
+    pub drill: bool,
 }
 
 const WEEKDAYS: [&str; 7] = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"];
@@ -113,6 +120,9 @@ impl Schedule {
         if let Err(e) = self.zone() {
             out.push(format!("timezone: {e}"));
         }
+        if self.drill && config.drill_db.is_none() && std::env::var_os("PGARK_DRILL_URL").is_none() {
+            out.push("drill: a schedule that drills needs drill_db in the config (or $PGARK_DRILL_URL)".into());
+        }
         out
     }
 }
@@ -130,7 +140,8 @@ impl Schedule {
         let at = self.time.as_deref().map(|t| format!(" at {t}")).unwrap_or_default();
         let tz = self.timezone.as_deref().unwrap_or("UTC");
         let state = if self.enabled { "enabled" } else { "disabled" };
-        format!("{when}{at} {tz}, profile {}, {state}", self.profile.as_deref().unwrap_or("full"))
+        let drill = if self.drill { ", then a restore drill" } else { "" };
+        format!("{when}{at} {tz}, profile {}{drill}, {state}", self.profile.as_deref().unwrap_or("full"))
     }
 }
 

@@ -55,6 +55,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Prove an archive restores: into a scratch database, every table compared with the dump, then dropped.
+    Drill(cmd::drill::DrillArgs),
     /// Show what an archive holds and how to restore it.
     Inspect {
         /// The archive.
@@ -120,6 +122,9 @@ enum Command {
         /// Verify every chunk of the newest backup (critical when it fails).
         #[arg(long)]
         verify_newest: bool,
+        /// Critical unless a restore drill (`pgark drill`) passed within this time (7d).
+        #[arg(long, value_parser = pgark_engine::parse_age)]
+        max_drill_age: Option<chrono::Duration>,
         /// Config file (default: $PGARK_CONFIG, else ./pgark.toml if present).
         #[arg(long)]
         config: Option<PathBuf>,
@@ -238,6 +243,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
             cmd::verify::run(&archives, jobs, json, cli.quiet)
         }
+        Command::Drill(args) => cmd::drill::run(args, cli.quiet).await,
         Command::Inspect { archive, json } => cmd::inspect::run(&archive, json),
         Command::Extract(args) => cmd::extract::run(args, cli.quiet),
         Command::Cat { archive, table, format, limit, columns } => {
@@ -247,8 +253,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Report { dir, config, json, prometheus } => {
             cmd::report::run(&config::backup_dir(dir, config.as_deref())?, json, prometheus.as_deref())
         }
-        Command::Check { dir, max_age, min_free, verify_newest, config, json } => {
-            let rules = pgark_engine::HealthRules { max_age: Some(max_age), min_free, verify_newest };
+        Command::Check { dir, max_age, min_free, verify_newest, max_drill_age, config, json } => {
+            let rules = pgark_engine::HealthRules { max_age: Some(max_age), min_free, verify_newest, max_drill_age };
             cmd::check::run(&config::backup_dir(dir, config.as_deref())?, &rules, json)
         }
         Command::Diff { a, b, all_tables, json } => Ok(cmd::diff::run(&a, &b, json, all_tables)),

@@ -20,6 +20,7 @@
 //! | `decode/` | reading archived rows without a database: binary COPY values → PostgreSQL's text |
 //! | `extract/` | an archive in open formats: a plain SQL script for psql |
 //! | `verify.rs`, `fingerprint.rs` | checking an archive without a database; comparing databases |
+//! | `drill.rs` | restore drills: restore into a scratch database, compare with the dump's row digests, drop it |
 //! | `error.rs`, `progress.rs`, `filter.rs`, `sql.rs`, `workers.rs`, `files.rs` | shared by every stage |
 //!
 //! Dependencies point one way: `dump` and `restore` use `schema`, `archive` and `pg`; `schema`
@@ -50,6 +51,7 @@
 mod archive;
 mod backups;
 mod decode;
+mod drill;
 pub mod dump;
 mod error;
 mod extract;
@@ -79,6 +81,7 @@ pub use backups::{
 pub use decode::{
     copy_text_escape, csv_escape, write_rows, DecodeError, Decoder, RowFormat, RowOptions, RowReader, SourceFacts,
 };
+pub use drill::{drill, DrillOptions, DrillReport, DrillTable};
 pub use dump::{ChunkRange, DumpOptions, DumpPlan, DumpSummary, TablePlan, SUPABASE_MANAGED_SCHEMAS};
 pub use error::{Error, Result};
 pub use extract::{copy_from_stdin, write_directory, write_sql_script, write_table_files, ScriptSummary};
@@ -133,7 +136,7 @@ mod layout {
         let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
         let leaves = ["error", "files", "filter", "progress", "sql"];
         // What each stage may use besides itself and the leaves.
-        let allowed: [(&str, &[&str]); 12] = [
+        let allowed: [(&str, &[&str]); 13] = [
             ("extract", &["archive", "decode", "pg", "restore"]),
             ("decode", &["archive"]),
             ("archive", &[]),
@@ -145,6 +148,7 @@ mod layout {
             ("fingerprint", &[]),
             ("dump", &["archive", "pg", "schema", "workers"]),
             ("restore", &["archive", "pg", "schema", "workers"]),
+            ("drill", &["archive", "dump", "pg", "restore"]),
             ("sql", &[]),
         ];
         for (module, may) in allowed {

@@ -6,6 +6,7 @@ pub mod config_check;
 pub mod daemon;
 pub mod demo;
 pub mod diff;
+pub mod drill;
 pub mod dump;
 pub mod extract;
 pub mod inspect;
@@ -18,9 +19,16 @@ pub mod schedule;
 pub mod verify;
 
 use std::fmt;
+use std::path::Path;
 
 use anyhow::{Context, Result};
 use tokio::signal::unix::{signal, Signal, SignalKind};
+
+/// The backup directory an archive is in, when that directory keeps a history (`.pgark/`).
+pub fn history_dir_of(archive: &Path) -> Option<&Path> {
+    let dir = archive.parent().map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p })?;
+    (archive.is_file() && pgark_engine::history_path(dir).parent().is_some_and(Path::is_dir)).then_some(dir)
+}
 
 /// Ctrl-C (SIGINT), and what systemd, `timeout` and container runtimes send (SIGTERM) or a
 /// closing terminal (SIGHUP): each stops a command cleanly.

@@ -216,8 +216,6 @@ fn status(config: Option<&Path>, json: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `schedule run`: dump, verify, prune — each step the pgark command a user would run, so the
-/// run is recorded, notified and interruptible exactly as they are.
 /// `schedule install`: crontab block or systemd units for the enabled schedules.
 fn install(systemd: bool, unit_dir: Option<PathBuf>, config: Option<&Path>) -> Result<ExitCode> {
     let path = locate(config).context("no config file: the schedules live in pgark.toml")?;
@@ -245,16 +243,18 @@ fn install(systemd: bool, unit_dir: Option<PathBuf>, config: Option<&Path>) -> R
     Ok(ExitCode::SUCCESS)
 }
 
+/// `schedule run`: dump, verify, drill (when the schedule asks), prune — each step the pgark
+/// command a user would run, so the run is recorded, notified and interruptible exactly as they are.
 fn run_now(name: Option<&str>, config_path: Option<PathBuf>, log: Option<&Path>) -> Result<ExitCode> {
     let path = locate(config_path.as_deref());
     let config = Config::load(path.as_deref())?;
     let dir = config.backup_dir_or(None)?;
-    let profile = match name {
+    let (profile, drill) = match name {
         Some(n) => {
             let s = config.schedules.get(n).with_context(|| format!("the config has no schedule {n}"))?;
-            s.profile.clone()
+            (s.profile.clone(), s.drill)
         }
-        None => config.profile.clone(),
+        None => (config.profile.clone(), false),
     };
     let _lock = match RunLock::take(&dir)? {
         Some(lock) => lock,
@@ -304,6 +304,11 @@ fn run_now(name: Option<&str>, config_path: Option<PathBuf>, log: Option<&Path>)
         let path = dir.join(archive);
         if !pgark(&["verify", "-q", path.to_string_lossy().as_ref()])?.success() {
             let error = format!("the new archive {archive} fails verify");
+            eprintln!("{error}");
+            notify_failure(&config, archive, &error);
+            code = ExitCode::FAILURE;
+        } else if drill && !pgark(&["drill", "-q", path.to_string_lossy().as_ref()])?.success() {
+            let error = format!("the restore drill of the new archive {archive} failed");
             eprintln!("{error}");
             notify_failure(&config, archive, &error);
             code = ExitCode::FAILURE;

@@ -120,10 +120,7 @@ fn record(
     result: &std::result::Result<VerifyReport, pgark_engine::Error>,
     manifest_blake3: Option<String>,
 ) {
-    let Some(dir) = path.parent().map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p }) else { return };
-    if !path.is_file() || !pgark_engine::history_path(dir).parent().is_some_and(Path::is_dir) {
-        return;
-    }
+    let Some(dir) = super::history_dir_of(path) else { return };
     let ok = result.as_ref().is_ok_and(VerifyReport::ok);
     let status = if ok { RunStatus::Ok } else { RunStatus::Failed };
     let mut r = Record::new(RunKind::Verify, status, started, Utc::now());

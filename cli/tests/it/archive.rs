@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use pgark_engine::{verify, Archive, ArchiveWriter, DumpOptions, Layout, Manifest, NoProgress, RestoreOptions};
+use pgark_engine::{verify, Archive, DumpOptions, Layout, NoProgress, RestoreOptions};
 
 use crate::harness::*;
 
@@ -26,20 +26,6 @@ fn copy_with(src: &Path, dir: &Path, name: &str, edit: impl FnOnce(&mut Vec<u8>)
     edit(&mut bytes);
     let p = dir.join(name);
     std::fs::write(&p, bytes).unwrap();
-    p
-}
-
-/// A copy of `src` whose manifest was changed by `edit` (chunk bytes kept at their offsets).
-fn with_manifest(src: &Path, dir: &Path, name: &str, edit: impl FnOnce(&mut Manifest)) -> PathBuf {
-    let archive = Archive::open(src).unwrap();
-    let mut manifest = archive.manifest().clone();
-    let end = manifest.tables.iter().flat_map(|t| &t.chunks).map(|c| c.offset + c.stored_len).max().unwrap();
-    let bytes = std::fs::read(src).unwrap();
-    let p = dir.join(name);
-    let mut w = ArchiveWriter::create(&p).unwrap();
-    assert_eq!(w.append(&bytes[16..end as usize]).unwrap(), 16);
-    edit(&mut manifest);
-    w.finish(&manifest).unwrap();
     p
 }
 

@@ -18,7 +18,7 @@ async fn app_db(name: &str, rows: u32) -> String {
     exec(
         &db,
         &format!(
-            "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'fault_owner') THEN CREATE ROLE fault_owner LOGIN; END IF; END $$;
+            "DO $$ BEGIN CREATE ROLE fault_owner LOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;
              CREATE SCHEMA app AUTHORIZATION fault_owner;
              SET ROLE fault_owner;
              CREATE TABLE app.big (id int PRIMARY KEY, a text, b text);

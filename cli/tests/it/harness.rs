@@ -313,3 +313,17 @@ pub fn assert_same_text(a: &str, b: &str, what: &str) {
         panic!("{what} differ:\n{}", diff.join("\n"));
     }
 }
+
+/// A copy of `src` whose manifest was changed by `edit` (chunk bytes kept at their offsets).
+pub fn with_manifest(src: &Path, dir: &Path, name: &str, edit: impl FnOnce(&mut pgark_engine::Manifest)) -> PathBuf {
+    let archive = Archive::open(src).unwrap();
+    let mut manifest = archive.manifest().clone();
+    let end = manifest.tables.iter().flat_map(|t| &t.chunks).map(|c| c.offset + c.stored_len).max().unwrap();
+    let bytes = std::fs::read(src).unwrap();
+    let p = dir.join(name);
+    let mut w = pgark_engine::ArchiveWriter::create(&p).unwrap();
+    assert_eq!(w.append(&bytes[16..end as usize]).unwrap(), 16);
+    edit(&mut manifest);
+    w.finish(&manifest).unwrap();
+    p
+}

@@ -6,6 +6,7 @@ mod cli;
 mod datasets;
 mod decode;
 mod diff;
+mod drill;
 mod extract;
 mod faults;
 mod fidelity;

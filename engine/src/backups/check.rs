@@ -25,6 +25,8 @@ pub struct HealthRules {
     pub min_free: Option<u64>,
     /// Verify every chunk of the newest backup.
     pub verify_newest: bool,
+    /// A drill (`pgark drill`) must have passed within this time.
+    pub max_drill_age: Option<Duration>,
 }
 
 /// How bad a problem is.
@@ -42,7 +44,7 @@ pub enum Severity {
 pub struct Problem {
     /// Warning or critical.
     pub severity: Severity,
-    /// `none`, `late`, `failed`, `corrupt`, `low-space` or `damaged`.
+    /// `none`, `late`, `failed`, `corrupt`, `low-space`, `damaged` or `no-drill`.
     pub kind: &'static str,
     /// One line for people.
     pub message: String,
@@ -106,6 +108,25 @@ pub fn check(dir: &Path, rules: &HealthRules, now: DateTime<Utc>) -> Result<Heal
             "failed",
             format!("the last dump ({}) {what}{error}", r.started.format("%Y-%m-%d %H:%M UTC")),
         );
+    }
+    if let Some(max) = rules.max_drill_age {
+        let passed = history.iter().rev().find(|r| r.kind == RunKind::Drill && r.status == RunStatus::Ok);
+        let last = history.iter().rev().find(|r| r.kind == RunKind::Drill);
+        let failed_since = last.filter(|r| r.status != RunStatus::Ok).and_then(|r| r.error.as_deref());
+        let why = failed_since.map(|e| format!("; the last one failed: {e}")).unwrap_or_default();
+        match passed {
+            None => problem(Severity::Critical, "no-drill", format!("no restore drill has passed{why}")),
+            Some(r) if now - r.finished > max => problem(
+                Severity::Critical,
+                "no-drill",
+                format!(
+                    "the last passing restore drill was {} ago (more than {}){why}",
+                    human(now - r.finished),
+                    human(max)
+                ),
+            ),
+            _ => {}
+        }
     }
     let mut newest_verified = None;
     if let (true, Some((l, _))) = (rules.verify_newest, newest) {

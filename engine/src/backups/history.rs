@@ -21,6 +21,8 @@ pub enum RunKind {
     Verify,
     /// A prune that deleted archives.
     Prune,
+    /// A restore drill of one of its archives (`pgark drill`).
+    Drill,
     /// A notification of a run that could not be sent (`error` says which channel and why).
     Notify,
 }
