@@ -239,6 +239,20 @@ pub struct ConnectionConfig {
     pub project_ref: Option<String>,
 }
 
+impl Config {
+    /// `drill_db`; refuses a password in the file, as `connection.url` does.
+    pub fn drill_url(&self) -> Result<Option<String>> {
+        let Some(url) = &self.drill_db else { return Ok(None) };
+        if (ConnectOptions { url: Some(url.clone()), project_ref: None }).holds_password() {
+            bail!(
+                "drill_db in the config holds a password: keep passwords in PGPASSWORD or the password file \
+                 (~/.pgpass)"
+            );
+        }
+        Ok(Some(url.clone()))
+    }
+}
+
 impl ConnectionConfig {
     /// The options it names; refuses a password in the file.
     pub fn options(&self) -> Result<Option<ConnectOptions>> {
@@ -453,6 +467,7 @@ pub fn check_file(path: &Path) -> Result<Checked> {
                     config.backup_dir = one.backup_dir.or(config.backup_dir);
                     config.profile = one.profile.or(config.profile);
                     config.metrics_file = one.metrics_file.or(config.metrics_file);
+                    config.drill_db = one.drill_db.or(config.drill_db);
                     config.schedules.extend(one.schedules);
                     if key == "notifications" {
                         config.notifications = one.notifications;
@@ -499,6 +514,9 @@ fn semantic_problems(config: &Config) -> Vec<String> {
     }
     for e in config.notifications.problems() {
         problems.push(format!("notifications.{e}"));
+    }
+    if let Err(e) = config.drill_url() {
+        problems.push(e.to_string());
     }
     problems
 }

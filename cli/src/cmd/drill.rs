@@ -71,7 +71,7 @@ pub async fn run(args: DrillArgs, quiet: bool) -> Result<ExitCode> {
     let started = Utc::now();
     let url = match args.db.clone() {
         Some(url) => url,
-        None => crate::config::Config::load(args.config.as_deref())?.drill_db.context(
+        None => crate::config::Config::load(args.config.as_deref())?.drill_url()?.context(
             "--db is required (or $PGARK_DRILL_URL, or drill_db in pgark.toml): the server to restore the drill onto",
         )?,
     };

@@ -15,5 +15,6 @@ mod restore_messages;
 mod roundtrip;
 mod schedule;
 mod schema;
+mod secrets;
 mod tls;
 mod versions;

@@ -49,7 +49,7 @@ fn schedules_are_edited_in_place_and_shown_with_their_next_runs() {
 }
 
 /// A webhook receiver on a local port: each POST's body, answered 200.
-fn receiver() -> (u16, std::sync::mpsc::Receiver<serde_json::Value>) {
+pub fn receiver() -> (u16, std::sync::mpsc::Receiver<serde_json::Value>) {
     use std::io::{BufRead, BufReader, Read, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
