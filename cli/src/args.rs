@@ -18,9 +18,10 @@ pub struct ConnArgs {
 }
 
 impl ConnArgs {
-    /// The connection target these arguments (and the environment) name.
+    /// The connection target these arguments (and the environment) name; a connection that
+    /// crosses the network unencrypted or unverified is warned about on stderr.
     pub fn target(&self) -> Result<Target> {
-        Ok(Target::resolve(&ConnectOptions { url: self.db.clone(), project_ref: self.project_ref.clone() })?)
+        resolve(&ConnectOptions { url: self.db.clone(), project_ref: self.project_ref.clone() })
     }
 
     /// Takes `fallback` (the config's connection) when neither a URL nor a project ref is given.
@@ -115,4 +116,14 @@ fn parse_section(s: &str) -> Result<Section, String> {
         "post-data" => Ok(Section::PostData),
         _ => Err(format!("unknown section '{s}' (use pre-data, data or post-data)")),
     }
+}
+
+/// Resolves a connection target, warning on stderr when it crosses the network unencrypted or
+/// without checking the server's certificate.
+pub fn resolve(options: &ConnectOptions) -> Result<Target> {
+    let target = Target::resolve(options)?;
+    if let Some(warning) = target.tls_warning() {
+        eprintln!("warning: {warning}");
+    }
+    Ok(target)
 }

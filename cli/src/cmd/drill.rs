@@ -75,7 +75,7 @@ pub async fn run(args: DrillArgs, quiet: bool) -> Result<ExitCode> {
             "--db is required (or $PGARK_DRILL_URL, or drill_db in pgark.toml): the server to restore the drill onto",
         )?,
     };
-    let server = Target::resolve(&ConnectOptions { url: Some(url), project_ref: None })?;
+    let server = crate::args::resolve(&ConnectOptions { url: Some(url), project_ref: None })?;
     let options = DrillOptions {
         jobs: args.jobs,
         scratch: args.scratch.clone(),

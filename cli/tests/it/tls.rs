@@ -127,3 +127,23 @@ async fn a_dump_and_restore_over_verified_tls() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_same(&db, "tls_rt_copy").await;
 }
+
+/// A connection crossing the network unencrypted or unverified is warned about (before anything
+/// else is said about it); local ones are not.
+#[tokio::test]
+async fn weak_tls_to_a_remote_host_is_warned_about() {
+    let out = pgark(&["dump", "--dry-run", "--db", "postgres://u:hidden-pw@no-such-host.invalid/db?sslmode=disable"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.starts_with("warning: the connection to no-such-host.invalid is not encrypted (sslmode=disable)"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("hidden-pw"), "{stderr}");
+    let out = pgark(&["drill", "missing.pgark", "--db", "postgres://u@no-such-host.invalid/db?sslmode=require"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("does not check the server's certificate (sslmode=require)"), "{stderr}");
+    let db = fresh_db("tls_warn_local").await;
+    let out = pgark(&["dump", "--dry-run", "--db", &url(&db)]);
+    assert!(out.status.success() && !String::from_utf8_lossy(&out.stderr).contains("warning"), "local: no warning");
+}

@@ -277,6 +277,40 @@ impl Target {
         self.ssl_mode
     }
 
+    /// What is weak about this connection's security, for a warning: a server reached over the
+    /// network (not loopback, not a Unix socket) without encryption, or without checking who
+    /// answers. `None` when the connection is local or verified.
+    pub fn tls_warning(&self) -> Option<String> {
+        let host = match self.config.get_hosts().first() {
+            Some(Host::Tcp(h)) => h.clone(),
+            Some(Host::Unix(_)) | None => return None,
+        };
+        let loopback = host.eq_ignore_ascii_case("localhost")
+            || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+            || host.trim_matches(|c| c == '[' || c == ']').parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+        if loopback {
+            return None;
+        }
+        let fix = if host.ends_with(".supabase.co") || host.ends_with(".supabase.com") {
+            "use sslmode=verify-full with sslrootcert= Supabase's CA file (PGSSLMODE=verify-full PGSSLROOTCERT=prod-ca-2021.crt for --project-ref)"
+        } else {
+            "use sslmode=verify-full (with sslrootcert=FILE for a private CA)"
+        };
+        let what = match self.ssl_mode {
+            SslMode::Disable => "is not encrypted (sslmode=disable): passwords and data cross the network in clear",
+            SslMode::Prefer => {
+                "may not be encrypted and does not check the server's certificate (sslmode=prefer): anyone between \
+                 can read or pose as the server"
+            }
+            SslMode::Require if self.root_cert.is_none() => {
+                "is encrypted but does not check the server's certificate (sslmode=require): anyone between can pose \
+                 as the server"
+            }
+            _ => return None,
+        };
+        Some(format!("the connection to {host} {what}; {fix}"))
+    }
+
     /// `user@host:port/db` — never the password.
     pub fn describe(&self) -> String {
         let host = match self.config.get_hosts().first() {
@@ -365,6 +399,7 @@ mod tests {
         })
         .unwrap();
         assert_eq!(t.ssl_mode(), SslMode::VerifyFull);
+        assert_eq!(t.tls_warning(), None);
         assert_eq!(t.describe(), "alice@db.example.com:6543/app");
         assert!(!format!("{t:?}").contains("s3cret"));
     }
@@ -387,5 +422,22 @@ mod tests {
         })
         .unwrap_err();
         assert!(e.to_string().contains("/nonexistent/root.crt"), "{e}");
+    }
+
+    #[test]
+    fn weak_tls_to_remote_hosts_is_warned_about() {
+        let warn = |url: &str| {
+            Target::resolve(&ConnectOptions { url: Some(url.into()), project_ref: None }).unwrap().tls_warning()
+        };
+        for local in ["postgres://a@127.0.0.1/db?sslmode=disable", "postgres://a@localhost/db", "postgres://a@[::1]/db"]
+        {
+            assert_eq!(warn(local), None, "{local}");
+        }
+        let w = warn("postgres://a:pw@db.example.com/db?sslmode=disable").unwrap();
+        assert!(w.contains("db.example.com is not encrypted") && !w.contains("pw"), "{w}");
+        assert!(warn("postgres://a@10.0.0.5/db").unwrap().contains("(sslmode=prefer)"));
+        assert!(warn("postgres://a@db.example.com/db?sslmode=require").unwrap().contains("does not check"));
+        assert!(warn("postgres://a@db.abc.supabase.co/db?sslmode=require").unwrap().contains("Supabase's CA file"));
+        assert_eq!(warn("postgres://a@db.example.com/db?sslmode=verify-full"), None);
     }
 }
