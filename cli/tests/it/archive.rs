@@ -147,7 +147,10 @@ async fn truncated_empty_and_foreign_files_are_errors_not_panics() {
     let mut cases: Vec<(String, Vec<u8>, &str)> = vec![
         ("empty".into(), vec![], "empty file"),
         ("tiny".into(), b"PG".to_vec(), "not a pgark archive"),
-        ("text".into(), b"-- PostgreSQL database dump\nCREATE TABLE x ();\n".repeat(10), "wrong magic"),
+        ("text".into(), b"-- PostgreSQL database dump\nCREATE TABLE x ();\n".repeat(10), "it is a plain SQL script"),
+        ("custom".into(), [&b"PGDMP\x01\x0e\x00"[..], &[0; 64]].concat(), "it is a pg_dump custom-format archive"),
+        ("age".into(), b"age-encryption.org/v1\n-> X25519 abc\n".repeat(3), "it is an age-encrypted file"),
+        ("gzip".into(), [&[0x1f, 0x8b, 8, 0][..], &[0; 60]].concat(), "it is a gzip-compressed file"),
         ("header-only".into(), bytes[..16].to_vec(), "no footer"),
     ];
     for cut in [17, 100, bytes.len() / 2, bytes.len() - 73, bytes.len() - 1] {

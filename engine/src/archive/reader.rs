@@ -43,7 +43,8 @@ impl Archive {
         File::open(path).and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head)).is_ok() && &head == MAGIC
     }
 
-    /// Opens an archive and checks header, footer and manifest hash.
+    /// Opens an archive and checks header, footer and manifest hash; a file of another kind that
+    /// people mistake for a backup (pg_dump's formats, compressed or encrypted files) is named.
     pub fn open(path: &Path) -> Result<Archive> {
         let bad = |reason: String| Error::Archive { path: path.to_path_buf(), reason };
         let file = File::open(path).map_err(|e| Error::io(path, e))?;
@@ -67,7 +68,8 @@ impl Archive {
         // Chunks are read front to back; let the kernel read ahead.
         let _ = map.advise(Advice::Sequential);
         if &map[..8] != MAGIC {
-            return Err(bad("not a pgark archive (wrong magic bytes)".into()));
+            let what = other_format(&map).map(|w| format!(": it is {w}")).unwrap_or_default();
+            return Err(bad(format!("not a pgark archive (wrong magic bytes){what}")));
         }
         let version = u32::from_le_bytes(map[8..12].try_into().expect("4 bytes"));
         if !(1..=FORMAT_VERSION).contains(&version) {
@@ -306,6 +308,29 @@ impl RawCheck {
             }
         }
     }
+}
+
+/// What a file that is not a pgark archive looks like it is, by its first bytes.
+fn other_format(head: &[u8]) -> Option<&'static str> {
+    let starts = |m: &[u8]| head.starts_with(m);
+    let text = String::from_utf8_lossy(&head[..head.len().min(4096)]);
+    Some(if starts(b"PGDMP") {
+        "a pg_dump custom-format archive (restore it with pg_restore)"
+    } else if starts(b"age-encryption.org/v1") || starts(b"-----BEGIN AGE ENCRYPTED FILE-----") {
+        "an age-encrypted file (decrypt it with age first)"
+    } else if starts(&[0x1f, 0x8b]) {
+        "a gzip-compressed file (decompress it first)"
+    } else if starts(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        "a zstd-compressed file (decompress it first)"
+    } else if starts(b"PK\x03\x04") {
+        "a zip file"
+    } else if head.len() > 262 && &head[257..262] == b"ustar" {
+        "a tar archive (pg_dump --format tar is restored with pg_restore)"
+    } else if text.contains("PostgreSQL database dump") || text.contains("CREATE TABLE") || text.starts_with("--") {
+        "a plain SQL script (run it with psql -f)"
+    } else {
+        return None;
+    })
 }
 
 #[cfg(test)]
