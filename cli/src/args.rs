@@ -1,9 +1,11 @@
-//! Argument groups several commands share: where the database is, and which schemas and
-//! tables to cover.
+//! Argument groups several commands share: where the database is, which schemas and tables to
+//! cover, and the keys of encrypted archives.
 
-use anyhow::Result;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
 use clap::Args;
-use pgark_engine::{ConnectOptions, Filter, RestoreOptions, Section, Target};
+use pgark_engine::{Archive, ConnectOptions, Encryption, Filter, Keys, RestoreOptions, SecretString, Section, Target};
 
 /// Where the database is.
 #[derive(Args, Clone)]
@@ -126,4 +128,99 @@ pub fn resolve(options: &ConnectOptions) -> Result<Target> {
         eprintln!("warning: {warning}");
     }
     Ok(target)
+}
+
+/// What opens encrypted archives: `--identity FILE` (repeatable) and a passphrase.
+#[derive(Args, Clone, Default)]
+pub struct KeyArgs {
+    /// An age identity file (AGE-SECRET-KEY-1… lines) or an unencrypted SSH private key that
+    /// opens encrypted archives (repeatable).
+    #[arg(long = "identity", short = 'i', value_name = "FILE")]
+    pub identities: Vec<PathBuf>,
+    /// The passphrase of an encrypted archive, from this environment variable.
+    #[arg(long, value_name = "VAR", conflicts_with = "passphrase_file")]
+    pub passphrase_env: Option<String>,
+    /// The passphrase of an encrypted archive, from this file (its first line).
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+}
+
+impl KeyArgs {
+    /// The keys given.
+    pub fn keys(&self) -> Result<Keys> {
+        let mut keys = Keys::none();
+        for file in &self.identities {
+            keys.add_identity_file(file)?;
+        }
+        if let Some(p) = passphrase(self.passphrase_env.as_deref(), self.passphrase_file.as_deref())? {
+            keys.add_passphrase(p);
+        }
+        Ok(keys)
+    }
+
+    /// Opens `path`, an encrypted archive with the keys given.
+    pub fn open(&self, path: &Path) -> Result<Archive> {
+        Ok(Archive::open_with(path, &self.keys()?)?)
+    }
+}
+
+/// Encrypting a dump: `--encrypt-to` recipients or a passphrase.
+#[derive(Args, Clone, Default)]
+pub struct EncryptArgs {
+    /// Encrypt the archive to this age recipient (age1…) or SSH public key (ssh-ed25519 …,
+    /// ssh-rsa …); repeatable: any one of them opens it.
+    #[arg(long, value_name = "RECIPIENT")]
+    pub encrypt_to: Vec<String>,
+    /// Encrypt to every recipient in this file (one per line, # comments), as age -R reads it.
+    #[arg(long, value_name = "FILE")]
+    pub encrypt_to_file: Vec<PathBuf>,
+    /// Encrypt with a passphrase from this environment variable (instead of recipients).
+    #[arg(long, value_name = "VAR", conflicts_with = "passphrase_file")]
+    pub passphrase_env: Option<String>,
+    /// Encrypt with a passphrase from this file (its first line).
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+}
+
+impl EncryptArgs {
+    /// The encryption asked for, if any.
+    pub fn encryption(&self) -> Result<Option<Encryption>> {
+        let mut recipients = self.encrypt_to.clone();
+        for file in &self.encrypt_to_file {
+            let text =
+                std::fs::read_to_string(file).with_context(|| format!("reading recipients file {}", file.display()))?;
+            recipients.extend(
+                text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_string),
+            );
+        }
+        let passphrase = passphrase(self.passphrase_env.as_deref(), self.passphrase_file.as_deref())?;
+        if recipients.is_empty() && passphrase.is_none() {
+            if !self.encrypt_to_file.is_empty() {
+                anyhow::bail!("the recipients files hold no recipient");
+            }
+            return Ok(None);
+        }
+        let encryption = Encryption { recipients, passphrase };
+        encryption.check()?;
+        Ok(Some(encryption))
+    }
+}
+
+/// A passphrase from an environment variable or a file's first line; refuses an empty one.
+fn passphrase(env: Option<&str>, file: Option<&Path>) -> Result<Option<SecretString>> {
+    let text = match (env, file) {
+        (Some(var), _) => {
+            std::env::var(var).map_err(|_| anyhow::anyhow!("the passphrase variable {var} is not set"))?
+        }
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading the passphrase file {}", path.display()))?;
+            text.lines().next().unwrap_or("").to_string()
+        }
+        (None, None) => return Ok(None),
+    };
+    if text.is_empty() {
+        anyhow::bail!("the passphrase is empty");
+    }
+    Ok(Some(SecretString::from(text)))
 }

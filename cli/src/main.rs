@@ -48,6 +48,8 @@ enum Command {
         /// Archives checked at once (each one's chunks are checked in parallel as well).
         #[arg(long, short, default_value_t = 1)]
         jobs: usize,
+        #[command(flatten)]
+        keys: args::KeyArgs,
         /// Config file (default: $PGARK_CONFIG, else ./pgark.toml if present).
         #[arg(long)]
         config: Option<PathBuf>,
@@ -61,6 +63,8 @@ enum Command {
     Inspect {
         /// The archive.
         archive: PathBuf,
+        #[command(flatten)]
+        keys: args::KeyArgs,
         /// Print as JSON.
         #[arg(long)]
         json: bool,
@@ -71,6 +75,8 @@ enum Command {
     Cat {
         /// The archive.
         archive: PathBuf,
+        #[command(flatten)]
+        keys: args::KeyArgs,
         /// The table: schema.table, or a name only one schema has.
         table: String,
         /// Output format.
@@ -136,6 +142,8 @@ enum Command {
     ///
     /// Exit status: 0 the same, 1 different, 2 trouble (an archive cannot be read).
     Diff {
+        #[command(flatten)]
+        keys: args::KeyArgs,
         /// The older archive.
         a: PathBuf,
         /// The newer archive.
@@ -235,19 +243,19 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Dump(args) => cmd::dump::run(args, cli.quiet).await,
         Command::Restore(args) => cmd::restore::run(args, cli.quiet).await,
-        Command::Verify { mut archives, all, jobs, config, json } => {
+        Command::Verify { mut archives, all, jobs, keys, config, json } => {
             if all && archives.len() <= 1 {
                 archives = vec![config::backup_dir(archives.pop(), config.as_deref())?];
             } else if all {
                 anyhow::bail!("--all takes one backup directory");
             }
-            cmd::verify::run(&archives, jobs, json, cli.quiet)
+            cmd::verify::run(&archives, &keys, jobs, json, cli.quiet)
         }
         Command::Drill(args) => cmd::drill::run(args, cli.quiet).await,
-        Command::Inspect { archive, json } => cmd::inspect::run(&archive, json),
+        Command::Inspect { archive, keys, json } => cmd::inspect::run(&archive, &keys, json),
         Command::Extract(args) => cmd::extract::run(args, cli.quiet),
-        Command::Cat { archive, table, format, limit, columns } => {
-            cmd::cat::run(&archive, &table, format, limit, columns)
+        Command::Cat { archive, keys, table, format, limit, columns } => {
+            cmd::cat::run(&archive, &keys, &table, format, limit, columns)
         }
         Command::List { dir, config, json } => cmd::list::run(&config::backup_dir(dir, config.as_deref())?, json),
         Command::Report { dir, config, json, prometheus } => {
@@ -257,7 +265,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let rules = pgark_engine::HealthRules { max_age: Some(max_age), min_free, verify_newest, max_drill_age };
             cmd::check::run(&config::backup_dir(dir, config.as_deref())?, &rules, json)
         }
-        Command::Diff { a, b, all_tables, json } => Ok(cmd::diff::run(&a, &b, json, all_tables)),
+        Command::Diff { keys, a, b, all_tables, json } => Ok(cmd::diff::run(&a, &b, &keys, json, all_tables)),
         Command::Prune(args) => cmd::prune::run(args),
         Command::Config(ConfigCommand::Check { config }) => cmd::config_check::run(config),
         Command::Schedule(command) => cmd::schedule::run(command),

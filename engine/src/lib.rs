@@ -66,10 +66,12 @@ mod sql;
 mod verify;
 mod workers;
 
+/// A secret string (passphrases), as the `age` crate takes it.
+pub use age::secrecy::SecretString;
 pub use archive::{
     partial_path, remove_stale_partials, seal, Archive, ArchiveWriter, ChunkEntry, Compression, Contents, CopyFormat,
-    DdlItem, DumpSettings, Kind, Layout, Manifest, RoleDef, RowCounter, RowDigest, Sealed, Section, TableEntry,
-    FORMAT_VERSION, LARGE_OBJECT_PIECE, MAGIC,
+    DdlItem, DumpSettings, Encryption, Keys, Kind, Layout, Manifest, PublicInfo, RoleDef, RowCounter, RowDigest,
+    Sealed, Section, TableEntry, FORMAT_VERSION, LARGE_OBJECT_PIECE, MAGIC,
 };
 pub use backups::{
     append as append_history, check as check_backups, diff as diff_archives, history_path, info_file_name,

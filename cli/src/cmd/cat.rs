@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, Result};
 use clap::ValueEnum;
-use pgark_engine::{copy_from_stdin, write_rows, Archive, RowFormat, RowOptions, SourceFacts};
+use pgark_engine::{copy_from_stdin, write_rows, RowFormat, RowOptions, SourceFacts};
 
 /// Output formats of `cat`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -26,12 +26,13 @@ pub enum CatFormat {
 /// Runs `pgark cat`.
 pub fn run(
     path: &Path,
+    keys: &crate::args::KeyArgs,
     table: &str,
     format: CatFormat,
     limit: Option<u64>,
     columns: Option<Vec<String>>,
 ) -> Result<ExitCode> {
-    let archive = Archive::open(path)?;
+    let archive = keys.open(path)?;
     let entry = archive.manifest().find_table(table).map_err(|e| anyhow!(e))?.clone();
     let facts = SourceFacts::of(archive.manifest());
     if let Some(warning) = facts.money_warning(std::slice::from_ref(&entry)) {

@@ -6,11 +6,11 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use pgark_engine::{diff_archives, Archive, ArchiveDiff, Change, ContentChange, DiffSide, ItemChange};
+use pgark_engine::{diff_archives, ArchiveDiff, Change, ContentChange, DiffSide, ItemChange};
 
 /// Runs `pgark diff`.
-pub fn run(a: &Path, b: &Path, json: bool, all_tables: bool) -> ExitCode {
-    match compare(a, b, json, all_tables) {
+pub fn run(a: &Path, b: &Path, keys: &crate::args::KeyArgs, json: bool, all_tables: bool) -> ExitCode {
+    match compare(a, b, keys, json, all_tables) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
         Err(e) => {
@@ -21,8 +21,8 @@ pub fn run(a: &Path, b: &Path, json: bool, all_tables: bool) -> ExitCode {
 }
 
 /// Prints the comparison; true when the archives hold the same.
-fn compare(a: &Path, b: &Path, json: bool, all_tables: bool) -> Result<bool> {
-    let d = diff_archives(&Archive::open(a)?, &Archive::open(b)?);
+fn compare(a: &Path, b: &Path, keys: &crate::args::KeyArgs, json: bool, all_tables: bool) -> Result<bool> {
+    let d = diff_archives(&keys.open(a)?, &keys.open(b)?);
     if json {
         println!("{}", serde_json::to_string_pretty(&d).context("encoding the comparison")?);
     } else {

@@ -44,6 +44,8 @@ pub struct DrillArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub keys: crate::args::KeyArgs,
 }
 
 /// The archive a drill path names: the file, or the newest archive of a backup directory.
@@ -82,7 +84,12 @@ pub async fn run(args: DrillArgs, quiet: bool) -> Result<ExitCode> {
         keep: args.keep,
         create_roles: args.create_roles,
     };
-    let opened = Archive::open(&path).map(Arc::new);
+    let opened = args
+        .keys
+        .keys()
+        .map_err(|e| pgark_engine::Error::Refused(format!("{e:#}")))
+        .and_then(|k| Archive::open_with(&path, &k))
+        .map(Arc::new);
     let result = match &opened {
         Ok(archive) => pgark_engine::drill(archive.clone(), &server, &options, Arc::new(Bars::new(quiet))).await,
         Err(e) => Err(pgark_engine::Error::Archive { path: path.clone(), reason: e.to_string() }),

@@ -75,6 +75,8 @@ pub struct DumpArgs {
     pub copy_format: CopyFormat,
     #[command(flatten)]
     pub filter: FilterArgs,
+    #[command(flatten)]
+    pub encrypt: crate::args::EncryptArgs,
     /// Fail, naming the table and the process holding it, when a table's lock cannot be had within
     /// this time (500ms, 30s, 2min; a bare number is milliseconds). Default: wait as long as it takes.
     #[arg(long, value_parser = parse_wait, value_name = "DURATION")]
@@ -200,10 +202,13 @@ pub async fn run(mut args: DumpArgs, quiet: bool) -> Result<ExitCode> {
 /// Writes `<archive>.txt` (atomically, never over an existing file): [`describe`]'s text,
 /// partial restores and security notes.
 fn write_info_file(archive_path: &Path) -> Result<PathBuf> {
-    let archive = Archive::open(archive_path)?;
+    // An encrypted archive's info file says only what it shows without its key.
+    let archive = Archive::open_locked(archive_path)?;
     let file = archive_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let m = archive.manifest();
-    let globals = if m.globals.is_empty() {
+    let globals = if archive.is_encrypted() {
+        "Whether role definitions are included is encrypted too (--globals includes them)"
+    } else if m.globals.is_empty() {
         "Role definitions are not included (dump with --globals to include them)"
     } else {
         "Role definitions are included, without passwords: set them after restoring the roles"
@@ -215,14 +220,20 @@ fn write_info_file(archive_path: &Path) -> Result<PathBuf> {
          pgark restore {file} -t TABLE --create --db postgres://…/NEWDB # one table and what it needs\n  \
          pgark restore {file} --section pre-data --db …                # the schema without data and indexes\n\n\
          security notes:\n\
-         - The archive holds the data in the clear (compressed, not encrypted): keep it where only\n  \
-         people allowed to read the database can read it.\n\
+         - {}\n\
          - No password is stored in it. {globals}.\n\
          - Every chunk and the manifest are hashed (blake3; manifest {}): `pgark verify {file}`\n  \
          checks them without a database.\n\
          - A restore runs the archive's SQL (functions, triggers, defaults) as the restoring user:\n  \
          restore only archives you trust.\n",
         describe(Path::new(&file), &archive),
+        if archive.is_encrypted() {
+            "The archive is encrypted with age: its tables, schema and data need one of the identities (or the\n  \
+             passphrase) it was encrypted to; keep those apart from the archive."
+        } else {
+            "The archive holds the data in the clear (compressed, not encrypted): keep it where only\n  \
+             people allowed to read the database can read it (or dump with --encrypt-to)."
+        },
         archive.manifest_blake3(),
     );
     let path = archive_path.with_file_name(info_file_name(&file));
@@ -252,6 +263,7 @@ async fn prepare(
         globals: args.globals,
         copy_format: args.copy_format,
         lock_wait_timeout: args.lock_wait_timeout,
+        encryption: args.encrypt.encryption().map_err(|e| (database.clone(), e))?,
         ..Default::default()
     };
     if args.skip_managed || (args.conn.project_ref.is_some() && !args.include_managed) {

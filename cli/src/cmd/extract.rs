@@ -48,11 +48,13 @@ pub struct ExtractArgs {
     pub zstd: bool,
     #[command(flatten)]
     pub select: SelectArgs,
+    #[command(flatten)]
+    pub keys: crate::args::KeyArgs,
 }
 
 /// Runs `pgark extract`.
 pub fn run(args: ExtractArgs, quiet: bool) -> Result<ExitCode> {
-    let archive = Archive::open(&args.archive)?;
+    let archive = args.keys.open(&args.archive)?;
     // The script goes into an empty database: what a restore with --create would run.
     let options = RestoreOptions { create: true, ..args.select.clone().options() };
     let plan = restore::prepare(&archive, &options)?;

@@ -11,8 +11,20 @@ use serde_json::json;
 use crate::units::bytes;
 
 /// Runs `pgark inspect`.
-pub fn run(path: &Path, as_json: bool) -> Result<ExitCode> {
-    let archive = Archive::open(path)?;
+pub fn run(path: &Path, keys: &crate::args::KeyArgs, as_json: bool) -> Result<ExitCode> {
+    // Without keys, an encrypted archive shows what it shows to anyone.
+    let keys = keys.keys()?;
+    let archive = if keys.is_empty() { Archive::open_locked(path)? } else { Archive::open_with(path, &keys)? };
+    if let (Some(public), true) = (archive.public_info(), archive.is_locked()) {
+        if as_json {
+            let v = json!({"path": path, "file_bytes": archive.file_len(), "format_version": archive.format_version(),
+                           "encrypted": true, "public": public});
+            println!("{}", serde_json::to_string_pretty(&v).context("encoding JSON")?);
+        } else {
+            print!("{}", describe(path, &archive));
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     if !as_json {
         print!("{}", describe(path, &archive));
         return Ok(ExitCode::SUCCESS);
@@ -52,6 +64,25 @@ pub fn describe(path: &Path, archive: &Archive) -> String {
 }
 
 fn write_text(out: &mut String, path: &Path, archive: &Archive) -> std::fmt::Result {
+    if let (Some(p), true) = (archive.public_info(), archive.is_locked()) {
+        writeln!(out, "archive:     {} ({})", path.display(), bytes(archive.file_len()))?;
+        writeln!(out, "database:    {} (PostgreSQL {})", p.database, p.server_version)?;
+        writeln!(out, "snapshot:    {}", p.snapshot_time.format("%Y-%m-%d %H:%M:%S UTC"))?;
+        writeln!(out, "finished:    {}", p.finished_time.format("%Y-%m-%d %H:%M:%S UTC"))?;
+        writeln!(out, "written by:  pgark {} (archive format {})", p.tool_version, archive.format_version())?;
+        if let Some(profile) = &p.profile {
+            writeln!(out, "contents:    profile {profile}")?;
+        }
+        writeln!(out, "total:       {} tables, {} rows, {} of COPY data", p.tables, p.rows, bytes(p.raw_bytes))?;
+        writeln!(out, "encrypted:   with age, to {}", p.recipients.join(", "))?;
+        writeln!(
+            out,
+            "             tables, schema and data need the key: pgark inspect|restore|extract|cat {} --identity FILE \
+             (or --passphrase-env VAR / --passphrase-file FILE); pgark verify checks every stored byte without it",
+            path.display()
+        )?;
+        return Ok(());
+    }
     let m = archive.manifest();
     let mut compression = match m.settings.compression {
         Compression::None => "none".to_string(),

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use anyhow::Result;
 use clap::Args;
-use pgark_engine::{restore, Archive, RestoreOptions};
+use pgark_engine::{restore, RestoreOptions};
 
 use super::interrupt_signal;
 use crate::args::{ConnArgs, SelectArgs};
@@ -21,6 +21,8 @@ pub struct RestoreArgs {
     pub archive: PathBuf,
     #[command(flatten)]
     pub conn: ConnArgs,
+    #[command(flatten)]
+    pub keys: crate::args::KeyArgs,
     /// Parallel connections loading data (index and constraint builds run up to twice as many).
     #[arg(long, short, default_value_t = 2)]
     pub jobs: usize,
@@ -56,7 +58,7 @@ pub struct RestoreArgs {
 
 /// Runs `pgark restore`.
 pub async fn run(args: RestoreArgs, quiet: bool) -> Result<ExitCode> {
-    let archive = Arc::new(Archive::open(&args.archive)?);
+    let archive = Arc::new(args.keys.open(&args.archive)?);
     let options = RestoreOptions {
         jobs: args.jobs,
         clean: args.clean,

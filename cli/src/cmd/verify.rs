@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use pgark_engine::{Archive, Record, RunKind, RunStatus, VerifyReport};
 use serde_json::json;
 
+use crate::args::KeyArgs;
 use crate::progress::Bars;
 use crate::units::{bytes, secs};
 
@@ -42,9 +43,15 @@ fn archives(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
 
 /// Checks one archive; an archive that cannot be opened is a failed report of its own.
 /// The result is recorded in the history of the backup directory the archive is in.
-fn check(path: &Path, quiet: bool) -> std::result::Result<VerifyReport, pgark_engine::Error> {
+fn check(path: &Path, keys: &KeyArgs, quiet: bool) -> std::result::Result<VerifyReport, pgark_engine::Error> {
     let started = Utc::now();
-    let (result, manifest_blake3) = match Archive::open(path) {
+    // Without keys an encrypted archive gets the outer check: every stored byte's hash.
+    let opened = match keys.keys() {
+        Ok(k) if k.is_empty() => Archive::open_locked(path),
+        Ok(k) => Archive::open_with(path, &k),
+        Err(e) => Err(pgark_engine::Error::Refused(format!("{e:#}"))),
+    };
+    let (result, manifest_blake3) = match opened {
         Ok(archive) => (Ok(pgark_engine::verify(&archive, &Bars::new(quiet))), Some(archive.manifest_blake3())),
         Err(e) => (Err(e), None),
     };
@@ -60,7 +67,7 @@ struct Checked {
 
 /// Checks every archive, `jobs` at a time (each archive's chunks are checked in parallel too);
 /// results come back in input order.
-fn check_all(list: &[PathBuf], jobs: usize, quiet: bool) -> Vec<Checked> {
+fn check_all(list: &[PathBuf], keys: &KeyArgs, jobs: usize, quiet: bool) -> Vec<Checked> {
     let next = std::sync::atomic::AtomicUsize::new(0);
     let slots: Vec<std::sync::Mutex<Option<Checked>>> = list.iter().map(|_| std::sync::Mutex::new(None)).collect();
     std::thread::scope(|s| {
@@ -70,7 +77,7 @@ fn check_all(list: &[PathBuf], jobs: usize, quiet: bool) -> Vec<Checked> {
                 let Some(path) = list.get(i) else { break };
                 let started = std::time::Instant::now();
                 // Several archives at once would draw over each other's bars.
-                let result = check(path, quiet || jobs > 1);
+                let result = check(path, keys, quiet || jobs > 1);
                 *slots[i].lock().expect("no panics while holding") =
                     Some(Checked { result, elapsed: started.elapsed() });
             });
@@ -80,12 +87,12 @@ fn check_all(list: &[PathBuf], jobs: usize, quiet: bool) -> Vec<Checked> {
 }
 
 /// Runs `pgark verify`: exit status 1 when any archive or chunk fails.
-pub fn run(paths: &[PathBuf], jobs: usize, json: bool, quiet: bool) -> Result<ExitCode> {
+pub fn run(paths: &[PathBuf], keys: &KeyArgs, jobs: usize, json: bool, quiet: bool) -> Result<ExitCode> {
     let list = archives(paths)?;
     let single = list.len() == 1 && !paths[0].is_dir();
     let mut failed = 0;
     let mut reports = Vec::new();
-    for (path, checked) in list.iter().zip(check_all(&list, jobs, quiet || json)) {
+    for (path, checked) in list.iter().zip(check_all(&list, keys, jobs, quiet || json)) {
         let result = checked.result;
         let ok = result.as_ref().is_ok_and(VerifyReport::ok);
         failed += usize::from(!ok);
@@ -147,6 +154,18 @@ fn print_report(path: &Path, report: &VerifyReport, elapsed: std::time::Duration
         eprintln!("corrupt: {p}");
     }
     let status = if report.ok() { "ok" } else { "FAILED" };
+    if report.without_key {
+        println!(
+            "{status}: {} — encrypted; without its key every stored byte was checked against its hash \
+             ({} chunks, {} stored) in {}; {} problem(s). With --identity (or the passphrase) the data is checked too.",
+            path.display(),
+            report.chunks,
+            bytes(report.stored_bytes),
+            secs(elapsed),
+            report.problems.len()
+        );
+        return;
+    }
     println!(
         "{status}: {} — {} chunks, {} rows, {} raw ({} stored) checked in {} ({}/s); {} problem(s)",
         path.display(),

@@ -7,6 +7,7 @@ mod datasets;
 mod decode;
 mod diff;
 mod drill;
+mod encryption;
 mod extract;
 mod faults;
 mod fidelity;

@@ -8,12 +8,18 @@ pub const END_MAGIC: &[u8; 8] = b"PGARKEND";
 /// The newest format version this build writes (it reads this one and every earlier one).
 /// Version 2 added the column layout of chunks (`Layout::Columns`); version 3 large objects'
 /// contents (`Contents::LargeObjects`), which a reader of version 2 would try to load as a
-/// table. An archive without large objects is still written as version 2.
-pub const FORMAT_VERSION: u32 = 3;
+/// table; version 4 encryption (`envelope.rs`). An archive without large objects or
+/// encryption is still written as version 2.
+pub const FORMAT_VERSION: u32 = 4;
+
+/// The version of encrypted archives.
+pub(crate) const ENCRYPTED_VERSION: u32 = 4;
 
 /// The version an archive with this manifest is written in: the oldest that can read it.
-pub(crate) fn version_for(manifest: &super::manifest::Manifest) -> u32 {
-    if manifest.tables.iter().any(|t| t.contents != super::manifest::Contents::Rows) {
+pub(crate) fn version_for(manifest: &super::manifest::Manifest, encrypted: bool) -> u32 {
+    if encrypted {
+        ENCRYPTED_VERSION
+    } else if manifest.tables.iter().any(|t| t.contents != super::manifest::Contents::Rows) {
         3
     } else {
         2

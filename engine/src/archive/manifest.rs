@@ -283,6 +283,38 @@ pub struct Manifest {
 }
 
 impl Manifest {
+    /// A manifest of nothing, until the real one is read.
+    pub(crate) fn placeholder() -> Manifest {
+        Manifest {
+            tool_version: String::new(),
+            database: String::new(),
+            server_version: String::new(),
+            server_version_num: 0,
+            encoding: String::new(),
+            lc_monetary: None,
+            snapshot_time: DateTime::<Utc>::UNIX_EPOCH,
+            finished_time: DateTime::<Utc>::UNIX_EPOCH,
+            settings: DumpSettings {
+                chunk_size: 0,
+                jobs: 0,
+                compression: Compression::None,
+                schemas: Vec::new(),
+                exclude_schemas: Vec::new(),
+                tables: Vec::new(),
+                exclude_tables: Vec::new(),
+                profile: None,
+                data: true,
+                structure: true,
+                exclude_kinds: Vec::new(),
+                managed_schemas: Vec::new(),
+            },
+            items: Vec::new(),
+            tables: Vec::new(),
+            roles: Vec::new(),
+            globals: Vec::new(),
+        }
+    }
+
     /// The table with data named `name`: `schema.table` (unquoted), or a table name that only
     /// one schema has; the error says what matched or what there is.
     pub fn find_table(&self, name: &str) -> std::result::Result<&TableEntry, String> {

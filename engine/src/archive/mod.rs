@@ -23,6 +23,8 @@
 mod column_types;
 mod columns;
 mod copy_format;
+mod crypt;
+mod envelope;
 mod format;
 mod kind;
 mod manifest;
@@ -34,6 +36,9 @@ mod writer;
 pub use column_types::{ColumnType, Shape};
 pub(crate) use copy_format::BINARY_SIGNATURE;
 pub use copy_format::{CopyFormat, RowCounter};
+pub(crate) use crypt::ArchiveKey;
+pub use crypt::{Encryption, Keys};
+pub use envelope::PublicInfo;
 pub use format::{FORMAT_VERSION, MAGIC};
 pub use kind::{Kind, Section};
 pub use manifest::{

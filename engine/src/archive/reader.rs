@@ -9,7 +9,9 @@ use memmap2::{Advice, Mmap, UncheckedAdvice};
 
 use super::columns;
 use super::copy_format::RowCounter;
-use super::format::{Footer, FOOTER_LEN, FORMAT_VERSION, HEADER_LEN, MAGIC};
+use super::crypt::{ArchiveKey, Keys};
+use super::envelope::{Envelope, Frame, PublicInfo};
+use super::format::{Footer, ENCRYPTED_VERSION, FOOTER_LEN, FORMAT_VERSION, HEADER_LEN, MAGIC};
 use super::manifest::{ChunkEntry, Compression, Layout, Manifest, TableEntry};
 use crate::error::{Error, Result};
 
@@ -27,6 +29,14 @@ pub struct Archive {
     manifest: Manifest,
     manifest_offset: u64,
     manifest_blake3: [u8; 32],
+    /// For an encrypted archive: its envelope, and its key once unlocked.
+    sealing: Option<Sealing>,
+}
+
+/// What an encrypted archive adds.
+struct Sealing {
+    envelope: Envelope,
+    key: Option<ArchiveKey>,
 }
 
 impl std::fmt::Debug for Archive {
@@ -45,7 +55,24 @@ impl Archive {
 
     /// Opens an archive and checks header, footer and manifest hash; a file of another kind that
     /// people mistake for a backup (pg_dump's formats, compressed or encrypted files) is named.
+    /// An encrypted archive needs [`Archive::open_with`].
     pub fn open(path: &Path) -> Result<Archive> {
+        Self::open_inner(path, None, false)
+    }
+
+    /// Opens an archive; an encrypted one is unlocked with `keys`.
+    pub fn open_with(path: &Path, keys: &Keys) -> Result<Archive> {
+        Self::open_inner(path, Some(keys).filter(|k| !k.is_empty()), false)
+    }
+
+    /// Opens an archive for what can be known without its key: an encrypted archive opens
+    /// locked, with only its public facts (see [`Archive::public_info`]) and its frames' hashes.
+    pub fn open_locked(path: &Path) -> Result<Archive> {
+        Self::open_inner(path, None, true)
+    }
+
+    /// Opens `path`: an encrypted archive with `keys`, else locked when `locked_ok`.
+    fn open_inner(path: &Path, keys: Option<&Keys>, locked_ok: bool) -> Result<Archive> {
         let bad = |reason: String| Error::Archive { path: path.to_path_buf(), reason };
         let file = File::open(path).map_err(|e| Error::io(path, e))?;
         let meta = file.metadata().map_err(|e| Error::io(path, e))?;
@@ -117,16 +144,23 @@ impl Archive {
                 footer.manifest_raw_len
             )));
         }
-        let manifest: Manifest =
-            serde_json::from_slice(&json).map_err(|e| bad(format!("manifest cannot be parsed: {e}")))?;
-        let archive = Archive {
+        let mut archive = Archive {
             path: path.to_path_buf(),
             version,
             map,
-            manifest,
+            manifest: Manifest::placeholder(),
             manifest_offset: footer.manifest_offset,
             manifest_blake3: footer.manifest_blake3,
+            sealing: None,
         };
+        if version == ENCRYPTED_VERSION {
+            let envelope: Envelope =
+                serde_json::from_slice(&json).map_err(|e| bad(format!("envelope cannot be parsed: {e}")))?;
+            archive.unlock(envelope, keys, locked_ok)?;
+        } else {
+            archive.manifest =
+                serde_json::from_slice(&json).map_err(|e| bad(format!("manifest cannot be parsed: {e}")))?;
+        }
         archive.check_layout()?;
         Ok(archive)
     }
@@ -142,6 +176,94 @@ impl Archive {
             }
         }
         Ok(())
+    }
+
+    /// A frame of the data area, after checking its place and hash.
+    fn frame(&self, f: &Frame, what: &str) -> Result<&[u8]> {
+        let end = f.offset.checked_add(f.len).filter(|&e| f.offset >= HEADER_LEN as u64 && e <= self.manifest_offset);
+        let bytes = end.map(|e| &self.map[f.offset as usize..e as usize]).ok_or_else(|| Error::Archive {
+            path: self.path.clone(),
+            reason: format!("damaged envelope: {what} lies outside the data area"),
+        })?;
+        if blake3::hash(bytes).to_hex().as_str() != f.blake3 {
+            return Err(Error::Archive {
+                path: self.path.clone(),
+                reason: format!("{what} at offset {} does not match its blake3 hash", f.offset),
+            });
+        }
+        Ok(bytes)
+    }
+
+    /// Reads an encrypted archive's envelope: with keys, its key and manifest; without, only
+    /// its public facts (when `locked_ok`).
+    fn unlock(&mut self, envelope: Envelope, keys: Option<&Keys>, locked_ok: bool) -> Result<()> {
+        let bad = |reason: String| Error::Archive { path: self.path.clone(), reason };
+        let Some(keys) = keys else {
+            if !locked_ok {
+                return Err(bad(format!(
+                    "encrypted (to {}): give --identity FILE, or the passphrase (--passphrase-env VAR or \
+                     --passphrase-file FILE); verify, list and report work without",
+                    envelope.public.recipients.join(", ")
+                )));
+            }
+            for (i, f) in envelope.chunks.iter().enumerate() {
+                let inside = f
+                    .offset
+                    .checked_add(f.len)
+                    .is_some_and(|e| f.offset >= HEADER_LEN as u64 && e <= self.manifest_offset);
+                if !inside {
+                    return Err(bad(format!("damaged envelope: encrypted chunk {i} lies outside the data area")));
+                }
+            }
+            self.manifest = envelope.locked_manifest();
+            self.sealing = Some(Sealing { envelope, key: None });
+            return Ok(());
+        };
+        let key = ArchiveKey::unwrap(self.frame(&envelope.key, "the encrypted archive key")?, keys)
+            .map_err(|e| bad(format!("encrypted archive: {e}")))?;
+        let sealed = self.frame(&envelope.manifest, "the encrypted manifest")?;
+        let packed = key.open(sealed).map_err(|e| bad(format!("the encrypted manifest: {e}")))?;
+        if envelope.manifest_raw_len > MAX_MANIFEST {
+            return Err(bad(format!("damaged envelope: manifest size {} is implausible", envelope.manifest_raw_len)));
+        }
+        let json = zstd::bulk::decompress(&packed, envelope.manifest_raw_len as usize)
+            .map_err(|e| bad(format!("manifest cannot be decompressed: {e}")))?;
+        let manifest: Manifest =
+            serde_json::from_slice(&json).map_err(|e| bad(format!("manifest cannot be parsed: {e}")))?;
+        if Envelope::frames_of(&manifest) != envelope.chunks {
+            return Err(bad("the envelope's chunk list differs from the encrypted manifest's".into()));
+        }
+        self.manifest = manifest;
+        self.sealing = Some(Sealing { envelope, key: Some(key) });
+        Ok(())
+    }
+
+    /// Whether the archive is encrypted.
+    pub fn is_encrypted(&self) -> bool {
+        self.sealing.is_some()
+    }
+
+    /// Whether it is encrypted and was opened without its key ([`Archive::open_locked`]): its
+    /// manifest then holds only the public facts, no tables and no schema.
+    pub fn is_locked(&self) -> bool {
+        self.sealing.as_ref().is_some_and(|s| s.key.is_none())
+    }
+
+    /// What an encrypted archive shows without its key.
+    pub fn public_info(&self) -> Option<&PublicInfo> {
+        self.sealing.as_ref().map(|s| &s.envelope.public)
+    }
+
+    /// A locked archive's chunk frames (place and hash), for checking without the key.
+    pub(crate) fn locked_frames(&self) -> Option<&[Frame]> {
+        self.sealing.as_ref().filter(|s| s.key.is_none()).map(|s| &s.envelope.chunks[..])
+    }
+
+    /// Checks one frame of a locked archive (number `index`) against its hash.
+    pub(crate) fn check_frame(&self, index: usize, f: &Frame) -> Result<()> {
+        let r = self.frame(f, &format!("encrypted chunk {index}")).map(|_| ());
+        self.release(f.offset, f.len);
+        r
     }
 
     /// The archive's path.
@@ -203,6 +325,15 @@ impl Archive {
         emit: &mut dyn FnMut(Vec<u8>) -> std::result::Result<(), String>,
     ) -> Result<u64> {
         let stored = self.stored(table, chunk)?;
+        let opened;
+        let stored: &[u8] = match self.sealing.as_ref().map(|s| s.key.as_ref()) {
+            None => stored,
+            Some(Some(key)) => {
+                opened = key.open(stored).map_err(|e| self.chunk_error(table, chunk, e))?;
+                &opened
+            }
+            Some(None) => return Err(self.chunk_error(table, chunk, "the archive is encrypted and locked".into())),
+        };
         // Rows-layout streams are parsed to count their rows; column packing yields well-formed
         // streams by construction and counts their rows itself.
         let mut check = RawCheck::new(table.format, table.layout == Layout::Rows);

@@ -27,6 +27,14 @@ pub struct Sealed {
 }
 
 impl Sealed {
+    /// The same chunk with its stored bytes sealed to an archive key (an age file) and hashed
+    /// as stored.
+    pub(crate) fn encrypt(mut self, key: &super::crypt::ArchiveKey) -> std::result::Result<Sealed, String> {
+        self.stored = key.seal(&self.stored)?;
+        self.stored_blake3 = blake3::hash(&self.stored);
+        Ok(self)
+    }
+
     /// The manifest entry for chunk `index`, written at `offset`, covering heap blocks
     /// `[first_block, end_block)` (to the end of the table when `end_block` is `None`).
     pub fn entry(&self, index: u32, first_block: u64, end_block: Option<u64>, offset: u64) -> ChunkEntry {

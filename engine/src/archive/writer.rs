@@ -9,6 +9,8 @@ use std::io::Write;
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 
+use super::crypt::{ArchiveKey, Encryption};
+use super::envelope::{Envelope, Frame};
 use super::format::{header, version_for, Footer, HEADER_LEN};
 use super::manifest::Manifest;
 use crate::error::{Error, Result};
@@ -189,16 +191,50 @@ impl ArchiveWriter {
 
     /// Writes manifest and footer, fsyncs, renames to the final path; returns the file size and
     /// the stored manifest's hash (which identifies the dump).
-    pub fn finish(mut self, manifest: &Manifest) -> Result<(u64, blake3::Hash)> {
+    pub fn finish(self, manifest: &Manifest) -> Result<(u64, blake3::Hash)> {
         let json = serde_json::to_vec(manifest).expect("manifest serializes");
-        let stored = zstd::bulk::compress(&json, 3).map_err(|e| Error::io(&self.partial, e))?;
+        self.close(&json, version_for(manifest, false))
+    }
+
+    /// [`finish`](Self::finish) for an archive whose chunks were sealed to `key`: the manifest
+    /// goes in encrypted to `key`, the key encrypted to `to`, and the public envelope last.
+    pub(crate) fn finish_encrypted(
+        mut self,
+        manifest: &Manifest,
+        key: &ArchiveKey,
+        to: &Encryption,
+    ) -> Result<(u64, blake3::Hash)> {
+        let frame = |w: &mut ArchiveWriter, bytes: Vec<u8>| -> Result<Frame> {
+            let blake3 = blake3::hash(&bytes).to_hex().to_string();
+            Ok(Frame { offset: w.append(&bytes)?, len: bytes.len() as u64, blake3 })
+        };
+        let wrapped = key.wrap(to)?;
+        let key_frame = frame(&mut self, wrapped)?;
+        let json = serde_json::to_vec(manifest).expect("manifest serializes");
+        let packed = zstd::bulk::compress(&json, 3).map_err(|e| Error::io(&self.partial, e))?;
+        let sealed = key.seal(&packed).map_err(Error::Internal)?;
+        let manifest_frame = frame(&mut self, sealed)?;
+        let envelope = Envelope {
+            public: Envelope::public(manifest, to.described()),
+            key: key_frame,
+            manifest: manifest_frame,
+            manifest_raw_len: json.len() as u64,
+            chunks: Envelope::frames_of(manifest),
+        };
+        let json = serde_json::to_vec(&envelope).expect("envelope serializes");
+        self.close(&json, version_for(manifest, true))
+    }
+
+    /// Appends the manifest region (`json`, compressed) and the footer, then makes the file final.
+    fn close(mut self, json: &[u8], version: u32) -> Result<(u64, blake3::Hash)> {
+        let stored = zstd::bulk::compress(json, 3).map_err(|e| Error::io(&self.partial, e))?;
         let manifest_blake3 = blake3::hash(&stored);
         let footer = Footer {
             manifest_offset: self.offset,
             manifest_len: stored.len() as u64,
             manifest_raw_len: json.len() as u64,
             manifest_blake3: *manifest_blake3.as_bytes(),
-            version: version_for(manifest),
+            version,
         };
         self.append(&stored)?;
         self.append(&footer.encode())?;

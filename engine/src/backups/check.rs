@@ -130,7 +130,7 @@ pub fn check(dir: &Path, rules: &HealthRules, now: DateTime<Utc>) -> Result<Heal
     }
     let mut newest_verified = None;
     if let (true, Some((l, _))) = (rules.verify_newest, newest) {
-        let report = Archive::open(&dir.join(&l.file)).map(|a| verify(&a, &NoProgress));
+        let report = Archive::open_locked(&dir.join(&l.file)).map(|a| verify(&a, &NoProgress));
         let failure = match &report {
             Ok(r) if r.ok() => None,
             Ok(r) => Some(r.problems.first().map(|p| p.to_string()).unwrap_or_default()),

@@ -73,6 +73,8 @@ pub struct ListedArchive {
     pub last_verify: Option<LastVerify>,
     /// Its info file (`<archive>.txt`, from `dump --info-file`), if there is one.
     pub info_file: Option<String>,
+    /// Whether it is encrypted (then `schema_items` is 0: the schema needs the key).
+    pub encrypted: bool,
 }
 
 /// A verification recorded in the history.
@@ -173,7 +175,7 @@ fn classify(path: &PathBuf, file: &str, history: &[Record]) -> ListedState {
     if &head != MAGIC {
         return ListedState::Foreign { reason: "no pgark header".into() };
     }
-    match Archive::open(path) {
+    match Archive::open_locked(path) {
         Ok(archive) => ListedState::Archive(Box::new(summarise(&archive, file, history))),
         Err(Error::Archive { reason, .. }) => ListedState::Unreadable { reason },
         Err(e) => ListedState::Unreadable { reason: e.to_string() },
@@ -198,12 +200,16 @@ fn summarise(archive: &Archive, file: &str, history: &[Record]) -> ListedArchive
         profile: m.settings.profile.clone(),
         snapshot_time: m.snapshot_time,
         seconds: (m.finished_time - m.snapshot_time).num_milliseconds().max(0) as f64 / 1000.0,
-        tables: m.tables.iter().filter(|t| t.contents == crate::archive::Contents::Rows).count(),
-        rows: m.total_rows(),
-        raw_bytes: m.total_raw_bytes(),
+        tables: match archive.public_info() {
+            Some(p) => p.tables,
+            None => m.tables.iter().filter(|t| t.contents == crate::archive::Contents::Rows).count(),
+        },
+        rows: archive.public_info().map_or_else(|| m.total_rows(), |p| p.rows),
+        raw_bytes: archive.public_info().map_or_else(|| m.total_raw_bytes(), |p| p.raw_bytes),
         schema_items: m.items.len(),
         manifest_blake3,
         last_verify,
         info_file: None,
+        encrypted: archive.is_encrypted(),
     }
 }

@@ -241,7 +241,7 @@ impl PrunePlan {
     fn delete_all(&self, dir: &Path, summary: &mut PruneSummary) -> Result<()> {
         for d in &self.delete {
             let path = dir.join(&d.file);
-            let same = Archive::open(&path).map(|a| a.manifest_blake3() == d.manifest_blake3).unwrap_or(false);
+            let same = Archive::open_locked(&path).map(|a| a.manifest_blake3() == d.manifest_blake3).unwrap_or(false);
             if !same {
                 let done = &summary.deleted;
                 let list = if done.is_empty() { String::new() } else { format!(" ({})", done.join(", ")) };
@@ -354,6 +354,7 @@ mod tests {
                 manifest_blake3: file.into(),
                 last_verify: verified.map(|ok| LastVerify { ok, time: t, error: None }),
                 info_file: None,
+                encrypted: false,
             })),
         }
     }

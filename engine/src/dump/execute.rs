@@ -12,7 +12,9 @@ use tokio::task::JoinSet;
 
 use super::worker::{self, Copier, Job, Lanes, Worker};
 use super::{DumpPlan, DumpSummary, TablePlan};
-use crate::archive::{ArchiveWriter, ChunkEntry, Compression, DumpSettings, Layout, Manifest, Sealed, TableEntry};
+use crate::archive::{
+    ArchiveKey, ArchiveWriter, ChunkEntry, Compression, DumpSettings, Layout, Manifest, Sealed, TableEntry,
+};
 use crate::error::{Error, Result};
 use crate::pg::Role;
 use crate::progress::{Event, Progress, Stage};
@@ -56,12 +58,15 @@ impl DumpPlan {
         });
 
         let writer_thread = spawn_writer(writer, rx, tables.clone(), lanes.clone());
+        // An encrypted archive gets a key of its own (its recipients were checked by `prepare`).
+        let key = self.options.encryption.as_ref().map(|_| Arc::new(ArchiveKey::generate()));
         let copier = Copier {
             tables: tables.clone(),
             permits,
             tx,
             compression: self.options.compression,
             progress: progress.clone(),
+            key: key.clone(),
         };
         // The coordinator copies too, so `jobs` connections copy at once.
         let pooled = (jobs - 1).min(lanes.waiting().saturating_sub(1));
@@ -120,9 +125,13 @@ impl DumpPlan {
         // The coordinator's transaction held the locks and the snapshot to the end: an archive is
         // only complete if it is still there.
         self.snapshot.release().await?;
-        let (file_bytes, manifest_blake3) = tokio::task::spawn_blocking(move || writer.finish(&manifest))
-            .await
-            .map_err(|e| Error::Internal(format!("archive writer failed: {e}")))??;
+        let encryption = self.options.encryption.clone();
+        let (file_bytes, manifest_blake3) = tokio::task::spawn_blocking(move || match (key, encryption) {
+            (Some(key), Some(to)) => writer.finish_encrypted(&manifest, &key, &to),
+            _ => writer.finish(&manifest),
+        })
+        .await
+        .map_err(|e| Error::Internal(format!("archive writer failed: {e}")))??;
         Ok(DumpSummary {
             path: path.to_path_buf(),
             file_bytes,

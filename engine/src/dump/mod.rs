@@ -114,6 +114,9 @@ pub async fn prepare(target: &Target, options: &DumpOptions) -> Result<DumpPlan>
             )));
         }
     }
+    if let Some(to) = &options.encryption {
+        to.check()?;
+    }
     let snapshot = Snapshot::export(target).await?;
     let client = snapshot.client();
     let info = client

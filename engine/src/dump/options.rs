@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::archive::{Compression, CopyFormat, DumpSettings, Kind};
+use crate::archive::{Compression, CopyFormat, DumpSettings, Encryption, Kind};
 use crate::filter::Filter;
 
 /// What to dump and how.
@@ -37,6 +37,10 @@ pub struct DumpOptions {
     /// waits as long as it takes, as pg_dump does.
     #[serde(default)]
     pub lock_wait_timeout: Option<std::time::Duration>,
+    /// Encrypt the archive to these recipients or this passphrase (`--encrypt-to`); never
+    /// serialized.
+    #[serde(skip)]
+    pub encryption: Option<Encryption>,
 }
 
 /// Schemas Supabase manages and creates in every project (as its CLI leaves them out of dumps).
@@ -87,6 +91,7 @@ impl Default for DumpOptions {
             copy_format: CopyFormat::Binary,
             managed_schemas: Vec::new(),
             lock_wait_timeout: None,
+            encryption: None,
         }
     }
 }

@@ -24,7 +24,7 @@ use tokio_postgres::Client;
 
 use super::execute::Frame;
 use super::TablePlan;
-use crate::archive::{Compression, Contents, Layout, Sealer};
+use crate::archive::{ArchiveKey, Compression, Contents, Layout, Sealer};
 use crate::error::{Error, Result};
 use crate::pg::{copy_out, SnapshotId, Target};
 use crate::progress::{Event, Progress};
@@ -93,6 +93,8 @@ pub(super) struct Copier {
     pub tx: crossbeam_channel::Sender<Frame>,
     pub compression: Compression,
     pub progress: Arc<dyn Progress>,
+    /// The archive key chunks are sealed to, when the archive is encrypted.
+    pub key: Option<Arc<ArchiveKey>>,
 }
 
 impl Copier {
@@ -105,7 +107,8 @@ impl Copier {
         self.progress.event(Event::Detail { text: tp.display_name() });
         // The chunk is sealed on a blocking thread while it streams in; progress counts the COPY
         // bytes as they arrive.
-        let (format, compression, progress) = (tp.format, self.compression, self.progress.clone());
+        let (format, compression, progress, key) =
+            (tp.format, self.compression, self.progress.clone(), self.key.clone());
         let (pieces, mut arriving) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
         let sealer = tokio::task::spawn_blocking(move || {
             let mut sealer = Sealer::new(format, Layout::for_table(format, compression), compression)?;
@@ -113,7 +116,10 @@ impl Copier {
                 sealer.feed(&piece)?;
                 progress.event(Event::Advance { amount: piece.len() as u64 });
             }
-            sealer.finish()
+            match key {
+                Some(key) => sealer.finish()?.encrypt(&key),
+                None => sealer.finish(),
+            }
         });
         let copied = copy_out(client, &tp.copy_out_sql(range), &pieces).await;
         drop(pieces);
