@@ -192,6 +192,14 @@ fn main() -> Result<()> {
         Some((_, v)) => v.push(s),
         None => results.push((name, vec![s])),
     };
+    // An age key for the encrypted runs.
+    let identity = age::x25519::Identity::generate();
+    let recipient = identity.to_public().to_string();
+    let identity_file = w("bench-identity.txt");
+    {
+        use age::secrecy::ExposeSecret;
+        std::fs::write(&identity_file, identity.to_string().expose_secret())?;
+    }
     for round in 0..args.runs {
         eprintln!("round {} of {} …", round + 1, args.runs);
         for p in ["gz", "z0", "ev_gz", "a.pgark", "ev.pgark", "toast_gz", "toast.pgark", "pg.sql", "pgark.sql"] {
@@ -216,6 +224,24 @@ fn main() -> Result<()> {
         let s =
             measure(Command::new(&pgark).args(["verify", "-q"]).arg(w("a.pgark")).stdout(std::process::Stdio::null()))?;
         record("pgark verify", s);
+        // Encryption's cost: the same dump and a restore of it, encrypted to an age key.
+        let _ = std::fs::remove_file(w("enc.pgark"));
+        let mut s = measure(
+            Command::new(&pgark)
+                .args(["dump", "-q", "-j", &jobs, "--db", &conn.url(&conn.db), "--encrypt-to", &recipient, "-o"])
+                .arg(w("enc.pgark"))
+                .stdout(std::process::Stdio::null()),
+        )?;
+        s.bytes = size_of(&w("enc.pgark"));
+        record("pgark dump --encrypt-to", s);
+        let s = measure(
+            Command::new(&pgark)
+                .args(["verify", "-q", "--identity"])
+                .arg(&identity_file)
+                .arg(w("enc.pgark"))
+                .stdout(std::process::Stdio::null()),
+        )?;
+        record("pgark verify, encrypted", s);
         // Plain SQL out of a backup: pg_restore -f from pg_dump's directory, pgark extract.
         let mut s = measure(conn.tool(&bin, "pg_restore").arg("-f").arg(w("pg.sql")).arg(w("gz")))?;
         s.bytes = size_of(&w("pg.sql"));
@@ -276,6 +302,17 @@ fn main() -> Result<()> {
             record("pgark restore", pgark_restore()?);
             record("pg_restore", pg_restore()?);
         }
+        run(conn.tool(&bin, "dropdb").args(["--if-exists", "bench_r4"]))?;
+        run(conn.tool(&bin, "createdb").arg("bench_r4"))?;
+        checkpoint()?;
+        let s = measure(
+            Command::new(&pgark)
+                .args(["restore", "-q", "-j", &jobs, "--db", &conn.url("bench_r4"), "--identity"])
+                .arg(&identity_file)
+                .arg(w("enc.pgark"))
+                .stdout(std::process::Stdio::null()),
+        )?;
+        record("pgark restore, encrypted", s);
         if has_toast_heavy {
             toast_round(&conn, &bin, &pgark, &jobs, work.path(), round, &mut record)?;
         }
@@ -322,6 +359,9 @@ fn main() -> Result<()> {
         ("plain SQL wall vs pg_restore -f", "pgark extract --format sql", "pg_restore -f (plain SQL from -Fd)", 0),
         ("TOAST-heavy: restore wall vs pg_restore", "pgark restore, TOAST-heavy", "pg_restore, TOAST-heavy", 0),
         ("archive size vs pg_dump -Fd", "pgark dump", "pg_dump -Fd (default compression)", 3),
+        ("encrypted dump wall vs pgark dump", "pgark dump --encrypt-to", "pgark dump", 0),
+        ("encrypted restore wall vs pgark restore", "pgark restore, encrypted", "pgark restore", 0),
+        ("encrypted verify wall vs pgark verify", "pgark verify, encrypted", "pgark verify", 0),
     ];
     // pgark dump + restore against pgcopydb's direct copy, when it ran.
     let pair = |a: &str, b: &str| Some(med(a)?.0 + med(b)?.0);

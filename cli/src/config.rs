@@ -49,6 +49,35 @@ pub struct Config {
     /// The server `pgark drill` restores onto (a URL; its database is only used to create and drop
     /// the scratch database) when neither --db nor $PGARK_DRILL_URL is given.
     pub drill_db: Option<String>,
+    /// How `dump` encrypts when no encryption flag is given (scheduled dumps).
+    pub encryption: Option<EncryptionConfig>,
+}
+
+/// `[encryption]`: the recipients (or the passphrase's file or variable) dumps encrypt to.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EncryptionConfig {
+    /// age recipients (`age1…`) or SSH public keys.
+    #[serde(default)]
+    pub recipients: Vec<String>,
+    /// A file of recipients, one per line.
+    pub recipients_file: Option<PathBuf>,
+    /// A file whose first line is the passphrase.
+    pub passphrase_file: Option<PathBuf>,
+    /// An environment variable holding the passphrase.
+    pub passphrase_env: Option<String>,
+}
+
+impl EncryptionConfig {
+    /// The same as command-line arguments.
+    pub fn args(&self) -> crate::args::EncryptArgs {
+        crate::args::EncryptArgs {
+            encrypt_to: self.recipients.clone(),
+            encrypt_to_file: self.recipients_file.iter().cloned().collect(),
+            passphrase_env: self.passphrase_env.clone(),
+            passphrase_file: self.passphrase_file.clone(),
+        }
+    }
 }
 
 /// `[schedules.NAME]`: a dump at `time` every day, week (`day` = weekday) or month (`day` = day
@@ -472,6 +501,7 @@ pub fn check_file(path: &Path) -> Result<Checked> {
                     if key == "notifications" {
                         config.notifications = one.notifications;
                     }
+                    config.encryption = one.encryption.or(config.encryption);
                 }
             }
         }
@@ -517,6 +547,13 @@ fn semantic_problems(config: &Config) -> Vec<String> {
     }
     if let Err(e) = config.drill_url() {
         problems.push(e.to_string());
+    }
+    if let Some(e) = &config.encryption {
+        match e.args().encryption() {
+            Ok(Some(_)) => {}
+            Ok(None) => problems.push("encryption: give recipients, a recipients_file or a passphrase".into()),
+            Err(err) => problems.push(format!("encryption: {err:#}")),
+        }
     }
     problems
 }

@@ -247,6 +247,17 @@ fn write_info_file(archive_path: &Path) -> Result<PathBuf> {
     Ok(path)
 }
 
+/// The encryption the flags ask for, else the config's `[encryption]`.
+fn encryption(args: &DumpArgs, config: &config::Config) -> Result<Option<pgark_engine::Encryption>> {
+    match args.encrypt.encryption()? {
+        Some(e) => Ok(Some(e)),
+        None => match &config.encryption {
+            Some(c) => c.args().encryption().context("[encryption] in the config"),
+            None => Ok(None),
+        },
+    }
+}
+
 /// Resolves the target, applies the profile and flags, and plans the dump; an error comes with
 /// the database it was for, when known.
 async fn prepare(
@@ -263,7 +274,7 @@ async fn prepare(
         globals: args.globals,
         copy_format: args.copy_format,
         lock_wait_timeout: args.lock_wait_timeout,
-        encryption: args.encrypt.encryption().map_err(|e| (database.clone(), e))?,
+        encryption: encryption(args, config).map_err(|e| (database.clone(), e))?,
         ..Default::default()
     };
     if args.skip_managed || (args.conn.project_ref.is_some() && !args.include_managed) {

@@ -208,3 +208,59 @@ async fn an_archive_encrypted_with_a_passphrase_opens_only_with_it() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("NOT_SET_ANYWHERE is not set"));
     assert!(!dir.path().join("x.pgark").exists() && !dir.path().join("y.pgark").exists());
 }
+
+/// `[encryption]` in pgark.toml encrypts dumps that give no encryption flag (scheduled ones);
+/// its problems are config problems.
+#[tokio::test]
+async fn the_config_encrypts_scheduled_dumps() {
+    let db = payroll_db("enc_config").await;
+    let dir = tmp();
+    let backups = dir.path().join("backups");
+    std::fs::create_dir(&backups).unwrap();
+    let (key, recipient) = identity(dir.path(), "key.txt");
+    std::fs::write(dir.path().join("recipients.txt"), format!("# ops\n{recipient}\n")).unwrap();
+    std::fs::write(
+        dir.path().join("pgark.toml"),
+        format!(
+            "backup_dir = {:?}\n[connection]\nurl = \"{}\"\n[encryption]\nrecipients_file = \"recipients.txt\"\n\
+             [schedules.nightly]\nenabled = true\nevery = \"daily\"\ntime = \"01:00\"\n",
+            backups.to_str().unwrap(),
+            url(&db)
+        ),
+    )
+    .unwrap();
+    ok(&pgark_in(dir.path(), &["config", "check"]), "config check");
+    ok(&pgark_in(dir.path(), &["schedule", "run", "nightly"]), "schedule run");
+    let listed: serde_json::Value =
+        serde_json::from_str(&ok(&pgark_in(dir.path(), &["list", "--json"]), "list")).unwrap();
+    let archives: Vec<&serde_json::Value> =
+        listed.as_array().unwrap().iter().filter(|e| e["state"] == "archive").collect();
+    assert_eq!(archives.len(), 1, "{listed}");
+    assert_eq!(archives[0]["encrypted"], true, "{listed}");
+    let file = backups.join(archives[0]["file"].as_str().unwrap());
+    let text = ok(
+        &pgark(&[
+            "cat",
+            file.to_str().unwrap(),
+            "hr.payroll_confidential",
+            "--limit",
+            "1",
+            "-i",
+            key.to_str().unwrap(),
+        ]),
+        "cat",
+    );
+    assert!(text.starts_with("1\temployee 1\t"), "{text}");
+
+    std::fs::write(
+        dir.path().join("pgark.toml"),
+        format!(
+            "backup_dir = {:?}\n[encryption]\nrecipients = [\"age1bad\"]\npasphrase_file = \"x\"\n",
+            backups.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let out = pgark_in(dir.path(), &["config", "check"]);
+    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(!out.status.success() && said.contains("pasphrase_file"), "{said}");
+}

@@ -11,6 +11,7 @@ const PASSWORD: &str = "Pw-7f3a9c1e-secret";
 const WRONG: &str = "Pw-wrong-5b2d-secret";
 const MAPPING: &str = "Mapping-pw-91c4-secret";
 const TOKEN: &str = "hooktoken-4e8f-secret";
+const PASSPHRASE: &str = "Passphrase-8d1f-secret";
 
 /// Every file under `dir`, recursively.
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -26,7 +27,7 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
 
 /// Fails when any of the secrets is in `bytes`.
 fn assert_clean(what: &str, bytes: &[u8]) {
-    for secret in [PASSWORD, WRONG, MAPPING, TOKEN] {
+    for secret in [PASSWORD, WRONG, MAPPING, TOKEN, PASSPHRASE] {
         let found = bytes.windows(secret.len()).any(|w| w == secret.as_bytes());
         assert!(!found, "{secret} leaked into {what}: {}", String::from_utf8_lossy(bytes));
     }
@@ -131,6 +132,26 @@ async fn no_command_output_or_file_holds_a_password() {
         run(&["extract", fdw_archive.to_str().unwrap(), "--format", "sql", "-o", fdw_sql.to_str().unwrap()], &[]),
         "extract",
     );
+    // An archive encrypted with a passphrase, read with it and with a wrong one.
+    let enc = backups.join("encrypted.pgark");
+    let enc_s = enc.to_str().unwrap();
+    ok(
+        run(
+            &["dump", "-v", "--db", &src, "-o", enc_s, "--passphrase-env", "PGARK_TEST_PASS"],
+            &[("PGARK_TEST_PASS", PASSPHRASE)],
+        ),
+        "encrypted dump",
+    );
+    ok(
+        run(&["verify", "-v", enc_s, "--passphrase-env", "PGARK_TEST_PASS"], &[("PGARK_TEST_PASS", PASSPHRASE)]),
+        "verify with the passphrase",
+    );
+    assert!(!run(
+        &["restore", enc_s, "--db", &copy, "--passphrase-env", "PGARK_TEST_PASS"],
+        &[("PGARK_TEST_PASS", WRONG)]
+    )
+    .status
+    .success());
     let sql = work.path().join("out.sql");
     ok(run(&["extract", a1s, "--format", "sql", "-o", sql.to_str().unwrap()], &[]), "extract sql");
     ok(
