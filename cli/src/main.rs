@@ -1,16 +1,7 @@
 //! `pgark`: fast, verifiable PostgreSQL backups in one archive file. This file parses the
 //! command line and dispatches; each command lives in `cmd/`.
 
-mod args;
-mod cmd;
-mod config;
-mod config_json;
-mod files;
-mod install;
-mod notify;
-mod progress;
-mod schedule;
-mod units;
+use pgark::{args, cmd, config, progress, units};
 
 use std::path::PathBuf;
 use std::process::ExitCode;
