@@ -101,7 +101,8 @@ pub fn parts_of(archive: &Path) -> Option<Vec<u8>> {
     let opened = Archive::open(archive).ok()?;
     let bytes = std::fs::read(archive).ok()?;
     let json = serde_json::to_vec(opened.manifest()).ok()?;
-    let end = opened.manifest().tables.iter().flat_map(|t| &t.chunks).map(|c| c.offset + c.stored_len).max().unwrap_or(16);
+    let end =
+        opened.manifest().tables.iter().flat_map(|t| &t.chunks).map(|c| c.offset + c.stored_len).max().unwrap_or(16);
     let mut out = (json.len() as u32).to_le_bytes().to_vec();
     out.extend_from_slice(&json);
     out.extend_from_slice(&bytes[16..end as usize]);

@@ -12,6 +12,7 @@ mod extract;
 mod faults;
 mod fidelity;
 mod harness;
+mod hostile;
 mod restore_messages;
 mod roundtrip;
 mod schedule;
