@@ -137,12 +137,40 @@ pub struct KeyArgs {
     /// opens encrypted archives (repeatable).
     #[arg(long = "identity", short = 'i', value_name = "FILE")]
     pub identities: Vec<PathBuf>,
-    /// The passphrase of an encrypted archive, from this environment variable.
+    #[command(flatten)]
+    pub passphrase: PassphraseArgs,
+}
+
+/// A passphrase for age encryption, never from the command line itself.
+#[derive(Args, Clone, Default)]
+pub struct PassphraseArgs {
+    /// The archive's passphrase (age), from this environment variable.
     #[arg(long, value_name = "VAR", conflicts_with = "passphrase_file")]
     pub passphrase_env: Option<String>,
-    /// The passphrase of an encrypted archive, from this file (its first line).
+    /// The archive's passphrase (age), from this file (its first line).
     #[arg(long, value_name = "FILE")]
     pub passphrase_file: Option<PathBuf>,
+}
+
+impl PassphraseArgs {
+    /// The passphrase given, if any; refuses an empty one or an unset variable.
+    pub fn get(&self) -> Result<Option<SecretString>> {
+        let text = match (&self.passphrase_env, &self.passphrase_file) {
+            (Some(var), _) => {
+                std::env::var(var).map_err(|_| anyhow::anyhow!("the passphrase variable {var} is not set"))?
+            }
+            (None, Some(path)) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading the passphrase file {}", path.display()))?;
+                text.lines().next().unwrap_or("").to_string()
+            }
+            (None, None) => return Ok(None),
+        };
+        if text.is_empty() {
+            anyhow::bail!("the passphrase is empty");
+        }
+        Ok(Some(SecretString::from(text)))
+    }
 }
 
 impl KeyArgs {
@@ -152,7 +180,7 @@ impl KeyArgs {
         for file in &self.identities {
             keys.add_identity_file(file)?;
         }
-        if let Some(p) = passphrase(self.passphrase_env.as_deref(), self.passphrase_file.as_deref())? {
+        if let Some(p) = self.passphrase.get()? {
             keys.add_passphrase(p);
         }
         Ok(keys)
@@ -174,12 +202,9 @@ pub struct EncryptArgs {
     /// Encrypt to every recipient in this file (one per line, # comments), as age -R reads it.
     #[arg(long, value_name = "FILE")]
     pub encrypt_to_file: Vec<PathBuf>,
-    /// Encrypt with a passphrase from this environment variable (instead of recipients).
-    #[arg(long, value_name = "VAR", conflicts_with = "passphrase_file")]
-    pub passphrase_env: Option<String>,
-    /// Encrypt with a passphrase from this file (its first line).
-    #[arg(long, value_name = "FILE")]
-    pub passphrase_file: Option<PathBuf>,
+    /// Or encrypt with a passphrase instead of recipients.
+    #[command(flatten)]
+    pub passphrase: PassphraseArgs,
 }
 
 impl EncryptArgs {
@@ -193,7 +218,7 @@ impl EncryptArgs {
                 text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_string),
             );
         }
-        let passphrase = passphrase(self.passphrase_env.as_deref(), self.passphrase_file.as_deref())?;
+        let passphrase = self.passphrase.get()?;
         if recipients.is_empty() && passphrase.is_none() {
             if !self.encrypt_to_file.is_empty() {
                 anyhow::bail!("the recipients files hold no recipient");
@@ -204,23 +229,4 @@ impl EncryptArgs {
         encryption.check()?;
         Ok(Some(encryption))
     }
-}
-
-/// A passphrase from an environment variable or a file's first line; refuses an empty one.
-fn passphrase(env: Option<&str>, file: Option<&Path>) -> Result<Option<SecretString>> {
-    let text = match (env, file) {
-        (Some(var), _) => {
-            std::env::var(var).map_err(|_| anyhow::anyhow!("the passphrase variable {var} is not set"))?
-        }
-        (None, Some(path)) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("reading the passphrase file {}", path.display()))?;
-            text.lines().next().unwrap_or("").to_string()
-        }
-        (None, None) => return Ok(None),
-    };
-    if text.is_empty() {
-        anyhow::bail!("the passphrase is empty");
-    }
-    Ok(Some(SecretString::from(text)))
 }

@@ -15,6 +15,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use pgark_engine::{ConnectOptions, DumpOptions, Kind, Retention};
+
+pub use crate::schedule::Schedule;
 use serde::Deserialize;
 
 /// The config file.
@@ -74,103 +76,11 @@ impl EncryptionConfig {
         crate::args::EncryptArgs {
             encrypt_to: self.recipients.clone(),
             encrypt_to_file: self.recipients_file.iter().cloned().collect(),
-            passphrase_env: self.passphrase_env.clone(),
-            passphrase_file: self.passphrase_file.clone(),
+            passphrase: crate::args::PassphraseArgs {
+                passphrase_env: self.passphrase_env.clone(),
+                passphrase_file: self.passphrase_file.clone(),
+            },
         }
-    }
-}
-
-/// `[schedules.NAME]`: a dump at `time` every day, week (`day` = weekday) or month (`day` = day
-/// of the month), or by a `cron` expression.
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Schedule {
-    #[serde(default)]
-    pub enabled: bool,
-    /// `HH:MM`.
-    pub time: Option<String>,
-    /// `daily`, `weekly` or `monthly`.
-    pub every: Option<String>,
-    /// Weekday name for weekly schedules, day of the month for monthly ones.
-    pub day: Option<String>,
-    /// A cron expression instead of time/every/day.
-    pub cron: Option<String>,
-    /// The dump profile.
-    pub profile: Option<String>,
-    /// Time zone of `time` (default UTC).
-    pub timezone: Option<String>,
-    /// After the dump and its verification, prove the new archive restores (`pgark drill`, on
-    /// `drill_db` or $PGARK_DRILL_URL).
-    #[serde(default)]
-    pub drill: bool,
-}
-
-const WEEKDAYS: [&str; 7] = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"];
-
-impl Schedule {
-    /// What is wrong with it, each as `key: problem`.
-    pub fn problems(&self, config: &Config) -> Vec<String> {
-        let mut out = Vec::new();
-        let time_ok = |t: &str| {
-            let (h, m) = t.split_once(':').unwrap_or((t, ""));
-            let num = |x: &str, max: u32| x.len() <= 2 && x.parse::<u32>().is_ok_and(|v| v <= max);
-            num(h, 23) && m.len() == 2 && num(m, 59)
-        };
-        if let Some(t) = self.time.as_deref().filter(|t| !time_ok(t)) {
-            out.push(format!("time: '{t}' is not a time of day (HH:MM, 00:00 to 23:59)"));
-        }
-        match (self.every.as_deref(), self.day.as_deref()) {
-            (Some("daily"), Some(_)) => out.push("day: a daily schedule takes no day".into()),
-            (Some("weekly"), Some(d)) if !WEEKDAYS.contains(&d.to_ascii_lowercase().as_str()) => {
-                out.push(format!("day: '{d}' is not a weekday (sunday … saturday)"))
-            }
-            (Some("monthly"), Some(d)) if !d.parse::<u32>().is_ok_and(|n| (1..=31).contains(&n)) => {
-                out.push(format!("day: '{d}' is not a day of the month (1 … 31)"))
-            }
-            (Some("daily" | "weekly" | "monthly") | None, _) => {}
-            (Some(e), _) => out.push(format!("every: '{e}' is not one of daily, weekly, monthly")),
-        }
-        if let Some(c) = &self.cron {
-            if self.every.is_some() || self.time.is_some() {
-                out.push("cron: give either cron or time/every, not both".into());
-            }
-            let fields = c.split_whitespace().count();
-            if !(5..=6).contains(&fields) {
-                out.push(format!("cron: '{c}' has {fields} fields (expected 5, or 6 with seconds)"));
-            }
-        } else if self.enabled && (self.time.is_none() || self.every.is_none()) {
-            out.push("enabled: an enabled schedule needs time and every (or cron)".into());
-        }
-        if let Some(p) = &self.profile {
-            if let Err(e) = apply_profile(p, config, &mut DumpOptions::default()) {
-                out.push(format!("profile: {e}"));
-            }
-        }
-        if let Err(e) = self.zone() {
-            out.push(format!("timezone: {e}"));
-        }
-        if self.drill && config.drill_db.is_none() && std::env::var_os("PGARK_DRILL_URL").is_none() {
-            out.push("drill: a schedule that drills needs drill_db in the config (or $PGARK_DRILL_URL)".into());
-        }
-        out
-    }
-}
-
-impl Schedule {
-    /// `daily at 02:30 UTC, profile full` (or the cron expression), for people.
-    pub fn describe(&self) -> String {
-        let when = match (&self.cron, self.every.as_deref(), &self.day) {
-            (Some(c), ..) => format!("cron '{c}'"),
-            (None, Some("weekly"), Some(d)) => format!("weekly on {d}"),
-            (None, Some("monthly"), Some(d)) => format!("monthly on day {d}"),
-            (None, Some(e), _) => e.to_string(),
-            (None, None, _) => "no rule".into(),
-        };
-        let at = self.time.as_deref().map(|t| format!(" at {t}")).unwrap_or_default();
-        let tz = self.timezone.as_deref().unwrap_or("UTC");
-        let state = if self.enabled { "enabled" } else { "disabled" };
-        let drill = if self.drill { ", then a restore drill" } else { "" };
-        format!("{when}{at} {tz}, profile {}{drill}, {state}", self.profile.as_deref().unwrap_or("full"))
     }
 }
 

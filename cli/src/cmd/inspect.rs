@@ -65,23 +65,7 @@ pub fn describe(path: &Path, archive: &Archive) -> String {
 
 fn write_text(out: &mut String, path: &Path, archive: &Archive) -> std::fmt::Result {
     if let (Some(p), true) = (archive.public_info(), archive.is_locked()) {
-        writeln!(out, "archive:     {} ({})", path.display(), bytes(archive.file_len()))?;
-        writeln!(out, "database:    {} (PostgreSQL {})", p.database, p.server_version)?;
-        writeln!(out, "snapshot:    {}", p.snapshot_time.format("%Y-%m-%d %H:%M:%S UTC"))?;
-        writeln!(out, "finished:    {}", p.finished_time.format("%Y-%m-%d %H:%M:%S UTC"))?;
-        writeln!(out, "written by:  pgark {} (archive format {})", p.tool_version, archive.format_version())?;
-        if let Some(profile) = &p.profile {
-            writeln!(out, "contents:    profile {profile}")?;
-        }
-        writeln!(out, "total:       {} tables, {} rows, {} of COPY data", p.tables, p.rows, bytes(p.raw_bytes))?;
-        writeln!(out, "encrypted:   with age, to {}", p.recipients.join(", "))?;
-        writeln!(
-            out,
-            "             tables, schema and data need the key: pgark inspect|restore|extract|cat {} --identity FILE \
-             (or --passphrase-env VAR / --passphrase-file FILE); pgark verify checks every stored byte without it",
-            path.display()
-        )?;
-        return Ok(());
+        return write_locked(out, path, archive, p);
     }
     let m = archive.manifest();
     let mut compression = match m.settings.compression {
@@ -102,6 +86,13 @@ fn write_text(out: &mut String, path: &Path, archive: &Archive) -> std::fmt::Res
         (m.finished_time - m.snapshot_time).num_milliseconds() as f64 / 1000.0
     )?;
     writeln!(out, "written by:  pgark {} (archive format {})", m.tool_version, archive.format_version())?;
+    if let Some(p) = archive.public_info() {
+        writeln!(
+            out,
+            "encrypted:   with age, to {} (the commands below need --identity FILE or the passphrase)",
+            p.recipients.join(", ")
+        )?;
+    }
     writeln!(
         out,
         "settings:    {} jobs, chunks of {}, {}",
@@ -187,6 +178,27 @@ fn write_text(out: &mut String, path: &Path, archive: &Archive) -> std::fmt::Res
         "files:       pgark extract {} --format dir -o DIR (data files + restore.sql for psql), \
          --format csv|jsonl -o DIR, pgark cat {} TABLE",
         path.display(),
+        path.display()
+    )?;
+    Ok(())
+}
+
+/// What an encrypted archive opened without its key shows.
+fn write_locked(out: &mut String, path: &Path, archive: &Archive, p: &pgark_engine::PublicInfo) -> std::fmt::Result {
+    writeln!(out, "archive:     {} ({})", path.display(), bytes(archive.file_len()))?;
+    writeln!(out, "database:    {} (PostgreSQL {})", p.database, p.server_version)?;
+    writeln!(out, "snapshot:    {}", p.snapshot_time.format("%Y-%m-%d %H:%M:%S UTC"))?;
+    writeln!(out, "finished:    {}", p.finished_time.format("%Y-%m-%d %H:%M:%S UTC"))?;
+    writeln!(out, "written by:  pgark {} (archive format {})", p.tool_version, archive.format_version())?;
+    if let Some(profile) = &p.profile {
+        writeln!(out, "contents:    profile {profile}")?;
+    }
+    writeln!(out, "total:       {} tables, {} rows, {} of COPY data", p.tables, p.rows, bytes(p.raw_bytes))?;
+    writeln!(out, "encrypted:   with age, to {}", p.recipients.join(", "))?;
+    writeln!(
+        out,
+        "             tables, schema and data need the key: pgark inspect|restore|extract|cat {} --identity FILE \
+         (or --passphrase-env VAR / --passphrase-file FILE); pgark verify checks every stored byte without it",
         path.display()
     )?;
     Ok(())
