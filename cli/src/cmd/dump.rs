@@ -81,6 +81,10 @@ pub struct DumpArgs {
     /// this time (500ms, 30s, 2min; a bare number is milliseconds). Default: wait as long as it takes.
     #[arg(long, value_parser = parse_wait, value_name = "DURATION")]
     pub lock_wait_timeout: Option<std::time::Duration>,
+    /// Dump in this snapshot (an id from pg_export_snapshot() in a transaction you keep open until
+    /// the dump ends, e.g. a replication slot's) instead of a new one, as pg_dump --snapshot.
+    #[arg(long, value_name = "ID")]
+    pub snapshot: Option<String>,
     /// Also write `<archive>.txt` beside the archive: what it holds, the settings used, how to
     /// restore it, security notes (also `info_file = true` in pgark.toml).
     #[arg(long)]
@@ -274,6 +278,7 @@ async fn prepare(
         globals: args.globals,
         copy_format: args.copy_format,
         lock_wait_timeout: args.lock_wait_timeout,
+        snapshot: args.snapshot.clone(),
         encryption: encryption(args, config).map_err(|e| (database.clone(), e))?,
         ..Default::default()
     };

@@ -241,9 +241,11 @@ async fn ddl_during_a_dump_waits_for_it_and_the_archive_is_the_snapshot() {
     assert_eq!(columns, 3, "no column added after the snapshot");
 }
 
-/// Dumps while pgbench writes to the same tables: each archive is one consistent snapshot, so
-/// pgbench's invariant holds in every restored copy (the balances of accounts, tellers and
-/// branches and the history's deltas add up to the same sum).
+/// Dumps while pgbench writes to the same tables: a dump in a snapshot the test holds
+/// (`--snapshot`) restores to exactly the row counts and fingerprints a REPEATABLE READ read in that
+/// snapshot sees; and every archive is one consistent snapshot, so pgbench's invariant holds in
+/// every restored copy (the balances of accounts, tellers and branches and the history's deltas
+/// add up to the same sum).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dumps_under_pgbench_load_are_consistent_snapshots() {
     let db = fresh_db("fault_pgbench").await;
@@ -265,6 +267,23 @@ async fn dumps_under_pgbench_load_are_consistent_snapshots() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let dir = tmp();
+    // A snapshot the test holds (as a replication slot's would be): the dump taken in it with
+    // --snapshot holds exactly what a REPEATABLE READ read in it sees, under load.
+    let holder = client(&db).await;
+    holder.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ").await.unwrap();
+    let id: String = holder.query_one("SELECT pg_export_snapshot()", &[]).await.unwrap().get(0);
+    let at_snapshot = pgark_engine::fingerprint_tables(&holder).await.unwrap();
+    while history().await < 400 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let in_snapshot = dir.path().join("snapshot.pgark");
+    let out = finish(
+        start_dump(&db, &in_snapshot, &["--jobs", "3", "--chunk-size", "1MiB", "--snapshot", &id]),
+        Duration::from_secs(120),
+    )
+    .await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    holder.batch_execute("COMMIT").await.unwrap();
     let mut archives = Vec::new();
     for i in 0..3 {
         let before = history().await;
@@ -277,6 +296,11 @@ async fn dumps_under_pgbench_load_are_consistent_snapshots() {
     }
     let _ = load.kill();
     let _ = load.wait();
+    let copy = "fault_pgbench_snapshot";
+    exec("postgres", &format!("DROP DATABASE IF EXISTS {copy} WITH (FORCE)")).await;
+    restore_into(&in_snapshot, copy, &RestoreOptions { create: true, ..Default::default() }).await.unwrap();
+    assert_eq!(fingerprints(copy).await, at_snapshot, "the archive is the snapshot it was given");
+    assert_ne!(fingerprints(&db).await, at_snapshot, "pgbench wrote meanwhile");
     for (i, path) in archives.iter().enumerate() {
         let copy = format!("fault_pgbench_copy{i}");
         exec("postgres", &format!("DROP DATABASE IF EXISTS {copy} WITH (FORCE)")).await;

@@ -117,7 +117,7 @@ pub async fn prepare(target: &Target, options: &DumpOptions) -> Result<DumpPlan>
     if let Some(to) = &options.encryption {
         to.check()?;
     }
-    let snapshot = Snapshot::export(target).await?;
+    let snapshot = Snapshot::export(target, options.snapshot.as_deref()).await?;
     let client = snapshot.client();
     let info = client
         .query_one(

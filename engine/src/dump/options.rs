@@ -41,6 +41,10 @@ pub struct DumpOptions {
     /// serialized.
     #[serde(skip)]
     pub encryption: Option<Encryption>,
+    /// Dump in this exported snapshot (`pg_export_snapshot()` of a transaction the caller keeps
+    /// open until the dump ends; pg_dump's `--snapshot`) instead of a new one.
+    #[serde(default)]
+    pub snapshot: Option<String>,
 }
 
 /// Schemas Supabase manages and creates in every project (as its CLI leaves them out of dumps).
@@ -92,6 +96,7 @@ impl Default for DumpOptions {
             managed_schemas: Vec::new(),
             lock_wait_timeout: None,
             encryption: None,
+            snapshot: None,
         }
     }
 }

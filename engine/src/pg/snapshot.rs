@@ -19,14 +19,27 @@ pub(crate) struct Snapshot {
 }
 
 impl Snapshot {
-    /// Connects, opens the transaction and exports its snapshot.
-    pub async fn export(target: &Target) -> Result<Snapshot> {
+    /// Connects, opens the transaction and exports its snapshot — or, with `given` (an id from
+    /// `pg_export_snapshot()` in a transaction the caller keeps open, as pg_dump's `--snapshot`),
+    /// takes that snapshot and hands it on to the workers.
+    pub async fn export(target: &Target, given: Option<&str>) -> Result<Snapshot> {
         let client = target.connect().await?;
         session::setup(&client, Role::Dump).await?;
         client
             .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             .await
             .map_err(|e| Error::db("starting the snapshot transaction", &e))?;
+        if let Some(id) = given {
+            client
+                .batch_execute(&format!("SET TRANSACTION SNAPSHOT {}", literal(id)))
+                .await
+                .map_err(|e| Error::db(format!("taking the snapshot {id} (--snapshot)"), &e))?;
+            let row = client
+                .query_one("SELECT pg_catalog.now()", &[])
+                .await
+                .map_err(|e| Error::db("reading the time", &e))?;
+            return Ok(Snapshot { id: id.to_string(), time: row.get(0), client });
+        }
         let row = client
             .query_one("SELECT pg_catalog.pg_export_snapshot(), pg_catalog.now()", &[])
             .await
