@@ -174,6 +174,28 @@ impl PassphraseArgs {
 }
 
 impl KeyArgs {
+    /// Whether no key was given on the command line.
+    pub fn is_empty(&self) -> bool {
+        self.identities.is_empty()
+            && self.passphrase.passphrase_env.is_none()
+            && self.passphrase.passphrase_file.is_none()
+    }
+
+    /// These keys, or when none was given those of `[encryption]` in the config (`identity_file`,
+    /// or the passphrase), so scheduled verify and drill runs open encrypted archives.
+    pub fn or_config(&self, config: Option<&Path>) -> Result<KeyArgs> {
+        if !self.is_empty() {
+            return Ok(self.clone());
+        }
+        // A config found by default that cannot be read only matters to commands that need it.
+        let loaded = match crate::config::Config::load(config) {
+            Ok(c) => c,
+            Err(_) if config.is_none() => return Ok(self.clone()),
+            Err(e) => return Err(e),
+        };
+        Ok(loaded.encryption.map(|e| e.keys()).unwrap_or_default())
+    }
+
     /// The keys given.
     pub fn keys(&self) -> Result<Keys> {
         let mut keys = Keys::none();

@@ -68,6 +68,9 @@ pub struct EncryptionConfig {
     pub passphrase_file: Option<PathBuf>,
     /// An environment variable holding the passphrase.
     pub passphrase_env: Option<String>,
+    /// An age identity file (or SSH private key) that opens the archives, for scheduled verify
+    /// and drill runs (the archives need it; the dump does not).
+    pub identity_file: Option<PathBuf>,
 }
 
 impl EncryptionConfig {
@@ -76,10 +79,19 @@ impl EncryptionConfig {
         crate::args::EncryptArgs {
             encrypt_to: self.recipients.clone(),
             encrypt_to_file: self.recipients_file.iter().cloned().collect(),
-            passphrase: crate::args::PassphraseArgs {
-                passphrase_env: self.passphrase_env.clone(),
-                passphrase_file: self.passphrase_file.clone(),
-            },
+            passphrase: self.passphrase(),
+        }
+    }
+
+    /// The keys it gives readers (verify, drill): the identity file, or the passphrase.
+    pub fn keys(&self) -> crate::args::KeyArgs {
+        crate::args::KeyArgs { identities: self.identity_file.iter().cloned().collect(), passphrase: self.passphrase() }
+    }
+
+    fn passphrase(&self) -> crate::args::PassphraseArgs {
+        crate::args::PassphraseArgs {
+            passphrase_env: self.passphrase_env.clone(),
+            passphrase_file: self.passphrase_file.clone(),
         }
     }
 }

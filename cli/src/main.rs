@@ -240,7 +240,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             } else if all {
                 anyhow::bail!("--all takes one backup directory");
             }
-            cmd::verify::run(&archives, &keys, jobs, json, cli.quiet)
+            cmd::verify::run(&archives, &keys.or_config(config.as_deref())?, jobs, json, cli.quiet)
         }
         Command::Drill(args) => cmd::drill::run(args, cli.quiet).await,
         Command::Inspect { archive, keys, json } => cmd::inspect::run(&archive, &keys, json),

@@ -84,8 +84,8 @@ pub async fn run(args: DrillArgs, quiet: bool) -> Result<ExitCode> {
         keep: args.keep,
         create_roles: args.create_roles,
     };
-    let opened = args
-        .keys
+    let keys = args.keys.or_config(args.config.as_deref())?;
+    let opened = keys
         .keys()
         .map_err(|e| pgark_engine::Error::Refused(format!("{e:#}")))
         .and_then(|k| Archive::open_with(&path, &k))

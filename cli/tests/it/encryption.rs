@@ -222,15 +222,23 @@ async fn the_config_encrypts_scheduled_dumps() {
     std::fs::write(
         dir.path().join("pgark.toml"),
         format!(
-            "backup_dir = {:?}\n[connection]\nurl = \"{}\"\n[encryption]\nrecipients_file = \"recipients.txt\"\n\
-             [schedules.nightly]\nenabled = true\nevery = \"daily\"\ntime = \"01:00\"\n",
+            "backup_dir = {:?}\ndrill_db = \"{}\"\n[connection]\nurl = \"{}\"\n\
+             [encryption]\nrecipients_file = \"recipients.txt\"\nidentity_file = \"key.txt\"\n\
+             [schedules.nightly]\nenabled = true\nevery = \"daily\"\ntime = \"01:00\"\ndrill = true\n",
             backups.to_str().unwrap(),
+            url("postgres"),
             url(&db)
         ),
     )
     .unwrap();
     ok(&pgark_in(dir.path(), &["config", "check"]), "config check");
-    ok(&pgark_in(dir.path(), &["schedule", "run", "nightly"]), "schedule run");
+    let said = ok(&pgark_in(dir.path(), &["schedule", "run", "nightly"]), "schedule run");
+    assert!(said.contains("ok: ") && !said.contains("without its key"), "the verify checked the data: {said}");
+    // The scheduled verify and drill opened the archive with the config's identity file.
+    let history = std::fs::read_to_string(pgark_engine::history_path(&backups)).unwrap();
+    let runs: Vec<serde_json::Value> = history.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let kinds: Vec<String> = runs.iter().map(|r| format!("{} {}", r["kind"], r["status"])).collect();
+    assert_eq!(kinds, ["\"dump\" \"ok\"", "\"verify\" \"ok\"", "\"drill\" \"ok\""], "{history}");
     let listed: serde_json::Value =
         serde_json::from_str(&ok(&pgark_in(dir.path(), &["list", "--json"]), "list")).unwrap();
     let archives: Vec<&serde_json::Value> =
