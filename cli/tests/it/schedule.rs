@@ -297,7 +297,7 @@ fn install_writes_a_marked_crontab_block_and_systemd_timers() {
     assert_eq!(std::fs::read_dir(&units).unwrap().count(), 0);
 }
 
-fn http_get(port: u16, path: &str) -> String {
+pub fn http_get(port: u16, path: &str) -> String {
     use std::io::{Read, Write};
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     write!(s, "GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n").unwrap();

@@ -163,6 +163,45 @@ async fn no_command_output_or_file_holds_a_password() {
     let log = work.path().join("logs/nightly.log");
     let scheduled = run(&["schedule", "run", "nightly", "--log", log.to_str().unwrap()], &[("PGPASSWORD", PASSWORD)]);
     ok(scheduled, "schedule run");
+    let prom = work.path().join("pgark.prom");
+    run(&["report", &b, "--prometheus", prom.to_str().unwrap()], &[]);
+    // The crontab and systemd units pgark writes, with a crontab program that keeps the table in a file.
+    let table = work.path().join("crontab.table");
+    let fake = work.path().join("crontab.sh");
+    std::fs::write(
+        &fake,
+        format!(
+            "#!/bin/sh\ncase \"$1\" in\n  -l) [ -f '{t}' ] && exec cat '{t}'; echo 'no crontab for tester' >&2; exit 1;;\n  -) cat > '{t}';;\nesac\n",
+            t = table.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    ok(run(&["schedule", "install"], &[("PGARK_CRONTAB", fake.to_str().unwrap())]), "schedule install");
+    let units = work.path().join("units");
+    ok(run(&["schedule", "install", "--systemd", "--unit-dir", units.to_str().unwrap()], &[]), "install --systemd");
+    ok(run(&["schedule", "enable", "weekly", "03:00", "--day", "sunday"], &[]), "schedule enable");
+    ok(run(&["schedule", "disable", "weekly"], &[]), "schedule disable");
+    // The daemon: its health and metrics pages and its output.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let daemon = pgark_command(work.path(), &["daemon", "--listen", &format!("127.0.0.1:{port}")])
+        .env("PGPASSWORD", PASSWORD)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed() < std::time::Duration::from_secs(30), "the daemon listens");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let pages =
+        format!("{}{}", crate::schedule::http_get(port, "/healthz"), crate::schedule::http_get(port, "/metrics"));
+    assert!(pages.contains("pgark_backups{"), "{pages}");
+    assert_clean("the daemon's pages", pages.as_bytes());
+    // SAFETY: sends a signal to our own child process.
+    unsafe { libc::kill(daemon.id() as i32, libc::SIGTERM) };
+    let daemon_out = daemon.wait_with_output().unwrap();
     // A password in the config is refused, without being echoed.
     let with_password = std::fs::read_to_string(work.path().join("pgark.toml"))
         .unwrap()
@@ -180,6 +219,7 @@ async fn no_command_output_or_file_holds_a_password() {
     run(&["diff", a1s, second.to_str().unwrap(), "--json"], &[]);
     run(&["prune", &b, "--keep-last", "1", "--yes"], &[]);
 
+    outputs.push(("daemon".into(), daemon_out));
     for (what, out) in &outputs {
         assert_clean(&format!("the stdout of pgark {what}"), &out.stdout);
         assert_clean(&format!("the stderr of pgark {what}"), &out.stderr);
