@@ -122,6 +122,53 @@ async fn a_worker_connection_killed_mid_copy_is_copied_again() {
     restores_the_same(&path, &db, "fault_kill_worker_copy").await;
 }
 
+/// A loader's connection killed mid-COPY during a restore (twice): nothing of that chunk was
+/// committed, so it is loaded again on a new connection, and the copy is whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restore_connection_killed_mid_copy_loads_the_chunk_again() {
+    let db = app_db("fault_kill_loader", 1_000_000).await;
+    let dir = tmp();
+    let path = dir.path().join("a.pgark");
+    let out = finish(start_dump(&db, &path, &["--chunk-size", "1MiB"]), Duration::from_secs(120)).await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let copy = "fault_kill_loader_copy";
+    exec("postgres", &format!("DROP DATABASE IF EXISTS {copy} WITH (FORCE)")).await;
+    let child = pgark_command(
+        Path::new("."),
+        &["restore", "-q", path.to_str().unwrap(), "--db", &url(copy), "--create", "--jobs", "2"],
+    )
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let c = client("postgres").await;
+    let mut killed = Vec::new();
+    let started = Instant::now();
+    while killed.len() < 2 && started.elapsed() < Duration::from_secs(60) {
+        let loading: Vec<i32> = c
+            .query(
+                "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND state = 'active' AND query LIKE 'COPY%FROM STDIN%'",
+                &[&copy],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .filter(|p| !killed.contains(p))
+            .collect();
+        if let Some(&pid) = loading.first() {
+            c.execute("SELECT pg_terminate_backend($1)", &[&pid]).await.unwrap();
+            killed.push(pid);
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let out = finish(child, Duration::from_secs(120)).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(killed.len(), 2, "two loaders were killed while copying: {stderr}");
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("loading it again on a new connection"), "{stderr}");
+    assert_same(&db, copy).await;
+}
+
 /// The coordinator's connection killed: its snapshot and locks are gone, so the dump fails and
 /// leaves no file.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -440,8 +487,9 @@ async fn a_server_restart_mid_dump_or_restore_fails_cleanly_and_says_how_to_go_o
             }
         }
     };
+    // Down for a few seconds: long enough that pgark's reconnecting workers find it gone.
     let restart = |cluster: std::sync::Arc<pgark_engine::LocalCluster>| async move {
-        tokio::task::spawn_blocking(move || cluster.restart().unwrap()).await.unwrap()
+        tokio::task::spawn_blocking(move || cluster.restart(Duration::from_secs(3)).unwrap()).await.unwrap()
     };
 
     // Mid-dump.

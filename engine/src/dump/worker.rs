@@ -26,7 +26,7 @@ use super::execute::Frame;
 use super::TablePlan;
 use crate::archive::{ArchiveKey, Compression, Contents, Layout, Sealer};
 use crate::error::{Error, Result};
-use crate::pg::{copy_out, SnapshotId, Target};
+use crate::pg::{connection_lost, copy_out, SnapshotId, Target};
 use crate::progress::{Event, Progress};
 use crate::sql::qualified;
 
@@ -132,13 +132,6 @@ impl Copier {
     fn chunk_context(&self, job: Job) -> String {
         format!("dumping table {}, chunk {}", self.tables[job.table].display_name(), job.chunk)
     }
-}
-
-/// Whether `e` means the connection is gone (terminated, server shutting down), not the statement
-/// refused: the chunk can be copied again on another connection.
-fn connection_lost(e: &tokio_postgres::Error, client: &Client) -> bool {
-    const LOST: [SqlState; 3] = [SqlState::ADMIN_SHUTDOWN, SqlState::CRASH_SHUTDOWN, SqlState::CANNOT_CONNECT_NOW];
-    client.is_closed() || e.is_closed() || e.code().is_some_and(|c| LOST.contains(c))
 }
 
 /// One pooled connection copying chunks from the queue inside the shared snapshot.

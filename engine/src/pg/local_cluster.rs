@@ -16,6 +16,8 @@ pub struct LocalCluster {
     port: u16,
     run_as: Option<String>,
     running: bool,
+    /// The server options it was started with.
+    opts: String,
 }
 
 /// Finds the directory holding `initdb` and `pg_ctl`: `$PGARK_PG_BIN`, the newest
@@ -97,7 +99,7 @@ impl LocalCluster {
             };
             std::os::unix::fs::chown(dir.path(), Some(uid), gid).map_err(|e| Error::Cluster(format!("chown: {e}")))?;
         }
-        let mut cluster = LocalCluster { dir: Some(dir), bin, port: 0, run_as, running: false };
+        let mut cluster = LocalCluster { dir: Some(dir), bin, port: 0, run_as, running: false, opts: String::new() };
         let data = cluster.data_dir();
         cluster.run(
             "initdb",
@@ -112,6 +114,7 @@ impl LocalCluster {
                 path_str(cluster.dir())?
             );
             let log = cluster.dir().join("server.log");
+            cluster.opts = opts.clone();
             match cluster
                 .run("pg_ctl", &["-D", path_str(&data)?, "-l", path_str(&log)?, "-o", &opts, "-w", "-t", "60", "start"])
             {
@@ -171,12 +174,18 @@ impl LocalCluster {
         format!("postgres://postgres@127.0.0.1:{}/{db}?sslmode=disable", self.port)
     }
 
-    /// Restarts the server (fast shutdown: every session is ended) with the same settings.
-    pub fn restart(&self) -> Result<()> {
+    /// Restarts the server (fast shutdown: every session is ended) with the same settings, after
+    /// it has been down for `down` (none: at once).
+    pub fn restart(&self, down: std::time::Duration) -> Result<()> {
         let data = self.data_dir();
         let log = self.dir().join("server.log");
-        self.run("pg_ctl", &["-D", path_str(&data)?, "-l", path_str(&log)?, "-m", "fast", "-w", "-t", "60", "restart"])
-            .map(|_| ())
+        self.run("pg_ctl", &["-D", path_str(&data)?, "-m", "fast", "-w", "-t", "60", "stop"])?;
+        std::thread::sleep(down);
+        self.run(
+            "pg_ctl",
+            &["-D", path_str(&data)?, "-l", path_str(&log)?, "-o", &self.opts, "-w", "-t", "60", "start"],
+        )
+        .map(|_| ())
     }
 
     /// Stops the server (fast shutdown) and removes its files.

@@ -24,3 +24,12 @@ pub(crate) use copy_out::copy_out;
 pub use local_cluster::{find_server_binaries, LocalCluster};
 pub(crate) use session::{setup as setup_session, setup_sql, Role};
 pub(crate) use snapshot::{Snapshot, SnapshotId};
+
+use tokio_postgres::error::SqlState;
+
+/// Whether `e` means the connection is gone (terminated, server shutting down), not the
+/// statement refused: work not yet committed can be done again on another connection.
+pub(crate) fn connection_lost(e: &tokio_postgres::Error, client: &tokio_postgres::Client) -> bool {
+    const LOST: [SqlState; 3] = [SqlState::ADMIN_SHUTDOWN, SqlState::CRASH_SHUTDOWN, SqlState::CANNOT_CONNECT_NOW];
+    client.is_closed() || e.is_closed() || e.code().is_some_and(|c| LOST.contains(c))
+}
