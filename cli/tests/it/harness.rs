@@ -327,3 +327,20 @@ pub fn with_manifest(src: &Path, dir: &Path, name: &str, edit: impl FnOnce(&mut 
     w.finish(&manifest).unwrap();
     p
 }
+
+/// A crontab program that keeps the table in a file, as crontab(1) does for a user (there is no
+/// cron daemon here): `$PGARK_CRONTAB` names it. Returns (the program, the table file).
+pub fn fake_crontab(dir: &Path) -> (PathBuf, PathBuf) {
+    let table = dir.join("crontab.table");
+    let program = dir.join("crontab.sh");
+    std::fs::write(
+        &program,
+        format!(
+            "#!/bin/sh\ncase \"$1\" in\n  -l) [ -f '{t}' ] && exec cat '{t}'; echo 'no crontab for tester' >&2; exit 1;;\n  -) cat > '{t}';;\nesac\n",
+            t = table.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&program, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    (program, table)
+}

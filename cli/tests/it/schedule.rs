@@ -245,7 +245,6 @@ async fn failed_dumps_are_mailed() {
 
 #[test]
 fn install_writes_a_marked_crontab_block_and_systemd_timers() {
-    use std::os::unix::fs::PermissionsExt;
     let dir = tmp();
     let backups = dir.path().join("backups");
     std::fs::create_dir(&backups).unwrap();
@@ -259,18 +258,7 @@ fn install_writes_a_marked_crontab_block_and_systemd_timers() {
         ),
     )
     .unwrap();
-    // A crontab program that keeps the table in a file, as crontab(1) does for a user.
-    let table = dir.path().join("table");
-    let fake = dir.path().join("crontab");
-    std::fs::write(
-        &fake,
-        format!(
-            "#!/bin/sh\ncase \"$1\" in\n  -l) [ -f '{t}' ] && exec cat '{t}'; echo 'no crontab for tester' >&2; exit 1;;\n  -) cat > '{t}';;\nesac\n",
-            t = table.display()
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let (fake, table) = fake_crontab(dir.path());
     let run = |args: &[&str]| {
         let out = pgark_command(dir.path(), args).env("PGARK_CRONTAB", &fake).output().unwrap();
         assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));

@@ -166,17 +166,7 @@ async fn no_command_output_or_file_holds_a_password() {
     let prom = work.path().join("pgark.prom");
     run(&["report", &b, "--prometheus", prom.to_str().unwrap()], &[]);
     // The crontab and systemd units pgark writes, with a crontab program that keeps the table in a file.
-    let table = work.path().join("crontab.table");
-    let fake = work.path().join("crontab.sh");
-    std::fs::write(
-        &fake,
-        format!(
-            "#!/bin/sh\ncase \"$1\" in\n  -l) [ -f '{t}' ] && exec cat '{t}'; echo 'no crontab for tester' >&2; exit 1;;\n  -) cat > '{t}';;\nesac\n",
-            t = table.display()
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let (fake, _table) = fake_crontab(work.path());
     ok(run(&["schedule", "install"], &[("PGARK_CRONTAB", fake.to_str().unwrap())]), "schedule install");
     let units = work.path().join("units");
     ok(run(&["schedule", "install", "--systemd", "--unit-dir", units.to_str().unwrap()], &[]), "install --systemd");
