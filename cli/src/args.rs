@@ -210,7 +210,18 @@ impl KeyArgs {
 
     /// Opens `path`, an encrypted archive with the keys given.
     pub fn open(&self, path: &Path) -> Result<Archive> {
-        Ok(Archive::open_with(path, &self.keys()?)?)
+        Ok(self.open_archive(path, false)?)
+    }
+
+    /// Opens `path`: an encrypted archive with the keys given, or, when none was given and
+    /// `locked_ok`, locked (its public facts and hashes only).
+    pub fn open_archive(&self, path: &Path, locked_ok: bool) -> pgark_engine::Result<Archive> {
+        let keys = self.keys().map_err(|e| pgark_engine::Error::Refused(format!("{e:#}")))?;
+        if keys.is_empty() && locked_ok {
+            Archive::open_locked(path)
+        } else {
+            Archive::open_with(path, &keys)
+        }
     }
 }
 

@@ -21,7 +21,7 @@ use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
 
 use crate::archive::{Archive, RowCounter, RowDigest, TableEntry};
-use crate::dump::{ChunkRange, TablePlan};
+use crate::dump::{copy_out_sql, ChunkRange};
 use crate::error::{Error, Result};
 use crate::pg::{copy_out, Role, Target};
 use crate::progress::{Event, Progress, Stage};
@@ -245,31 +245,20 @@ async fn read_back(
 
 /// Rows and digest of one table as the dump's COPY reads it now.
 async fn digest_table(client: &tokio_postgres::Client, t: &TableEntry) -> Result<(u64, RowDigest)> {
-    let plan = TablePlan {
-        schema: t.schema.clone(),
-        name: t.name.clone(),
-        columns: t.columns.clone(),
-        format: t.format,
-        blocks: 0,
-        table_bytes: 0,
-        chunks: Vec::new(),
-        contents: t.contents,
-        column_types: Vec::new(),
-    };
-    let sql = plan.copy_out_sql(&ChunkRange { first_block: 0, end_block: None, estimated_bytes: 0 });
-    let (pieces, mut arriving) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
+    // The whole table: the dump's statement for a chunk from block 0 without end.
+    let whole = ChunkRange { first_block: 0, end_block: None, estimated_bytes: 0 };
+    let sql = copy_out_sql(&t.schema, &t.name, &t.columns, t.format, t.contents, &whole);
     let format = t.format;
-    let counting = tokio::task::spawn_blocking(move || {
+    let (copied, counted) = copy_out(client, &sql, move |arriving| {
         let mut counter = RowCounter::digesting(format);
         while let Some(piece) = arriving.blocking_recv() {
             counter.feed(&piece)?;
         }
         let digest = counter.digest().unwrap_or_default();
         counter.finish().map(|rows| (rows, digest))
-    });
-    let copied = copy_out(client, &sql, &pieces).await;
-    drop(pieces);
-    let counted = counting.await.map_err(|e| Error::Internal(format!("row counter failed: {e}")))?;
+    })
+    .await;
+    let counted = counted.map_err(|e| Error::Internal(format!("row counter failed: {e}")))?;
     copied.map_err(|e| Error::db(format!("reading {} back", t.display_name()), &e))?;
     counted.map_err(|reason| Error::Db { context: format!("reading {} back", t.display_name()), reason })
 }

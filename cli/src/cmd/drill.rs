@@ -85,16 +85,15 @@ pub async fn run(args: DrillArgs, quiet: bool) -> Result<ExitCode> {
         create_roles: args.create_roles,
     };
     let keys = args.keys.or_config(args.config.as_deref())?;
-    let opened = keys
-        .keys()
-        .map_err(|e| pgark_engine::Error::Refused(format!("{e:#}")))
-        .and_then(|k| Archive::open_with(&path, &k))
-        .map(Arc::new);
-    let result = match &opened {
-        Ok(archive) => pgark_engine::drill(archive.clone(), &server, &options, Arc::new(Bars::new(quiet))).await,
-        Err(e) => Err(pgark_engine::Error::Archive { path: path.clone(), reason: e.to_string() }),
+    let (archive, result) = match keys.open_archive(&path, false) {
+        Ok(archive) => {
+            let archive = Arc::new(archive);
+            let result = pgark_engine::drill(archive.clone(), &server, &options, Arc::new(Bars::new(quiet))).await;
+            (Some(archive), result)
+        }
+        Err(e) => (None, Err(e)),
     };
-    record(&path, started, opened.as_ref().ok().map(|a| a.as_ref()), &result);
+    record(&path, started, archive.as_deref(), &result);
     let report = result?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report).context("encoding the report")?);

@@ -13,8 +13,7 @@ use crate::units::bytes;
 /// Runs `pgark inspect`.
 pub fn run(path: &Path, keys: &crate::args::KeyArgs, as_json: bool) -> Result<ExitCode> {
     // Without keys, an encrypted archive shows what it shows to anyone.
-    let keys = keys.keys()?;
-    let archive = if keys.is_empty() { Archive::open_locked(path)? } else { Archive::open_with(path, &keys)? };
+    let archive = keys.open_archive(path, true)?;
     if let (Some(public), true) = (archive.public_info(), archive.is_locked()) {
         if as_json {
             let v = json!({"path": path, "file_bytes": archive.file_len(), "format_version": archive.format_version(),

@@ -46,12 +46,7 @@ fn archives(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
 fn check(path: &Path, keys: &KeyArgs, quiet: bool) -> std::result::Result<VerifyReport, pgark_engine::Error> {
     let started = Utc::now();
     // Without keys an encrypted archive gets the outer check: every stored byte's hash.
-    let opened = match keys.keys() {
-        Ok(k) if k.is_empty() => Archive::open_locked(path),
-        Ok(k) => Archive::open_with(path, &k),
-        Err(e) => Err(pgark_engine::Error::Refused(format!("{e:#}"))),
-    };
-    let (result, manifest_blake3) = match opened {
+    let (result, manifest_blake3) = match keys.open_archive(path, true) {
         Ok(archive) => (Ok(pgark_engine::verify(&archive, &Bars::new(quiet))), Some(archive.manifest_blake3())),
         Err(e) => (Err(e), None),
     };

@@ -36,7 +36,14 @@ impl Encryption {
     /// Checks the recipients (each must parse) and that recipients and a passphrase are not
     /// both given (age files hold one or the other).
     pub fn check(&self) -> Result<()> {
-        self.parsed().map(|_| ())
+        match (&self.passphrase, self.recipients.is_empty()) {
+            (Some(_), false) => {
+                Err(Error::Refused("encrypt to recipients or with a passphrase, not both (age files hold one)".into()))
+            }
+            (None, true) => Err(Error::Refused("encryption needs a recipient or a passphrase".into())),
+            (Some(_), true) => Ok(()),
+            (None, false) => self.recipients.iter().try_for_each(|r| parse_recipient(r).map(drop)),
+        }
     }
 
     /// How the archive key is protected, for the archive's public part: the recipients, or
@@ -49,14 +56,13 @@ impl Encryption {
         }
     }
 
+    /// The age recipients, once [`Encryption::check`] passed (the scrypt recipient times its
+    /// work factor when made: made once, when the key is wrapped).
     fn parsed(&self) -> Result<Vec<Box<dyn age::Recipient + Send>>> {
-        match (&self.passphrase, self.recipients.is_empty()) {
-            (Some(_), false) => {
-                Err(Error::Refused("encrypt to recipients or with a passphrase, not both (age files hold one)".into()))
-            }
-            (None, true) => Err(Error::Refused("encryption needs a recipient or a passphrase".into())),
-            (Some(p), true) => Ok(vec![Box::new(age::scrypt::Recipient::new(p.clone()))]),
-            (None, false) => self.recipients.iter().map(|r| parse_recipient(r)).collect(),
+        self.check()?;
+        match &self.passphrase {
+            Some(p) => Ok(vec![Box::new(age::scrypt::Recipient::new(p.clone()))]),
+            None => self.recipients.iter().map(|r| parse_recipient(r)).collect(),
         }
     }
 }

@@ -180,8 +180,7 @@ impl Archive {
 
     /// A frame of the data area, after checking its place and hash.
     fn frame(&self, f: &Frame, what: &str) -> Result<&[u8]> {
-        let end = f.offset.checked_add(f.len).filter(|&e| f.offset >= HEADER_LEN as u64 && e <= self.manifest_offset);
-        let bytes = end.map(|e| &self.map[f.offset as usize..e as usize]).ok_or_else(|| Error::Archive {
+        let bytes = self.placed(f).ok_or_else(|| Error::Archive {
             path: self.path.clone(),
             reason: format!("damaged envelope: {what} lies outside the data area"),
         })?;
@@ -192,6 +191,13 @@ impl Archive {
             });
         }
         Ok(bytes)
+    }
+
+    /// A frame's bytes, when it lies between the header and the manifest.
+    fn placed(&self, f: &Frame) -> Option<&[u8]> {
+        let end =
+            f.offset.checked_add(f.len).filter(|&e| f.offset >= HEADER_LEN as u64 && e <= self.manifest_offset)?;
+        Some(&self.map[f.offset as usize..end as usize])
     }
 
     /// Reads an encrypted archive's envelope: with keys, its key and manifest; without, only
@@ -207,11 +213,7 @@ impl Archive {
                 )));
             }
             for (i, f) in envelope.chunks.iter().enumerate() {
-                let inside = f
-                    .offset
-                    .checked_add(f.len)
-                    .is_some_and(|e| f.offset >= HEADER_LEN as u64 && e <= self.manifest_offset);
-                if !inside {
+                if self.placed(f).is_none() {
                     return Err(bad(format!("damaged envelope: encrypted chunk {i} lies outside the data area")));
                 }
             }

@@ -50,20 +50,32 @@ impl TablePlan {
 
     /// The `COPY … TO STDOUT` statement for one chunk.
     pub fn copy_out_sql(&self, chunk: &ChunkRange) -> String {
-        if self.contents == Contents::LargeObjects {
-            return large_objects_sql(chunk);
-        }
-        let mut select =
-            format!("SELECT {} FROM ONLY {}", ident_list(&self.columns), qualified(&self.schema, &self.name));
-        let single = chunk.first_block == 0 && chunk.end_block.is_none();
-        if !single {
-            select.push_str(&format!(" WHERE ctid >= '({},0)'::pg_catalog.tid", chunk.first_block));
-            if let Some(end) = chunk.end_block {
-                select.push_str(&format!(" AND ctid < '({end},0)'::pg_catalog.tid"));
-            }
-        }
-        format!("COPY ({select}) TO STDOUT (FORMAT {})", self.format.sql())
+        copy_out_sql(&self.schema, &self.name, &self.columns, self.format, self.contents, chunk)
     }
+}
+
+/// The `COPY … TO STDOUT` statement that reads one chunk of a table (or of large objects), as
+/// the dump runs it; for a whole table, a chunk from block 0 without end.
+pub(crate) fn copy_out_sql(
+    schema: &str,
+    name: &str,
+    columns: &[String],
+    format: CopyFormat,
+    contents: Contents,
+    chunk: &ChunkRange,
+) -> String {
+    if contents == Contents::LargeObjects {
+        return large_objects_sql(chunk);
+    }
+    let mut select = format!("SELECT {} FROM ONLY {}", ident_list(columns), qualified(schema, name));
+    let single = chunk.first_block == 0 && chunk.end_block.is_none();
+    if !single {
+        select.push_str(&format!(" WHERE ctid >= '({},0)'::pg_catalog.tid", chunk.first_block));
+        if let Some(end) = chunk.end_block {
+            select.push_str(&format!(" AND ctid < '({end},0)'::pg_catalog.tid"));
+        }
+    }
+    format!("COPY ({select}) TO STDOUT (FORMAT {})", format.sql())
 }
 
 /// Large objects with oids in `[first_block, end_block)`, as `(loid, pageoff, data)` pieces.

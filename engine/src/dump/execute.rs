@@ -125,10 +125,10 @@ impl DumpPlan {
         // The coordinator's transaction held the locks and the snapshot to the end: an archive is
         // only complete if it is still there.
         self.snapshot.release().await?;
-        let encryption = self.options.encryption.clone();
-        let (file_bytes, manifest_blake3) = tokio::task::spawn_blocking(move || match (key, encryption) {
-            (Some(key), Some(to)) => writer.finish_encrypted(&manifest, &key, &to),
-            _ => writer.finish(&manifest),
+        let sealing = key.zip(self.options.encryption.clone());
+        let (file_bytes, manifest_blake3) = tokio::task::spawn_blocking(move || match sealing {
+            Some((key, to)) => writer.finish_encrypted(&manifest, &key, &to),
+            None => writer.finish(&manifest),
         })
         .await
         .map_err(|e| Error::Internal(format!("archive writer failed: {e}")))??;

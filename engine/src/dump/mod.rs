@@ -19,6 +19,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+pub(crate) use chunks::copy_out_sql;
 use chunks::split;
 pub use chunks::{ChunkRange, TablePlan};
 pub use options::{DumpOptions, SUPABASE_MANAGED_SCHEMAS};

@@ -109,8 +109,7 @@ impl Copier {
         // bytes as they arrive.
         let (format, compression, progress, key) =
             (tp.format, self.compression, self.progress.clone(), self.key.clone());
-        let (pieces, mut arriving) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
-        let sealer = tokio::task::spawn_blocking(move || {
+        let (copied, sealed) = copy_out(client, &tp.copy_out_sql(range), move |arriving| {
             let mut sealer = Sealer::new(format, Layout::for_table(format, compression), compression)?;
             while let Some(piece) = arriving.blocking_recv() {
                 sealer.feed(&piece)?;
@@ -120,10 +119,9 @@ impl Copier {
                 Some(key) => sealer.finish()?.encrypt(&key),
                 None => sealer.finish(),
             }
-        });
-        let copied = copy_out(client, &tp.copy_out_sql(range), &pieces).await;
-        drop(pieces);
-        let sealed = sealer.await.unwrap_or_else(|e| Err(format!("chunk sealer failed: {e}")));
+        })
+        .await;
+        let sealed = sealed.unwrap_or_else(|e| Err(format!("chunk sealer failed: {e}")));
         copied?;
         let _ = self.tx.send(Frame { table: job.table, chunk: job.chunk, sealed, _permit: permit });
         Ok(())

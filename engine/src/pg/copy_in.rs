@@ -21,10 +21,7 @@ pub(crate) fn copy_in_sql(schema: &str, name: &str, columns: &[String], format: 
 
 /// Why a streamed COPY did not complete.
 pub(crate) enum CopyInError<E> {
-    /// The COPY failed before its end was sent: nothing of it can have been committed.
-    BeforeEnd(tokio_postgres::Error),
-    /// The server refused the COPY's data at its end (or the connection went then: whether it
-    /// committed is unknown).
+    /// The server refused the COPY or its data (or the connection went).
     Server(tokio_postgres::Error),
     /// The stream failed its checks (or could not be read); the COPY was aborted.
     Source(E),
@@ -38,10 +35,10 @@ pub(crate) async fn copy_in<E>(
     pieces: &mut Receiver<Vec<u8>>,
     checked: impl Future<Output = Result<(), E>>,
 ) -> Result<u64, CopyInError<E>> {
-    let sink = client.copy_in::<_, Bytes>(sql).await.map_err(CopyInError::BeforeEnd)?;
+    let sink = client.copy_in::<_, Bytes>(sql).await.map_err(CopyInError::Server)?;
     futures_util::pin_mut!(sink);
     while let Some(piece) = pieces.recv().await {
-        sink.feed(Bytes::from(piece)).await.map_err(CopyInError::BeforeEnd)?;
+        sink.feed(Bytes::from(piece)).await.map_err(CopyInError::Server)?;
     }
     // Dropping the sink without finishing it sends CopyFail: the server discards the rows.
     checked.await.map_err(CopyInError::Source)?;

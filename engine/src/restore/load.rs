@@ -240,8 +240,8 @@ impl Loader {
             Ok(rows) => rows,
             Err(f) => {
                 let _ = client.batch_execute("ROLLBACK").await;
-                // Lost before COMMIT was sent: the transaction cannot have committed.
-                return Err(Failed { again: f.again || client.is_closed(), ..f });
+                // Lost before COMMIT was sent (`f.again`): the transaction cannot have committed.
+                return Err(f);
             }
         };
         match client.batch_execute("COMMIT").await {
@@ -312,19 +312,14 @@ impl Loader {
         let rows = match copy_in(client, &sql, &mut rx, checked).await {
             Ok(rows) => rows,
             Err(CopyInError::Source(e)) => return Err(e.into()),
-            // Lost before the COPY's end was sent: nothing of it was committed. Or the server
-            // answered the COPY with its own "terminating connection" (pg_terminate_backend, a
-            // fast shutdown) instead of completing it: it did not commit either. A connection that
-            // just closed, without the server's word, may have committed: never loaded again.
-            Err(CopyInError::BeforeEnd(e)) if !self.in_transaction && connection_lost(&e, client) => {
+            // Every chunk loads in a transaction of its own whose COMMIT comes later (`load_once`),
+            // so a connection lost during the COPY committed nothing: the chunk may load again.
+            Err(CopyInError::Server(e)) if !self.in_transaction && connection_lost(&e, client) => {
                 return Err(Failed { error: Error::db(context(), &e), again: true });
             }
-            Err(CopyInError::Server(e)) if !self.in_transaction && e.code() == Some(&SqlState::ADMIN_SHUTDOWN) => {
-                return Err(Failed { error: Error::db(context(), &e), again: true });
-            }
-            Err(CopyInError::BeforeEnd(e) | CopyInError::Server(e)) => {
+            Err(CopyInError::Server(e)) => {
                 let mut err = Error::db(context(), &e);
-                let fk = e.code() == Some(&tokio_postgres::error::SqlState::FOREIGN_KEY_VIOLATION);
+                let fk = e.code() == Some(&SqlState::FOREIGN_KEY_VIOLATION);
                 if self.data_only && !self.disable_triggers && fk {
                     if let Error::Db { reason, .. } = &mut err {
                         reason.push_str(
