@@ -285,6 +285,27 @@ fn install_writes_a_marked_crontab_block_and_systemd_timers() {
     assert_eq!(std::fs::read_dir(&units).unwrap().count(), 0);
 }
 
+/// A folder with `backups/` and a pgark.toml dumping `db` into it on `schedule` (TOML tables).
+fn with_schedule(db: &str, schedule: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tmp();
+    let backups = dir.path().join("backups");
+    std::fs::create_dir(&backups).unwrap();
+    let config =
+        format!("backup_dir = {:?}\n[connection]\nurl = \"{}\"\n{schedule}", backups.to_str().unwrap(), url(db));
+    std::fs::write(dir.path().join("pgark.toml"), config).unwrap();
+    (dir, backups)
+}
+
+/// Sends SIGTERM to a daemon started with its stderr piped; its exit status and stderr.
+fn terminate(mut daemon: std::process::Child) -> (std::process::ExitStatus, String) {
+    // SAFETY: sends a signal to our own child process.
+    unsafe { libc::kill(daemon.id() as i32, libc::SIGTERM) };
+    let status = daemon.wait().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(daemon.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    (status, stderr)
+}
+
 pub fn http_get(port: u16, path: &str) -> String {
     use std::io::{Read, Write};
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
@@ -298,22 +319,12 @@ pub fn http_get(port: u16, path: &str) -> String {
 async fn the_daemon_runs_a_missed_schedule_serves_health_and_metrics_and_stops_on_sigterm() {
     let db = fresh_db("dm_src").await;
     exec(&db, "CREATE TABLE t AS SELECT i FROM generate_series(1, 100) i").await;
-    let dir = tmp();
-    let backups = dir.path().join("backups");
-    std::fs::create_dir(&backups).unwrap();
     // Due five minutes ago and never run: the daemon runs it at start.
     let due = (chrono::Utc::now() - chrono::Duration::minutes(5)).format("%H:%M");
-    std::fs::write(
-        dir.path().join("pgark.toml"),
-        format!(
-            "backup_dir = {:?}\n[connection]\nurl = \"{}\"\n[schedules.daily]\nenabled = true\nevery = \"daily\"\ntime = \"{due}\"\n",
-            backups.to_str().unwrap(),
-            url(&db)
-        ),
-    )
-    .unwrap();
+    let (dir, backups) =
+        with_schedule(&db, &format!("[schedules.daily]\nenabled = true\nevery = \"daily\"\ntime = \"{due}\"\n"));
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut daemon = pgark_command(dir.path(), &["daemon", "--listen", &format!("127.0.0.1:{port}")])
+    let daemon = pgark_command(dir.path(), &["daemon", "--listen", &format!("127.0.0.1:{port}")])
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
@@ -330,11 +341,7 @@ async fn the_daemon_runs_a_missed_schedule_serves_health_and_metrics_and_stops_o
     assert!(http_get(port, "/nope").starts_with("HTTP/1.1 404"));
     let log = std::fs::read_to_string(backups.join(".pgark/logs/daily.log")).unwrap();
     assert!(log.contains("== pgark schedule run daily"), "{log}");
-    // SAFETY: sends a signal to our own child process.
-    unsafe { libc::kill(daemon.id() as i32, libc::SIGTERM) };
-    let status = daemon.wait().unwrap();
-    let mut stderr = String::new();
-    std::io::Read::read_to_string(daemon.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    let (status, stderr) = terminate(daemon);
     assert!(status.success() && stderr.contains("missed its run") && stderr.contains("stopping"), "{stderr}");
 }
 
@@ -360,21 +367,10 @@ async fn the_daemon_fires_a_schedule_seconds_ahead_and_sigterm_mid_dump_leaves_n
         "CREATE TABLE t AS SELECT i, md5(i::text) AS a, md5((i * 7)::text) AS b FROM generate_series(1, 600000) i",
     )
     .await;
-    let dir = tmp();
-    let backups = dir.path().join("backups");
-    std::fs::create_dir(&backups).unwrap();
     // Every 4 seconds; the history already has a dump of this profile after the last due time
     // only once the first run is done, so the daemon runs at start, then again seconds later.
-    std::fs::write(
-        dir.path().join("pgark.toml"),
-        format!(
-            "backup_dir = {:?}\n[connection]\nurl = \"{}\"\n[schedules.often]\nenabled = true\ncron = \"*/4 * * * * *\"\n",
-            backups.to_str().unwrap(),
-            url(&db)
-        ),
-    )
-    .unwrap();
-    let mut daemon = pgark_command(dir.path(), &["daemon"]).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let (dir, backups) = with_schedule(&db, "[schedules.often]\nenabled = true\ncron = \"*/4 * * * * *\"\n");
+    let daemon = pgark_command(dir.path(), &["daemon"]).stderr(std::process::Stdio::piped()).spawn().unwrap();
     let archives = || {
         std::fs::read_dir(&backups)
             .unwrap()
@@ -391,11 +387,7 @@ async fn the_daemon_fires_a_schedule_seconds_ahead_and_sigterm_mid_dump_leaves_n
         std::thread::sleep(std::time::Duration::from_millis(2));
     }
     let before = archives();
-    // SAFETY: sends a signal to our own child process.
-    unsafe { libc::kill(daemon.id() as i32, libc::SIGTERM) };
-    let status = daemon.wait().unwrap();
-    let mut stderr = String::new();
-    std::io::Read::read_to_string(daemon.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    let (status, stderr) = terminate(daemon);
     assert!(status.success(), "{stderr}");
     // Give an orphaned dump, if any, the time to finish: none may appear.
     std::thread::sleep(std::time::Duration::from_secs(2));
