@@ -3,6 +3,7 @@
 mod archive;
 mod backups;
 mod cli;
+#[cfg(feature = "datasets")]
 mod datasets;
 mod decode;
 mod diff;
