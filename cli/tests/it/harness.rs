@@ -310,6 +310,14 @@ pub fn assert_same_text(a: &str, b: &str, what: &str) {
             .map(|l| format!("- {l}"))
             .chain(b.lines().filter(|l| !a.lines().any(|m| m == *l)).map(|l| format!("+ {l}")))
             .collect();
+        if diff.is_empty() {
+            // The same lines in another order or number: show where they part.
+            let (la, lb): (Vec<&str>, Vec<&str>) = (a.lines().collect(), b.lines().collect());
+            let at = la.iter().zip(&lb).position(|(x, y)| x != y).unwrap_or(la.len().min(lb.len()));
+            let from = at.saturating_sub(3);
+            let part = |l: &[&str]| l[from.min(l.len())..(at + 8).min(l.len())].join("\n");
+            panic!("{what} differ in order from line {at}:\n--- first:\n{}\n--- second:\n{}", part(&la), part(&lb));
+        }
         panic!("{what} differ:\n{}", diff.join("\n"));
     }
 }

@@ -16,7 +16,7 @@ use crate::archive::{Kind, Section};
 use crate::error::Result;
 use crate::sql::ident;
 
-/// One object's (or column's) changed privileges.
+/// One object's (or column's, system columns included) changed privileges.
 #[derive(Debug, Clone)]
 pub(crate) struct BuiltinGrant {
     /// `pg_identify_object`'s type and identity of the object.
@@ -65,8 +65,8 @@ pub(super) async fn read(client: &Client) -> Result<Vec<BuiltinGrant>> {
              FROM pg_catalog.pg_language x WHERE x.lanacl IS NOT NULL AND (x.oid < 16384 OR {}) \
            UNION ALL SELECT 'pg_catalog.pg_class'::pg_catalog.regclass, x.attrelid, x.attnum, x.attacl, NULL::pg_catalog.aclitem[] \
              FROM pg_catalog.pg_attribute x JOIN pg_catalog.pg_class r ON r.oid = x.attrelid \
-             WHERE x.attnum > 0 AND x.attacl IS NOT NULL AND {}) \
-         SELECT i.type, i.identity, CASE WHEN c.s > 0 THEN (SELECT a.attname::text FROM pg_catalog.pg_attribute a \
+             WHERE x.attnum <> 0 AND x.attacl IS NOT NULL AND {}) \
+         SELECT i.type, i.identity, CASE WHEN c.s <> 0 THEN (SELECT a.attname::text FROM pg_catalog.pg_attribute a \
              WHERE a.attrelid = c.o AND a.attnum = c.s) END, \
            ARRAY({} EXCEPT {}), ARRAY({} EXCEPT {}) \
          FROM current c LEFT JOIN pg_catalog.pg_init_privs ip ON ip.classoid = c.c AND ip.objoid = c.o AND ip.objsubid = c.s, \

@@ -1,12 +1,15 @@
 //! Table constraints added after the data: primary keys and unique constraints (their index
 //! built first under a SHARE lock, then attached), exclusion and NOT VALID check constraints,
-//! and foreign keys. Validated local CHECK constraints are written inside CREATE TABLE.
+//! and foreign keys. Validated local CHECK constraints are written inside CREATE TABLE. A
+//! partitioned table's key is added `ONLY` to it; each partition's key is added to the partition
+//! under its own name and its index attached to the parent's (`indexes::attach`).
 
 use std::collections::HashMap;
 
 use tokio_postgres::Client;
 
 use super::depsort::Node;
+use super::indexes::{attach, attached_to, attached_to_joins, AttachedTo, ATTACHED_TO_COLUMNS};
 use super::item;
 use super::key::{class, ObjKey};
 use super::query::{ch, db};
@@ -32,6 +35,12 @@ pub(crate) struct Constraint {
     pub deferred: bool,
     /// `CLUSTER ON` its index.
     pub clustered: bool,
+    /// A partition's primary key, unique or exclusion constraint: the partitioned table's index
+    /// its index is attached to.
+    pub attached_to: Option<AttachedTo>,
+    /// A PostgreSQL 18 temporal key (`WITHOUT OVERLAPS`): its GiST index cannot be built on its
+    /// own as a unique index, so the constraint is added whole.
+    pub temporal: bool,
 }
 
 /// What `read` finds: constraints added after the data, and the (table, constraint) oids of
@@ -42,19 +51,18 @@ pub(super) type Constraints = (Vec<Constraint>, Vec<(u32, u32)>);
 pub(super) async fn read(client: &Client, tables: &mut [Table]) -> Result<Constraints> {
     let oids: Vec<u32> = tables.iter().map(|t| t.oid).collect();
     let (mut constraints, mut check_oids) = (Vec::new(), Vec::new());
-    let rows = client
-        .query(
-            "SELECT co.conrelid, co.conname, co.contype::text, pg_catalog.pg_get_constraintdef(co.oid), \
-             co.convalidated, co.conislocal, co.conparentid <> 0, co.confrelid, co.oid, \
-             CASE WHEN co.contype IN ('p', 'u') THEN pg_catalog.pg_get_indexdef(co.conindid) END, co.condeferrable, co.condeferred, \
-                 coalesce((SELECT i.indisclustered FROM pg_catalog.pg_index i WHERE i.indexrelid = co.conindid), false) \
-             FROM pg_catalog.pg_constraint co \
-             WHERE co.conrelid = ANY($1) AND co.contype IN ('p', 'u', 'x', 'c', 'f') \
-             ORDER BY co.conrelid, co.conname",
-            &[&oids],
-        )
-        .await
-        .map_err(db("constraints"))?;
+    let sql = format!(
+        "SELECT co.conrelid, co.conname, co.contype::text, pg_catalog.pg_get_constraintdef(co.oid), \
+         co.convalidated, co.conislocal, co.conparentid <> 0, co.confrelid, co.oid, \
+         CASE WHEN co.contype IN ('p', 'u') THEN pg_catalog.pg_get_indexdef(co.conindid) END, co.condeferrable, co.condeferred, \
+             coalesce((SELECT i.indisclustered FROM pg_catalog.pg_index i WHERE i.indexrelid = co.conindid), false), \
+             {ATTACHED_TO_COLUMNS}, coalesce((pg_catalog.to_jsonb(co) ->> 'conperiod')::bool, false) \
+         FROM pg_catalog.pg_constraint co {} \
+         WHERE co.conrelid = ANY($1) AND co.contype IN ('p', 'u', 'x', 'c', 'f') \
+         ORDER BY co.conrelid, co.conname",
+        attached_to_joins("CASE WHEN co.contype IN ('p', 'u', 'x') AND co.conparentid <> 0 THEN co.conindid END")
+    );
+    let rows = client.query(&sql, &[&oids]).await.map_err(db("constraints"))?;
     let index: HashMap<u32, usize> = tables.iter().enumerate().map(|(i, t)| (t.oid, i)).collect();
     for r in rows {
         let table: u32 = r.get(0);
@@ -62,7 +70,8 @@ pub(super) async fn read(client: &Client, tables: &mut [Table]) -> Result<Constr
         let validated: bool = r.get(4);
         let local: bool = r.get(5);
         let inherited_from_parent: bool = r.get(6);
-        if !local || inherited_from_parent {
+        let attached_to = attached_to(&r, 13);
+        if (!local || inherited_from_parent) && attached_to.is_none() {
             continue; // created by the parent's definition
         }
         let name: String = r.get(1);
@@ -84,6 +93,8 @@ pub(super) async fn read(client: &Client, tables: &mut [Table]) -> Result<Constr
             deferrable: r.get(10),
             deferred: r.get(11),
             clustered: r.get(12),
+            attached_to,
+            temporal: r.get(16),
         });
     }
     Ok((constraints, check_oids))
@@ -93,7 +104,8 @@ pub(super) async fn read(client: &Client, tables: &mut [Table]) -> Result<Constr
 pub(super) fn build(cx: &Context<'_>, nodes: &mut Vec<Node>) {
     for c in cx.cat.constraints.iter().filter(|c| c.kind != 'f' && cx.selected.contains(&c.table)) {
         let t = cx.by_oid[&c.table];
-        let only = if t.kind == 'p' { "" } else { "ONLY " };
+        // A partitioned table's key is made for it alone; its partitions' keys are attached.
+        let only = if t.kind == 'p' && c.kind == 'c' { "" } else { "ONLY " };
         let q = qualified(&t.schema, &t.name);
         let mut it = item(
             Section::PostData,
@@ -109,12 +121,15 @@ pub(super) fn build(cx: &Context<'_>, nodes: &mut Vec<Node>) {
         it.sql.push_str(&cluster);
         // A primary key or unique constraint of a plain table: its index is built first, under a
         // SHARE lock (alongside the table's other index builds), then attached in an instant.
-        if let (Some(index_def), 'r', 'p' | 'u') = (&c.index_def, t.kind, c.kind) {
+        if let (Some(index_def), 'r', 'p' | 'u', false) = (&c.index_def, t.kind, c.kind, c.temporal) {
             let mut build = it.clone();
             build.name = format!("{} (its index)", c.name);
             build.sql = format!("{index_def};");
             build.shared = true;
             nodes.push(Node::new(build, None, vec![ObjKey::new(class::REL, t.oid)], 0));
+            if let Some(to) = &c.attached_to {
+                nodes.extend(attach(cx, &it, Kind::Constraint, to, ObjKey::new(class::CONSTRAINT, c.oid)));
+            }
             let what = if c.kind == 'p' { "PRIMARY KEY" } else { "UNIQUE" };
             let timing = match (c.deferrable, c.deferred) {
                 (true, true) => " DEFERRABLE INITIALLY DEFERRED",
@@ -125,6 +140,9 @@ pub(super) fn build(cx: &Context<'_>, nodes: &mut Vec<Node>) {
             it.sql = format!("ALTER TABLE ONLY {q} ADD CONSTRAINT {name} {what} USING INDEX {name}{timing};{cluster}");
             nodes.push(Node::new(it, Some(ObjKey::new(class::CONSTRAINT, c.oid)), vec![], 1));
             continue;
+        }
+        if let Some(to) = &c.attached_to {
+            nodes.extend(attach(cx, &it, Kind::Constraint, to, ObjKey::new(class::CONSTRAINT, c.oid)));
         }
         nodes.push(Node::new(it, Some(ObjKey::new(class::CONSTRAINT, c.oid)), vec![], 0));
     }

@@ -188,8 +188,9 @@ async fn read_owners(client: &Client, keys: &[ObjKey], d: &mut Decorations) -> R
 }
 
 /// Adds owner, privilege and comment items after the items that create their objects. Objects
-/// in `follows` get no owner item: their owner follows another object's (a serial sequence
-/// moves with its table's `ALTER TABLE … OWNER TO`, and `ALTER SEQUENCE … OWNER TO` is refused).
+/// in `follows` get no owner item: their owner follows another object's (a serial or identity
+/// sequence moves with its table's `ALTER TABLE … OWNER TO`, and `ALTER SEQUENCE … OWNER TO` is
+/// refused).
 pub(super) fn decorate(
     nodes: &mut Vec<Node>,
     d: &Decorations,
@@ -219,7 +220,10 @@ pub(super) fn decorate(
                 it.sql = sql;
                 it.variants = Vec::new();
                 it.drop = None;
-                Node::new(it, None, vec![key], 20)
+                // An inner object (a CHECK written in CREATE TABLE, an identity sequence) is
+                // there once its owner's statement ran.
+                let deps = if key == own { vec![key] } else { vec![key, own] };
+                Node::new(it, None, deps, 20)
             };
             let word = object_word(ty);
             let owner_word = owner_word(ty).filter(|_| !follows.contains(&key));

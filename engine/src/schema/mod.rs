@@ -40,6 +40,7 @@ mod large_objects;
 mod locks;
 mod operators;
 mod policies;
+mod postpone;
 mod privileges;
 mod publications;
 mod query;
@@ -246,12 +247,12 @@ pub(crate) async fn read(
         build(&cx, &mut nodes);
     }
     nodes.retain(|n| leave.keeps(n.item.kind));
+    postpone::postpone_early(&mut nodes, &cat.views, &cat.depends);
     // Post-data statements run in parallel and keep their order only where they touch the same
     // thing: an object without a table (publication, event trigger) touches itself.
     for n in nodes.iter_mut().filter(|n| n.item.section == Section::PostData && n.item.touches.is_empty()) {
         n.item.touches = vec![n.item.label()];
     }
-    views::postpone_early(&mut nodes, &cat.views, &cat.depends);
     // CHECK constraints written inside CREATE TABLE, and a domain's constraints written inside
     // CREATE DOMAIN, still carry their own comments.
     let mut inner: HashMap<ObjKey, Vec<(ObjKey, Kind)>> = HashMap::new();
@@ -267,6 +268,15 @@ pub(crate) async fn read(
             .or_default()
             .extend(batch[1..].iter().map(|o| (ObjKey::new(class::LARGE_OBJECT, *o), Kind::LargeObject)));
     }
+    // An identity sequence is created with its column; its grants and comment follow its table.
+    for s in cat.sequences.iter().filter(|s| cx.scope.sequence(s)) {
+        if let Some((table, _, true)) = s.owner {
+            inner
+                .entry(ObjKey::new(class::REL, table))
+                .or_default()
+                .push((ObjKey::new(class::REL, s.oid), Kind::Sequence));
+        }
+    }
     for (domain, check) in &cat.domain_check_oids {
         inner
             .entry(ObjKey::new(class::TYPE, *domain))
@@ -280,12 +290,8 @@ pub(crate) async fn read(
         .flat_map(|k| std::iter::once(k).chain(inner.get(&k).into_iter().flatten().map(|(c, _)| *c)))
         .collect();
     let found = decorations::read(client, &keys).await?;
-    let follows: HashSet<ObjKey> = cat
-        .sequences
-        .iter()
-        .filter(|s| matches!(s.owner, Some((_, _, false))))
-        .map(|s| ObjKey::new(class::REL, s.oid))
-        .collect();
+    let follows: HashSet<ObjKey> =
+        cat.sequences.iter().filter(|s| s.owner.is_some()).map(|s| ObjKey::new(class::REL, s.oid)).collect();
     decorations::decorate(&mut nodes, &found, &inner, &follows);
     let items = cat.depends.sort(nodes).into_iter().map(|n| n.item).collect();
     let tables = cat

@@ -147,12 +147,16 @@ async fn read_classes(client: &Client, out: &mut Vec<Extra>) -> Result<()> {
         let q = qualified(&schema, &name);
         let default = if r.get::<_, bool>(3) { " DEFAULT" } else { "" };
         let mut items: Vec<String> = r.get::<_, Vec<String>>(8).into_iter().chain(r.get::<_, Vec<String>>(9)).collect();
-        if let Some(storage) = r.get::<_, Option<String>>(7) {
-            items.push(format!("STORAGE {storage}"));
+        let for_type: String = r.get(4);
+        // A class whose members all live in its family (or that has none) still needs one
+        // item after AS: STORAGE of its own type, which the server takes as no storage type.
+        match r.get::<_, Option<String>>(7) {
+            Some(storage) => items.push(format!("STORAGE {storage}")),
+            None if items.is_empty() => items.push(format!("STORAGE {for_type}")),
+            None => {}
         }
         let sql = format!(
-            "CREATE OPERATOR CLASS {q}{default} FOR TYPE {} USING {am} FAMILY {} AS\n    {};",
-            r.get::<_, String>(4),
+            "CREATE OPERATOR CLASS {q}{default} FOR TYPE {for_type} USING {am} FAMILY {} AS\n    {};",
             r.get::<_, String>(6),
             items.join(",\n    ")
         );

@@ -31,6 +31,16 @@ pub(super) fn not_extension_member(class: &str, oid: &str) -> String {
 }
 
 /// Appends ` WORD value` for each present value, then the closing `;`.
+/// SQL for ` COLLATE schema.name` when the collation `coll` (an oid expression) is set and is not
+/// `type_coll`, the one the type brings; else `''`.
+pub(super) fn collate_clause(coll: &str, type_coll: &str) -> String {
+    format!(
+        "CASE WHEN {coll} <> 0 AND {coll} <> {type_coll} THEN ' COLLATE ' || (SELECT pg_catalog.quote_ident(ccn.nspname) \
+         || '.' || pg_catalog.quote_ident(cco.collname) FROM pg_catalog.pg_collation cco \
+         JOIN pg_catalog.pg_namespace ccn ON ccn.oid = cco.collnamespace WHERE cco.oid = {coll}) ELSE '' END"
+    )
+}
+
 pub(super) fn clauses(sql: &mut String, parts: &[(&str, Option<String>)]) {
     for (word, value) in parts {
         if let Some(v) = value {

@@ -40,7 +40,8 @@ pub(crate) struct Table {
     pub options: Vec<String>,
     /// `FULL`, `NOTHING` or `USING INDEX x` when not the default.
     pub replica_identity: Option<String>,
-    /// Its table access method, when not `heap`.
+    /// Its table access method (quoted); `None` where it has none (a partitioned table that
+    /// never set one, a foreign table).
     pub access_method: Option<String>,
 }
 
@@ -66,14 +67,12 @@ pub(crate) struct Column {
     pub inherited: bool,
     /// The name of its NOT NULL constraint (PostgreSQL 18 names them).
     pub not_null_name: Option<String>,
-    /// `SET STATISTICS n`, when set.
-    pub statistics: Option<i32>,
-    /// `SET STORAGE x`, when not the type's.
-    pub storage: Option<String>,
-    /// `SET (n_distinct = …)` and other column options.
-    pub attoptions: Vec<String>,
-    /// `SET COMPRESSION x`, when set (PostgreSQL 14 on).
-    pub compression: Option<String>,
+    /// Whether that constraint is the table's own (not only inherited); `None` before 18.
+    pub not_null_local: Option<bool>,
+    /// Whether that constraint is `NO INHERIT` (PostgreSQL 18).
+    pub not_null_no_inherit: bool,
+    /// Statistics target, storage, options and compression, when not the defaults.
+    pub settings: ColumnSettings,
     /// A foreign table column's `OPTIONS (…)` contents.
     pub fdw_options: Option<String>,
 }
@@ -123,7 +122,7 @@ async fn read_tables(client: &Client) -> Result<Vec<Table>> {
              pg_catalog.quote_ident(o.option_name) || ' ' || pg_catalog.quote_literal(o.option_value), ', ') \
              FROM pg_catalog.pg_options_to_table(ft.ftoptions) o) || ')', '') \
           FROM pg_catalog.pg_foreign_table ft JOIN pg_catalog.pg_foreign_server fs ON fs.oid = ft.ftserver WHERE ft.ftrelid = c.oid), \
-         (SELECT pg_catalog.quote_ident(am.amname) FROM pg_catalog.pg_am am WHERE am.oid = c.relam AND am.amname <> 'heap') \
+         (SELECT pg_catalog.quote_ident(am.amname) FROM pg_catalog.pg_am am WHERE am.oid = c.relam) \
          FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
          WHERE c.relkind IN ('r', 'p', 'f') AND {USER_NS} AND {} ORDER BY n.nspname, c.relname",
         not_extension_member("pg_class", "c.oid")
@@ -170,9 +169,8 @@ async fn read_tables(client: &Client) -> Result<Vec<Table>> {
 }
 
 async fn read_columns(client: &Client, tables: &mut [Table], oids: &[u32]) -> Result<()> {
-    let rows = client
-        .query(
-            "SELECT a.attrelid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.atttypid, \
+    let sql = format!(
+        "SELECT a.attrelid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.atttypid, \
              a.attnotnull, a.attidentity::text, a.attgenerated::text, a.attislocal, a.attinhcount > 0, \
              pg_catalog.pg_get_expr(d.adbin, d.adrelid), \
              CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN \
@@ -181,21 +179,19 @@ async fn read_columns(client: &Client, tables: &mut [Table], oids: &[u32]) -> Re
               FROM pg_catalog.pg_options_to_table(a.attfdwoptions) o), \
              (SELECT nn.conname::text FROM pg_catalog.pg_constraint nn WHERE nn.conrelid = a.attrelid AND nn.contype = 'n' \
               AND nn.conkey[1] = a.attnum), \
-             CASE WHEN a.attstattarget >= 0 THEN a.attstattarget::int4 END, \
-             CASE WHEN a.attstorage <> t.typstorage THEN CASE a.attstorage WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL' \
-               WHEN 'm' THEN 'MAIN' ELSE 'EXTENDED' END END, \
-             coalesce(a.attoptions, '{}')::text[], \
-             CASE pg_catalog.to_jsonb(a) ->> 'attcompression' WHEN 'p' THEN 'pglz' WHEN 'l' THEN 'lz4' END \
+             {COLUMN_SETTINGS}, \
+             (SELECT nn.conislocal FROM pg_catalog.pg_constraint nn WHERE nn.conrelid = a.attrelid AND nn.contype = 'n' \
+              AND nn.conkey[1] = a.attnum), \
+             coalesce((SELECT nn.connoinherit FROM pg_catalog.pg_constraint nn WHERE nn.conrelid = a.attrelid \
+              AND nn.contype = 'n' AND nn.conkey[1] = a.attnum), false) \
              FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid \
              LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
              LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation \
              LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace \
              WHERE a.attrelid = ANY($1) AND a.attnum > 0 AND NOT a.attisdropped \
-             ORDER BY a.attrelid, a.attnum",
-            &[&oids],
-        )
-        .await
-        .map_err(db("columns"))?;
+             ORDER BY a.attrelid, a.attnum"
+    );
+    let rows = client.query(&sql, &[&oids]).await.map_err(db("columns"))?;
     let index: HashMap<u32, usize> = tables.iter().enumerate().map(|(i, t)| (t.oid, i)).collect();
     for r in rows {
         let identity: String = r.get(5);
@@ -214,10 +210,9 @@ async fn read_columns(client: &Client, tables: &mut [Table], oids: &[u32]) -> Re
             collation: r.get(10),
             fdw_options: r.get(11),
             not_null_name: r.get(12),
-            statistics: r.get(13),
-            storage: r.get(14),
-            attoptions: r.get(15),
-            compression: r.get(16),
+            settings: ColumnSettings::from_row(&r, 13),
+            not_null_local: r.get(17),
+            not_null_no_inherit: r.get(18),
         });
     }
     Ok(())
@@ -284,7 +279,7 @@ pub(super) fn build(cx: &Context<'_>, nodes: &mut Vec<Node>) {
         if let Some(server) = &t.foreign {
             sql.push_str(&format!(" {server}"));
         }
-        if let Some(am) = &t.access_method {
+        if let Some(am) = access_method(cx, t) {
             sql.push_str(&format!(" USING {am}"));
         }
         if !t.options.is_empty() {
@@ -307,6 +302,16 @@ pub(super) fn build(cx: &Context<'_>, nodes: &mut Vec<Node>) {
     }
 }
 
+/// The `USING` a table's `CREATE TABLE` needs: its access method where it differs from the one
+/// it would get without (a partition: its parent's, PostgreSQL 17 on, else `heap`; a
+/// partitioned table: none).
+fn access_method<'a>(cx: &Context<'_>, t: &'a Table) -> Option<&'a str> {
+    let own = t.access_method.as_deref()?;
+    let parent = t.partition_of.as_ref().and_then(|(p, _)| cx.by_oid.get(p));
+    let inherited = parent.map_or("heap", |p| p.access_method.as_deref().unwrap_or("heap"));
+    (own != inherited || (t.kind == 'p' && parent.is_none())).then_some(own)
+}
+
 /// A column's definition inside `CREATE TABLE`, with the sequence of its identity, if any.
 fn column_sql(t: &Table, c: &Column, identity_seq: Option<&sequences::Sequence>) -> String {
     let mut col = format!("{} {}", ident(&c.name), c.type_sql);
@@ -326,11 +331,16 @@ fn column_sql(t: &Table, c: &Column, identity_seq: Option<&sequences::Sequence>)
         (Some(e), false) => col.push_str(&format!(" DEFAULT {e}")),
         _ => {}
     }
-    if c.not_null {
-        // PostgreSQL 18 names NOT NULL constraints; keep a name other than the one it would choose.
+    // PostgreSQL 18 catalogs NOT NULL constraints: one only inherited comes from the parent's
+    // definition (writing it here would make it the child's own too).
+    if c.not_null && c.not_null_local != Some(false) {
+        // Keep a name other than the one the server would choose.
         match c.not_null_name.as_ref().filter(|n| **n != format!("{}_{}_not_null", t.name, c.name)) {
             Some(name) => col.push_str(&format!(" CONSTRAINT {} NOT NULL", ident(name))),
             None => col.push_str(" NOT NULL"),
+        }
+        if c.not_null_no_inherit {
+            col.push_str(" NO INHERIT");
         }
     }
     if let Some(kind) = c.identity {
@@ -370,18 +380,64 @@ fn column_alters(cx: &Context<'_>, t: &Table) -> String {
         if let Some(e) = own_default {
             sql.push_str(&format!("\nALTER TABLE ONLY {q} ALTER COLUMN {col} SET DEFAULT {e};"));
         }
-        if let Some(n) = c.statistics {
-            sql.push_str(&format!("\nALTER {word} ONLY {q} ALTER COLUMN {col} SET STATISTICS {n};"));
-        }
-        if let Some(storage) = &c.storage {
-            sql.push_str(&format!("\nALTER {word} ONLY {q} ALTER COLUMN {col} SET STORAGE {storage};"));
-        }
-        if !c.attoptions.is_empty() {
-            sql.push_str(&format!("\nALTER {word} ONLY {q} ALTER COLUMN {col} SET ({});", c.attoptions.join(", ")));
-        }
-        if let Some(method) = c.compression.as_ref().filter(|_| t.foreign.is_none()) {
-            sql.push_str(&format!("\nALTER TABLE ONLY {q} ALTER COLUMN {col} SET COMPRESSION {method};"));
-        }
+        let compression = t.foreign.is_none();
+        sql.push_str(&c.settings.alters(&format!("{word} ONLY {q}"), &col, compression));
     }
     sql
+}
+
+/// `pg_attribute` columns (alias `a`, its type `t`) that `ColumnSettings::from_row` reads.
+pub(super) const COLUMN_SETTINGS: &str = "CASE WHEN a.attstattarget >= 0 THEN a.attstattarget::int4 END, \
+    CASE WHEN a.attstorage <> t.typstorage THEN CASE a.attstorage WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL' \
+      WHEN 'm' THEN 'MAIN' ELSE 'EXTENDED' END END, \
+    coalesce(a.attoptions, '{}')::text[], \
+    CASE pg_catalog.to_jsonb(a) ->> 'attcompression' WHEN 'p' THEN 'pglz' WHEN 'l' THEN 'lz4' END";
+
+/// A column's settings that `CREATE TABLE` / `CREATE MATERIALIZED VIEW` cannot say.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ColumnSettings {
+    /// `SET STATISTICS n`, when set.
+    pub statistics: Option<i32>,
+    /// `SET STORAGE x`, when not the type's.
+    pub storage: Option<String>,
+    /// `SET (n_distinct = …)` and other column options.
+    pub options: Vec<String>,
+    /// `SET COMPRESSION x`, when set (PostgreSQL 14 on).
+    pub compression: Option<String>,
+}
+
+impl ColumnSettings {
+    /// Reads the four `COLUMN_SETTINGS` columns starting at `first`.
+    pub(super) fn from_row(r: &tokio_postgres::Row, first: usize) -> ColumnSettings {
+        ColumnSettings {
+            statistics: r.get(first),
+            storage: r.get(first + 1),
+            options: r.get(first + 2),
+            compression: r.get(first + 3),
+        }
+    }
+
+    /// Whether every setting is the default.
+    pub(super) fn is_default(&self) -> bool {
+        self.statistics.is_none() && self.storage.is_none() && self.options.is_empty() && self.compression.is_none()
+    }
+
+    /// `ALTER {rel} ALTER COLUMN {col} SET …` for each setting (`rel`: `TABLE ONLY x`; the
+    /// compression only where `compression` allows it, which foreign tables do not).
+    pub(super) fn alters(&self, rel: &str, col: &str, compression: bool) -> String {
+        let mut sql = String::new();
+        if let Some(n) = self.statistics {
+            sql.push_str(&format!("\nALTER {rel} ALTER COLUMN {col} SET STATISTICS {n};"));
+        }
+        if let Some(storage) = &self.storage {
+            sql.push_str(&format!("\nALTER {rel} ALTER COLUMN {col} SET STORAGE {storage};"));
+        }
+        if !self.options.is_empty() {
+            sql.push_str(&format!("\nALTER {rel} ALTER COLUMN {col} SET ({});", self.options.join(", ")));
+        }
+        if let Some(method) = self.compression.as_ref().filter(|_| compression) {
+            sql.push_str(&format!("\nALTER {rel} ALTER COLUMN {col} SET COMPRESSION {method};"));
+        }
+        sql
+    }
 }

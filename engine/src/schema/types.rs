@@ -6,7 +6,7 @@ use tokio_postgres::Client;
 use super::depsort::Node;
 use super::item;
 use super::key::{class, ObjKey};
-use super::query::{ch, db, not_extension_member, USER_NS};
+use super::query::{ch, collate_clause, db, not_extension_member, USER_NS};
 use super::scope::Context;
 use crate::archive::{Kind, Section};
 use crate::error::Result;
@@ -77,15 +77,14 @@ pub(super) async fn read(client: &Client) -> Result<Types> {
     let sql = format!(
         "SELECT t.oid, n.nspname, t.typname, t.typtype::text, \
          ARRAY(SELECT e.enumlabel::text FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder), \
-         pg_catalog.format_type(t.typbasetype, t.typtypmod) \
-           || CASE WHEN t.typcollation <> 0 AND t.typcollation <> (SELECT b.typcollation FROM pg_catalog.pg_type b WHERE b.oid = t.typbasetype) \
-              THEN ' COLLATE ' || \
-                (SELECT pg_catalog.quote_ident(tcn.nspname) || '.' || pg_catalog.quote_ident(tco.collname) FROM pg_catalog.pg_collation tco JOIN pg_catalog.pg_namespace tcn ON tcn.oid = tco.collnamespace WHERE tco.oid = t.typcollation) ELSE '' END, \
+         pg_catalog.format_type(t.typbasetype, t.typtypmod) || {}, \
          t.typnotnull, pg_catalog.pg_get_expr(t.typdefaultbin, 0), \
          ARRAY(SELECT co.conname::text FROM pg_catalog.pg_constraint co WHERE co.contypid = t.oid ORDER BY co.conname), \
          ARRAY(SELECT pg_catalog.pg_get_constraintdef(co.oid) FROM pg_catalog.pg_constraint co WHERE co.contypid = t.oid ORDER BY co.conname), \
          ARRAY(SELECT a.attname::text FROM pg_catalog.pg_attribute a WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum), \
-         ARRAY(SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) \
+         ARRAY(SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) || {} FROM pg_catalog.pg_attribute a \
+               JOIN pg_catalog.pg_type at ON at.oid = a.atttypid \
+               WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) \
          , (SELECT concat_ws(', ', 'SUBTYPE = ' || pg_catalog.format_type(rg.rngsubtype, NULL), \
              CASE WHEN NOT oc.opcdefault THEN 'SUBTYPE_OPCLASS = ' || pg_catalog.quote_ident(ocn.nspname) || '.' || pg_catalog.quote_ident(oc.opcname) END, \
              CASE WHEN rg.rngcollation <> 0 AND rg.rngcollation <> st.typcollation THEN 'COLLATION = ' || (SELECT pg_catalog.quote_ident(rcn.nspname) || '.' || pg_catalog.quote_ident(rco.collname) FROM pg_catalog.pg_collation rco JOIN pg_catalog.pg_namespace rcn ON rcn.oid = rco.collnamespace WHERE rco.oid = rg.rngcollation) END, \
@@ -101,6 +100,8 @@ pub(super) async fn read(client: &Client) -> Result<Types> {
            OR (t.typtype = 'b' AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type e WHERE e.oid = t.typelem AND e.typarray = t.oid)) OR (t.typtype = 'c' AND \
            (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) = 'c')) \
          ORDER BY t.oid",
+        collate_clause("t.typcollation", "(SELECT b.typcollation FROM pg_catalog.pg_type b WHERE b.oid = t.typbasetype)"),
+        collate_clause("a.attcollation", "at.typcollation"),
         not_extension_member("pg_type", "t.oid")
     );
     for r in client

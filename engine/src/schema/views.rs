@@ -1,16 +1,18 @@
 //! Views and materialized views (`pg_get_viewdef`), materialized views refreshed after the data
 //! when they were populated. A view that needs a post-data object (a primary key making its
-//! GROUP BY columns functionally dependent) is created as a placeholder and replaced later.
+//! GROUP BY columns functionally dependent) is created as a placeholder and replaced later
+//! (`postpone.rs`).
 
 use std::collections::HashMap;
 
 use tokio_postgres::Client;
 
-use super::depsort::{Depends, Node};
+use super::depsort::Node;
 use super::item;
 use super::key::{class, ObjKey};
-use super::query::{db, not_extension_member, not_member, USER_NS};
+use super::query::{collate_clause, db, not_extension_member, not_member, USER_NS};
 use super::scope::Context;
+use super::tables::{ColumnSettings, COLUMN_SETTINGS};
 use crate::archive::{Kind, Section};
 use crate::error::Result;
 use crate::sql::qualified;
@@ -31,6 +33,8 @@ pub(crate) struct View {
     pub access_method: Option<String>,
     /// Column defaults (`ALTER VIEW … SET DEFAULT`): quoted column, expression.
     pub defaults: Vec<(String, String)>,
+    /// A materialized view's column settings that are not the defaults: quoted column, settings.
+    pub settings: Vec<(String, ColumnSettings)>,
 }
 
 /// Reads every user view and materialized view.
@@ -40,7 +44,7 @@ pub(super) async fn read(client: &Client) -> Result<Vec<View>> {
             "SELECT c.oid, n.nspname, c.relname, c.relkind = 'm', c.relispopulated, \
              coalesce(c.reloptions, '{{}}')::text[], pg_catalog.pg_get_viewdef(c.oid), \
              ARRAY(SELECT pg_catalog.quote_ident(a.attname) || ' ' || pg_catalog.format_type(a.atttypid, a.atttypmod) \
-                   || CASE WHEN a.attcollation <> t.typcollation THEN ' COLLATE ' || (SELECT pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace WHERE co.oid = a.attcollation) ELSE '' END \
+                   || {} \
                    FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid \
                    WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum), \
              (SELECT pg_catalog.quote_ident(am.amname) FROM pg_catalog.pg_am am WHERE am.oid = c.relam AND am.amname <> 'heap'), \
@@ -50,6 +54,7 @@ pub(super) async fn read(client: &Client) -> Result<Vec<View>> {
                    WHERE d.adrelid = c.oid ORDER BY d.adnum) \
              FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
              WHERE c.relkind IN ('v', 'm') AND {USER_NS} AND {} ORDER BY c.oid",
+            collate_clause("a.attcollation", "t.typcollation"),
             not_member("pg_class", "c.oid")
         );
     for r in client.query(&sql, &[]).await.map_err(db("views"))? {
@@ -64,9 +69,30 @@ pub(super) async fn read(client: &Client) -> Result<Vec<View>> {
             columns: r.get(7),
             access_method: r.get(8),
             defaults: r.get::<_, Vec<String>>(9).into_iter().zip(r.get::<_, Vec<String>>(10)).collect(),
+            settings: Vec::new(),
         });
     }
+    read_settings(client, &mut views).await?;
     Ok(views)
+}
+
+/// The column settings of materialized views (statistics targets, storage, options, compression).
+async fn read_settings(client: &Client, views: &mut [View]) -> Result<()> {
+    let oids: Vec<u32> = views.iter().filter(|v| v.materialized).map(|v| v.oid).collect();
+    let sql = format!(
+        "SELECT a.attrelid, pg_catalog.quote_ident(a.attname), {COLUMN_SETTINGS} \
+         FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid \
+         WHERE a.attrelid = ANY($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attrelid, a.attnum"
+    );
+    let index: HashMap<u32, usize> = views.iter().enumerate().map(|(i, v)| (v.oid, i)).collect();
+    for r in client.query(&sql, &[&oids]).await.map_err(db("materialized view columns"))? {
+        let settings = ColumnSettings::from_row(&r, 2);
+        if settings.is_default() {
+            continue;
+        }
+        views[index[&r.get::<_, u32>(0)]].settings.push((r.get(1), settings));
+    }
+    Ok(())
 }
 
 /// Views and materialized views by oid → (schema, name), for filters and messages (extension
@@ -104,6 +130,9 @@ pub(super) fn build(cx: &Context<'_>, nodes: &mut Vec<Node>) {
         } else {
             (Kind::View, format!("CREATE VIEW {q}{with} AS\n{query};"), format!("DROP VIEW IF EXISTS {q} CASCADE;"))
         };
+        for (column, settings) in &v.settings {
+            sql.push_str(&settings.alters(&format!("TABLE ONLY {q}"), column, true));
+        }
         for (column, expr) in &v.defaults {
             sql.push_str(&format!("\nALTER VIEW {q} ALTER COLUMN {column} SET DEFAULT {expr};"));
         }
@@ -123,53 +152,4 @@ pub(super) fn build(cx: &Context<'_>, nodes: &mut Vec<Node>) {
             nodes.push(Node::new(it, None, vec![key], 7));
         }
     }
-}
-
-/// A view whose query needs a post-data object (a primary key making GROUP BY columns
-/// functionally dependent) is created as a placeholder with the same columns in pre-data and
-/// replaced by its real definition once that object exists; a materialized view moves to
-/// post-data whole.
-pub(super) fn postpone_early(nodes: &mut Vec<Node>, views: &[View], depends: &Depends) {
-    let views: HashMap<u32, &View> = views.iter().map(|v| (v.oid, v)).collect();
-    let mut extra = Vec::new();
-    for (i, needs) in depends.early_dependents(nodes) {
-        let Some(key) = nodes[i].key.filter(|k| k.class == class::REL) else { continue };
-        let Some(v) = views.get(&key.oid) else { continue };
-        let q = qualified(&v.schema, &v.name);
-        let touches: Vec<String> = needs
-            .iter()
-            .flat_map(|k| nodes.iter().filter(|n| n.key == Some(*k)))
-            .flat_map(|n| n.item.touches.clone())
-            .collect();
-        if v.materialized {
-            let n = &mut nodes[i];
-            n.item.section = Section::PostData;
-            n.item.touches = touches;
-            n.item.touches.push(format!("{}.{}", v.schema, v.name));
-            n.deps.extend(needs);
-            continue;
-        }
-        let placeholder: Vec<String> = v
-            .columns
-            .iter()
-            .map(|c| match c.split_once(' ') {
-                Some((name, rest)) => format!("NULL::{rest} AS {name}"),
-                None => c.clone(),
-            })
-            .collect();
-        let real = std::mem::replace(
-            &mut nodes[i].item.sql,
-            format!("CREATE VIEW {q} AS\n SELECT {};", placeholder.join(",\n    ")),
-        );
-        let mut it = nodes[i].item.clone();
-        it.section = Section::PostData;
-        it.sql = real.replacen("CREATE VIEW", "CREATE OR REPLACE VIEW", 1);
-        it.drop = None;
-        it.touches = touches;
-        it.touches.push(format!("{}.{}", v.schema, v.name));
-        let mut deps = needs;
-        deps.push(key);
-        extra.push(Node::new(it, None, deps, 5));
-    }
-    nodes.extend(extra);
 }
