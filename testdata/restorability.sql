@@ -78,6 +78,8 @@ ALTER TABLE rs.part ADD CONSTRAINT part_pkey PRIMARY KEY (id, k);
 ALTER TABLE rs.part ADD CONSTRAINT part_note_key UNIQUE (note, k, id);
 CREATE INDEX part_only_parent ON ONLY rs.part (lower(note));
 INSERT INTO rs.part SELECT i, (ARRAY['a','b','c','d'])[1 + i % 4], date '2024-01-01' + i, 'n' || i FROM generate_series(1, 400) i;
+CREATE TABLE rs.part_ref (id int, k text, CONSTRAINT part_ref_fk FOREIGN KEY (id, k) REFERENCES rs.part (id, k));
+INSERT INTO rs.part_ref VALUES (1, 'b'), (2, 'c');
 
 -- 5. A partition whose table access method is not its parent's.
 CREATE TABLE rs.amp (id int) PARTITION BY RANGE (id);

@@ -116,6 +116,7 @@ fn manifest(tables: usize, items: usize) -> Manifest {
                 roles: vec!["postgres".into()],
                 variants: Vec::new(),
                 needs: Vec::new(),
+                requires: Vec::new(),
             })
             .collect(),
         tables: (0..tables)

@@ -85,6 +85,10 @@ pub struct DumpArgs {
     /// the dump ends, e.g. a replication slot's) instead of a new one, as pg_dump --snapshot.
     #[arg(long, value_name = "ID")]
     pub snapshot: Option<String>,
+    /// Leave the options of user mappings out. Without it they are carried (a `password`
+    /// option only into an encrypted archive: --encrypt-to, --passphrase-*).
+    #[arg(long)]
+    pub no_user_mapping_options: bool,
     /// Also write `<archive>.txt` beside the archive: what it holds, the settings used, how to
     /// restore it, security notes (also `info_file = true` in pgark.toml).
     #[arg(long)]
@@ -279,6 +283,7 @@ async fn prepare(
         copy_format: args.copy_format,
         lock_wait_timeout: args.lock_wait_timeout,
         snapshot: args.snapshot.clone(),
+        no_user_mapping_options: args.no_user_mapping_options,
         encryption: encryption(args, config).map_err(|e| (database.clone(), e))?,
         ..Default::default()
     };
@@ -376,4 +381,19 @@ fn print_dump_plan(plan: &dump::DumpPlan) {
         plan.items.len(),
         plan.options().jobs
     );
+    print_requires(
+        "objects that need objects this dump leaves out (a restore creates them only where the target has those):",
+        &plan.items,
+    );
+}
+
+/// Lists the items whose `requires` is not empty, under `heading`.
+pub(crate) fn print_requires<'a>(heading: &str, items: impl IntoIterator<Item = &'a pgark_engine::DdlItem>) {
+    let lines: Vec<String> = items.into_iter().filter_map(|i| i.requires_line()).collect();
+    if !lines.is_empty() {
+        println!("{heading}");
+        for l in lines {
+            println!("  {l}");
+        }
+    }
 }

@@ -49,6 +49,8 @@ pub fn run(path: &Path, keys: &crate::args::KeyArgs, as_json: bool) -> Result<Ex
             "totals": { "tables": m.tables.len(), "rows": m.total_rows(), "raw_bytes": m.total_raw_bytes(),
                         "stored_bytes": m.total_stored_bytes(), "chunks": m.total_chunks(), "schema_items": m.items.len() },
             "tables": tables,
+            "requires": m.items.iter().filter(|i| !i.requires.is_empty())
+                .map(|i| json!({"object": i.label(), "needs": i.requires})).collect::<Vec<_>>(),
         });
         println!("{}", serde_json::to_string_pretty(&v).context("encoding JSON")?);
     }
@@ -160,6 +162,13 @@ fn write_text(out: &mut String, path: &Path, archive: &Archive) -> std::fmt::Res
         m.total_chunks(),
         m.items.len()
     )?;
+    let needing: Vec<String> = m.items.iter().filter_map(|i| i.requires_line()).collect();
+    if !needing.is_empty() {
+        writeln!(out, "\nneed objects this archive leaves out (restored only where the target has them):")?;
+        for line in needing {
+            writeln!(out, "  {line}")?;
+        }
+    }
     writeln!(out)?;
     writeln!(
         out,

@@ -103,6 +103,10 @@ pub async fn run(args: RestoreArgs, quiet: bool) -> Result<ExitCode> {
         for i in &plan.post_data {
             println!("  {}", i.label());
         }
+        super::dump::print_requires(
+            "created only where the target has what they need (else skipped with a warning):",
+            plan.tentative(),
+        );
         return Ok(ExitCode::SUCCESS);
     }
     let target = args.conn.target()?;
@@ -131,5 +135,11 @@ pub async fn run(args: RestoreArgs, quiet: bool) -> Result<ExitCode> {
         target.describe(),
         secs(summary.elapsed)
     );
+    if !summary.skipped.is_empty() {
+        eprintln!(
+            "skipped {} objects whose needs are neither in the archive nor in the target (the warnings above name them)",
+            summary.skipped.len()
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }

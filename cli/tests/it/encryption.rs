@@ -272,3 +272,64 @@ async fn the_config_encrypts_scheduled_dumps() {
     let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(!out.status.success() && said.contains("pasphrase_file"), "{said}");
 }
+
+/// The options of a user mapping as the server has them.
+async fn mapping_options(db: &str) -> Vec<String> {
+    let row =
+        client(db).await.query_one("SELECT coalesce(umoptions, '{}')::text[] FROM pg_user_mapping", &[]).await.unwrap();
+    row.get(0)
+}
+
+#[tokio::test]
+async fn user_mapping_passwords_travel_only_in_encrypted_archives() {
+    let db = fresh_db("enc_mapping").await;
+    exec(
+        &db,
+        "DO $$ BEGIN CREATE ROLE enc_remote_user NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+         CREATE FOREIGN DATA WRAPPER enc_fdw; CREATE SERVER enc_server FOREIGN DATA WRAPPER enc_fdw;
+         CREATE USER MAPPING FOR enc_remote_user SERVER enc_server OPTIONS (user 'remote', password 'mapping-pw-4711');
+         CREATE TABLE t (id int); INSERT INTO t VALUES (1);",
+    )
+    .await;
+    let dir = tmp();
+    let (plain, sealed, bare) =
+        (dir.path().join("plain.pgark"), dir.path().join("sealed.pgark"), dir.path().join("bare.pgark"));
+
+    // Not encrypted: every option but the password, which the dump says it left out.
+    let out = pgark(&["dump", "-q", "--db", &url(&db), "-o", plain.to_str().unwrap()]);
+    ok(&out, "plain dump");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("the password of user mapping for enc_remote_user on server enc_server is left out"), "{err}");
+    assert!(!contains(&std::fs::read(&plain).unwrap(), "mapping-pw-4711"));
+    exec("postgres", "DROP DATABASE IF EXISTS enc_mapping_plain WITH (FORCE)").await;
+    ok(&pgark(&["restore", "-q", plain.to_str().unwrap(), "--db", &url("enc_mapping_plain"), "--create"]), "restore");
+    assert_eq!(mapping_options("enc_mapping_plain").await, ["user=remote"]);
+
+    // Encrypted: the password too, and nowhere in the file's bytes.
+    let out = pgark_command(
+        Path::new("."),
+        &["dump", "-q", "--db", &url(&db), "-o", sealed.to_str().unwrap(), "--passphrase-env", "BACKUP_PASS"],
+    )
+    .env("BACKUP_PASS", "mapping test passphrase")
+    .output()
+    .unwrap();
+    ok(&out, "encrypted dump");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("left out"), "{err}");
+    assert!(!contains(&std::fs::read(&sealed).unwrap(), "mapping-pw-4711"));
+    let pass = dir.path().join("pass.txt");
+    std::fs::write(&pass, "mapping test passphrase\n").unwrap();
+    exec("postgres", "DROP DATABASE IF EXISTS enc_mapping_sealed WITH (FORCE)").await;
+    let args = ["restore", "-q", sealed.to_str().unwrap(), "--create", "--passphrase-file", pass.to_str().unwrap()];
+    ok(&pgark(&[&args[..], &["--db", &url("enc_mapping_sealed")]].concat()), "restore of the encrypted archive");
+    assert_eq!(mapping_options("enc_mapping_sealed").await, ["user=remote", "password=mapping-pw-4711"]);
+
+    // --no-user-mapping-options: the mapping alone.
+    let out = pgark(&["dump", "-q", "--db", &url(&db), "-o", bare.to_str().unwrap(), "--no-user-mapping-options"]);
+    ok(&out, "dump without mapping options");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("left out"), "{err}");
+    exec("postgres", "DROP DATABASE IF EXISTS enc_mapping_bare WITH (FORCE)").await;
+    ok(&pgark(&["restore", "-q", bare.to_str().unwrap(), "--db", &url("enc_mapping_bare"), "--create"]), "restore");
+    assert!(mapping_options("enc_mapping_bare").await.is_empty());
+}

@@ -14,6 +14,7 @@ mod faults;
 mod fidelity;
 mod harness;
 mod hostile;
+mod partial;
 mod restore_messages;
 mod roundtrip;
 mod schedule;

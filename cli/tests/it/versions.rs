@@ -301,7 +301,8 @@ async fn security_labels_round_trip_where_a_provider_is_loaded() {
     let plan = restore::prepare(&archive, &options).unwrap();
     let err = plan.execute(archive.clone(), &bare.target("labels"), Arc::new(NoProgress)).await.unwrap_err();
     let err = err.to_string();
-    assert!(err.contains("security-label of") && err.contains("was dropped"), "{err}");
+    // It names the object, what it depended on, and what became of the target.
+    assert!(err.contains("security-label of") && err.contains("(it needs ") && err.contains("was dropped"), "{err}");
     let c = bare.target("postgres").connect().await.unwrap();
     let left = c.query("SELECT 1 FROM pg_database WHERE datname = 'labels'", &[]).await.unwrap();
     assert!(left.is_empty(), "the database made by the failed restore is gone");

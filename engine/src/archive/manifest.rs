@@ -49,12 +49,22 @@ pub struct DdlItem {
     /// selective restore pulls in with the objects it selects.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub needs: Vec<u32>,
+    /// Objects this one needs that the archive does not hold (left out by a toggle, a filter or
+    /// a managed schema), as `type identity` (`function app.f(integer)`): a restore creates it
+    /// only where the target has them, and otherwise skips it with a warning.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requires: Vec<String>,
 }
 
 impl DdlItem {
     /// The statement for a server of `server_version_num`.
     pub fn sql_for(&self, server_version_num: i32) -> &str {
         self.variants.iter().rev().find(|(since, _)| server_version_num >= *since).map_or(&self.sql, |(_, sql)| sql)
+    }
+
+    /// `label needs a, b` for an item whose `requires` is not empty.
+    pub fn requires_line(&self) -> Option<String> {
+        (!self.requires.is_empty()).then(|| format!("{} needs {}", self.label(), self.requires.join(", ")))
     }
 
     /// Whether the item is, or belongs to, an object of one of `kinds`.

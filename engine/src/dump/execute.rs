@@ -36,6 +36,25 @@ impl DumpPlan {
     /// Copies every chunk into an archive already started (see [`ArchiveWriter::create_unique`]).
     pub async fn execute_to(self, writer: ArchiveWriter, progress: Arc<dyn Progress>) -> Result<DumpSummary> {
         let started = Instant::now();
+        for text in &self.warnings {
+            progress.event(Event::Warning { text: text.clone() });
+        }
+        let needing: Vec<String> = self.items.iter().filter_map(|i| i.requires_line()).collect();
+        if !needing.is_empty() {
+            let shown: Vec<&str> = needing.iter().take(10).map(String::as_str).collect();
+            let more = if needing.len() > 10 {
+                format!("; and {} more (pgark inspect lists them)", needing.len() - 10)
+            } else {
+                String::new()
+            };
+            progress.event(Event::Warning {
+                text: format!(
+                    "{} objects in this archive need objects it leaves out; a restore creates them only where the target has those: {}{more}",
+                    needing.len(),
+                    shown.join("; ")
+                ),
+            });
+        }
         let jobs = self.options.jobs;
         let path = writer.path().to_path_buf();
         let path = path.as_path();

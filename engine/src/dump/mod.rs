@@ -54,6 +54,8 @@ pub struct DumpPlan {
     pub roles: Vec<String>,
     /// Role definitions (`--globals`).
     pub globals: Vec<RoleDef>,
+    /// What the user should know about what the archive leaves out (shown when it runs).
+    pub warnings: Vec<String>,
 }
 
 /// What a finished dump wrote.
@@ -138,6 +140,11 @@ pub async fn prepare(target: &Target, options: &DumpOptions) -> Result<DumpPlan>
         exclude_kinds: &options.exclude_kinds,
         structure: options.structure,
         data: options.data,
+        user_mapping_options: match (options.no_user_mapping_options, options.encryption.is_some()) {
+            (true, _) => schema::MappingOptions::None,
+            (false, false) => schema::MappingOptions::NoPassword,
+            (false, true) => schema::MappingOptions::All,
+        },
     };
     // Every table dumped is locked as soon as it is listed (see schema/locks.rs).
     let lock = schema::LockWait(options.lock_wait_timeout);
@@ -170,6 +177,7 @@ pub async fn prepare(target: &Target, options: &DumpOptions) -> Result<DumpPlan>
         tables.extend(large_objects::plan(client, options.chunk_size).await?);
     }
     let items = schema.items;
+    let warnings = schema.warnings;
     Ok(DumpPlan {
         target: target.clone(),
         options: options.clone(),
@@ -183,6 +191,7 @@ pub async fn prepare(target: &Target, options: &DumpOptions) -> Result<DumpPlan>
         items,
         roles,
         globals,
+        warnings,
         snapshot,
     })
 }

@@ -45,6 +45,11 @@ pub struct DumpOptions {
     /// open until the dump ends; pg_dump's `--snapshot`) instead of a new one.
     #[serde(default)]
     pub snapshot: Option<String>,
+    /// Leave the options of user mappings out (`--no-user-mapping-options`). Otherwise they
+    /// are carried; a `password` option only into an encrypted archive (a secret never enters
+    /// an archive anyone can read), with a warning when it is left out.
+    #[serde(default)]
+    pub no_user_mapping_options: bool,
 }
 
 /// Schemas Supabase manages and creates in every project (as its CLI leaves them out of dumps).
@@ -97,6 +102,7 @@ impl Default for DumpOptions {
             lock_wait_timeout: None,
             encryption: None,
             snapshot: None,
+            no_user_mapping_options: false,
         }
     }
 }

@@ -2,12 +2,14 @@
 //! target created or checked empty, pre-data in one transaction, data, then post-data; a
 //! failure after the schema says what had finished.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Instant;
 
 use super::schedule::run_items;
+use super::skips::{run_in_schema, Skips};
 use super::{RestorePlan, RestoreSummary};
-use crate::archive::{Archive, DdlItem};
+use crate::archive::{Archive, DdlItem, Kind};
 use crate::error::{Error, Result};
 use crate::pg::{setup_session, Role, Target};
 use crate::progress::{Event, Progress, Stage};
@@ -61,10 +63,11 @@ impl RestorePlan {
             created: self.options.create,
         };
 
+        let skips = Skips::new(self.needs.clone());
         if self.options.single_transaction {
-            let result = self.execute_in_one_transaction(&archive, target, &client, version, progress, started).await;
+            let result = self.execute_in_one_transaction(&archive, target, &client, version, &skips, progress).await;
             return match result {
-                Ok(summary) => Ok(summary),
+                Ok(summary) => Ok(RestoreSummary { elapsed: started.elapsed(), ..summary }),
                 Err(e) => {
                     let _ = client.batch_execute("ROLLBACK").await;
                     drop(client);
@@ -73,7 +76,7 @@ impl RestorePlan {
             };
         }
         progress.event(Event::Begin { stage: Stage::PreData, total: self.pre_data.len() as u64, bytes: false });
-        if let Err(e) = self.create_schema(&client, version, progress.as_ref()).await {
+        if let Err(e) = self.create_schema(&client, version, &skips, progress.as_ref()).await {
             let _ = client.batch_execute("ROLLBACK").await;
             drop(client);
             return Err(self.rolled_back(e, target, "the schema is created in one transaction").await);
@@ -89,9 +92,10 @@ impl RestorePlan {
         let post_jobs = self.options.jobs * 2;
         let pool = target.pool(post_jobs, Role::Restore)?;
         let m = archive.manifest();
-        let raw_total: u64 = self.chunks.iter().map(|&(t, c)| m.tables[t].chunks[c].raw_len).sum();
+        let chunks = self.chunks_to_load(&archive, &skips);
+        let raw_total: u64 = chunks.iter().map(|&(t, c)| m.tables[t].chunks[c].raw_len).sum();
         progress.event(Event::Begin { stage: Stage::Load, total: raw_total, bytes: true });
-        let loaded = self.load_chunks(&archive, target, &pool, progress.clone()).await;
+        let loaded = self.load_chunks(&archive, &chunks, target, &pool, progress.clone()).await;
         let (rows, chunks_done) = match loaded {
             Ok(v) => v,
             Err((e, committed)) => {
@@ -99,7 +103,10 @@ impl RestorePlan {
                 return Err(partial(e, &done));
             }
         };
-        for item in &self.data_items {
+        for (item, &at) in self.data_items.iter().zip(&self.data_items_at) {
+            if skips.follows_skipped(at, item, progress.as_ref()) {
+                continue;
+            }
             if let Err(e) = client.batch_execute(item.sql_for(version)).await {
                 return Err(partial(Error::db(format!("setting {}", describe(item)), &e), &done));
             }
@@ -108,16 +115,20 @@ impl RestorePlan {
         done.push(format!("{chunks_done} data chunks"));
 
         progress.event(Event::Begin { stage: Stage::PostData, total: self.post_data.len() as u64, bytes: false });
-        if let Err(e) = run_items(&self.post_data, version, target, &pool, post_jobs, progress.as_ref()).await {
+        let skips = Arc::new(skips);
+        let post = (&self.post_data[..], &self.post_data_at[..]);
+        if let Err(e) = run_items(post, version, target, &pool, post_jobs, &skips, progress.as_ref()).await {
             return Err(partial(e, &done));
         }
         progress.event(Event::End);
+        let skipped = skips.messages();
         Ok(RestoreSummary {
             tables: self.table_count(),
             chunks: chunks_done,
             rows,
             raw_bytes: raw_total,
-            statements: self.pre_data.len() + self.data_items.len() + self.post_data.len(),
+            statements: self.pre_data.len() + self.data_items.len() + self.post_data.len() - skipped.len(),
+            skipped,
             elapsed: started.elapsed(),
         })
     }
@@ -189,10 +200,11 @@ impl RestorePlan {
         &self,
         client: &tokio_postgres::Client,
         version: i32,
+        skips: &Skips,
         progress: &dyn Progress,
     ) -> Result<()> {
         client.batch_execute("BEGIN").await.map_err(|e| Error::db("starting the schema transaction", &e))?;
-        self.schema_statements(client, version, progress).await?;
+        self.schema_statements(client, version, skips, progress).await?;
         client.batch_execute("COMMIT").await.map_err(|e| Error::db("committing the schema", &e))
     }
 
@@ -201,6 +213,7 @@ impl RestorePlan {
         &self,
         client: &tokio_postgres::Client,
         version: i32,
+        skips: &Skips,
         progress: &dyn Progress,
     ) -> Result<()> {
         if self.options.clean {
@@ -215,17 +228,28 @@ impl RestorePlan {
             }
         }
         for (n, item) in self.pre_data.iter().enumerate() {
-            if self.optional.get(n).copied().unwrap_or(false) {
-                create_if_missing(client, item, version).await?;
-            } else {
-                client
-                    .batch_execute(item.sql_for(version))
-                    .await
-                    .map_err(|e| Error::db(format!("creating {}", describe(item)), &e))?;
-            }
+            let optional = self.optional.get(n).copied().unwrap_or(false);
+            run_in_schema(client, (self.pre_data_at[n], item), version, optional, skips, progress).await?;
             progress.event(Event::Advance { amount: 1 });
         }
         Ok(())
+    }
+
+    /// The chunks to load: those of tables whose `CREATE TABLE` was not skipped.
+    fn chunks_to_load(&self, archive: &Archive, skips: &Skips) -> Vec<(usize, usize)> {
+        let skipped: HashSet<(Option<&str>, &str)> = self
+            .pre_data
+            .iter()
+            .zip(&self.pre_data_at)
+            .filter(|(it, at)| it.kind == Kind::Table && it.table.is_none() && skips.contains(**at))
+            .map(|(it, _)| (it.schema.as_deref(), it.name.as_str()))
+            .collect();
+        let m = archive.manifest();
+        self.chunks
+            .iter()
+            .copied()
+            .filter(|&(t, _)| !skipped.contains(&(Some(m.tables[t].schema.as_str()), m.tables[t].name.as_str())))
+            .collect()
     }
 
     /// `--single-transaction`: schema, data, sequence values and post-data on one connection,
@@ -236,12 +260,11 @@ impl RestorePlan {
         target: &Target,
         client: &tokio_postgres::Client,
         version: i32,
+        skips: &Skips,
         progress: Arc<dyn Progress>,
-        started: Instant,
     ) -> Result<RestoreSummary> {
         let loader = super::load::Loader::in_transaction(self, archive, target)?;
         let m = archive.manifest();
-        let raw_total: u64 = self.chunks.iter().map(|&(t, c)| m.tables[t].chunks[c].raw_len).sum();
         let run = async {
             client.batch_execute("BEGIN").await.map_err(|e| Error::db("starting the transaction", &e))?;
             if self.options.disable_triggers {
@@ -251,36 +274,40 @@ impl RestorePlan {
                     .map_err(|e| Error::db("--disable-triggers (needs a superuser)", &e))?;
             }
             progress.event(Event::Begin { stage: Stage::PreData, total: self.pre_data.len() as u64, bytes: false });
-            self.schema_statements(client, version, progress.as_ref()).await?;
+            self.schema_statements(client, version, skips, progress.as_ref()).await?;
             progress.event(Event::End);
+            let chunks = self.chunks_to_load(archive, skips);
+            let raw_total: u64 = chunks.iter().map(|&(t, c)| m.tables[t].chunks[c].raw_len).sum();
             progress.event(Event::Begin { stage: Stage::Load, total: raw_total, bytes: true });
             let mut rows = 0;
-            for &(t, c) in &self.chunks {
+            for &(t, c) in &chunks {
                 progress.event(Event::Detail { text: m.tables[t].display_name() });
                 rows += loader.load(client, t, c).await?;
                 progress.event(Event::Advance { amount: m.tables[t].chunks[c].raw_len });
             }
             progress.event(Event::End);
             progress.event(Event::Begin { stage: Stage::PostData, total: self.post_data.len() as u64, bytes: false });
-            for item in self.data_items.iter().chain(&self.post_data) {
-                client
-                    .batch_execute(item.sql_for(version))
-                    .await
-                    .map_err(|e| Error::db(format!("creating {}", describe(item)), &e))?;
+            let rest =
+                self.data_items.iter().zip(&self.data_items_at).chain(self.post_data.iter().zip(&self.post_data_at));
+            for (item, &at) in rest {
+                run_in_schema(client, (at, item), version, false, skips, progress.as_ref()).await?;
                 progress.event(Event::Advance { amount: 1 });
             }
             client.batch_execute("COMMIT").await.map_err(|e| Error::db("committing the restore", &e))?;
             progress.event(Event::End);
-            Ok::<u64, Error>(rows)
+            Ok::<(u64, usize, u64), Error>((rows, chunks.len(), raw_total))
         }
         .await;
+        let (rows, chunks, raw_bytes) = run?;
+        let skipped = skips.messages();
         Ok(RestoreSummary {
             tables: self.table_count(),
-            chunks: self.chunks.len(),
-            rows: run?,
-            raw_bytes: raw_total,
-            statements: self.pre_data.len() + self.data_items.len() + self.post_data.len(),
-            elapsed: started.elapsed(),
+            chunks,
+            rows,
+            raw_bytes,
+            statements: self.pre_data.len() + self.data_items.len() + self.post_data.len() - skipped.len(),
+            skipped,
+            elapsed: std::time::Duration::ZERO,
         })
     }
 
@@ -342,32 +369,5 @@ impl RestorePlan {
                 problems.len()
             ))),
         }
-    }
-}
-
-/// Runs a dependency's statement under a savepoint: an object the target has already (a
-/// duplicate) is kept as it is.
-async fn create_if_missing(client: &tokio_postgres::Client, item: &DdlItem, version: i32) -> Result<()> {
-    use tokio_postgres::error::SqlState;
-    let sql = format!("SAVEPOINT pgark_dependency; {} RELEASE SAVEPOINT pgark_dependency;", item.sql_for(version));
-    match client.batch_execute(&sql).await {
-        Ok(()) => Ok(()),
-        Err(e)
-            if [
-                SqlState::DUPLICATE_OBJECT,
-                SqlState::DUPLICATE_FUNCTION,
-                SqlState::DUPLICATE_TABLE,
-                SqlState::DUPLICATE_SCHEMA,
-                SqlState::UNIQUE_VIOLATION,
-            ]
-            .iter()
-            .any(|s| e.code() == Some(s)) =>
-        {
-            client
-                .batch_execute("ROLLBACK TO SAVEPOINT pgark_dependency; RELEASE SAVEPOINT pgark_dependency;")
-                .await
-                .map_err(|e| Error::db(format!("creating {}", describe(item)), &e))
-        }
-        Err(e) => Err(Error::db(format!("creating {}", describe(item)), &e)),
     }
 }

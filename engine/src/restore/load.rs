@@ -49,14 +49,15 @@ impl RestorePlan {
     pub(super) async fn load_chunks(
         &self,
         archive: &Arc<Archive>,
+        chunks: &[(usize, usize)],
         target: &Target,
         pool: &deadpool_postgres::Pool,
         progress: Arc<dyn Progress>,
     ) -> std::result::Result<(u64, usize), (Error, String)> {
-        let queue: Queue = Arc::new(Mutex::new(self.chunks.iter().map(|&(t, c)| (t, c, 0)).collect()));
+        let queue: Queue = Arc::new(Mutex::new(chunks.iter().map(|&(t, c)| (t, c, 0)).collect()));
         let counts = Arc::new(Mutex::new(Committed::default()));
         let mut workers = JoinSet::new();
-        for _ in 0..self.options.jobs.min(self.chunks.len()) {
+        for _ in 0..self.options.jobs.min(chunks.len()) {
             let loader = Loader {
                 archive: archive.clone(),
                 target: target.clone(),
@@ -73,7 +74,7 @@ impl RestorePlan {
         let first_error = crate::workers::join_all(&mut workers, "restore").await;
         let committed = counts.lock().expect("counts lock");
         match first_error {
-            Some(e) => Err((e, committed.describe(archive, self.chunks.len()))),
+            Some(e) => Err((e, committed.describe(archive, chunks.len()))),
             None => Ok((committed.rows, committed.chunks)),
         }
     }

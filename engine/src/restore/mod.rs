@@ -12,6 +12,7 @@ mod execute;
 mod load;
 mod schedule;
 mod select;
+mod skips;
 
 use std::collections::{BTreeSet, HashSet};
 use std::time::Duration;
@@ -91,6 +92,12 @@ pub struct RestorePlan {
     pub data_items: Vec<DdlItem>,
     /// Statements run after the data, in parallel where they lock different tables.
     pub post_data: Vec<DdlItem>,
+    /// Each statement's position in the manifest's list (what `DdlItem::needs` refers to).
+    pre_data_at: Vec<u32>,
+    data_items_at: Vec<u32>,
+    post_data_at: Vec<u32>,
+    /// What each statement needs (labels, by position), for the message when it fails.
+    needs: std::collections::HashMap<u32, Vec<String>>,
     /// Schemas the restore writes into.
     pub schemas: Vec<String>,
     /// What a selective restore leaves out that the user should know about.
@@ -116,6 +123,9 @@ pub struct RestoreSummary {
     pub raw_bytes: u64,
     /// Schema statements run.
     pub statements: usize,
+    /// Objects skipped because what they need is neither in the archive nor in the target,
+    /// each with why (also sent as warnings).
+    pub skipped: Vec<String>,
     /// Wall time.
     pub elapsed: Duration,
 }
@@ -156,16 +166,46 @@ pub fn prepare(archive: &Archive, options: &RestoreOptions) -> Result<RestorePla
     let selection = (!options.filter.tables.is_empty())
         .then(|| select::select(&m.items, &options.filter, options.dependencies.unwrap_or(true), options.create));
     let kinds_left = select::kinds_left(&m.items, |it| kind_wanted(it, options));
-    let items = |s: Section| -> Vec<DdlItem> {
-        if !section(s) {
-            return Vec::new();
+    let chosen = |i: usize, it: &DdlItem| match &selection {
+        Some(sel) => sel.chosen[i],
+        None => schema_wanted(it, options),
+    };
+    let restored: Vec<bool> = m.items.iter().enumerate().map(|(i, it)| kinds_left[i] && chosen(i, it)).collect();
+    // What the selection, a schema filter or a left-out kind leaves out that an item needs
+    // (a foreign key's table, a trigger's function, a view's other table): the item is made
+    // only where the target has it.
+    let tentative: std::collections::HashMap<usize, &Vec<String>> =
+        selection.iter().flat_map(|sel| sel.tentative.iter().map(|(i, what)| (*i, what))).collect();
+    let requires = |i: usize, it: &DdlItem| -> Vec<String> {
+        let mut v: Vec<String> = tentative.get(&i).map(|w| w.to_vec()).unwrap_or_default();
+        if !select::follower(it.kind) {
+            for &j in &it.needs {
+                let label = m.items[j as usize].label();
+                if !restored[j as usize] && !v.contains(&label) {
+                    v.push(label);
+                }
+            }
         }
-        let chosen = |i: usize, it: &DdlItem| match &selection {
-            Some(sel) => sel.chosen[i],
-            None => schema_wanted(it, options),
-        };
-        let wanted = |&(i, it): &(usize, &DdlItem)| it.section == s && kinds_left[i] && chosen(i, it);
-        m.items.iter().enumerate().filter(wanted).map(|(_, it)| it.clone()).collect()
+        v
+    };
+    let items = |s: Section| -> (Vec<u32>, Vec<DdlItem>) {
+        if !section(s) {
+            return (Vec::new(), Vec::new());
+        }
+        m.items
+            .iter()
+            .enumerate()
+            .filter(|&(i, it)| it.section == s && restored[i])
+            .map(|(i, it)| {
+                let mut it = it.clone();
+                for r in requires(i, &it) {
+                    if !it.requires.contains(&r) {
+                        it.requires.push(r);
+                    }
+                }
+                (i as u32, it)
+            })
+            .unzip()
     };
     let mut chunks = Vec::new();
     if section(Section::Data) {
@@ -176,11 +216,23 @@ pub fn prepare(archive: &Archive, options: &RestoreOptions) -> Result<RestorePla
         }
     }
     chunks.sort_by_key(|&(t, c)| std::cmp::Reverse(m.tables[t].chunks[c].raw_len));
+    let ((pre_data_at, pre_data), (data_items_at, data_items), (post_data_at, post_data)) =
+        (items(Section::PreData), items(Section::Data), items(Section::PostData));
+    let needs = pre_data_at
+        .iter()
+        .chain(&data_items_at)
+        .chain(&post_data_at)
+        .map(|&at| (at, m.items[at as usize].needs.iter().map(|&j| m.items[j as usize].label()).collect()))
+        .collect();
     let plan = RestorePlan {
         options: options.clone(),
-        pre_data: items(Section::PreData),
-        data_items: items(Section::Data),
-        post_data: items(Section::PostData),
+        needs,
+        pre_data,
+        data_items,
+        post_data,
+        pre_data_at,
+        data_items_at,
+        post_data_at,
         schemas: Vec::new(),
         chunks,
         optional: Vec::new(),
@@ -235,6 +287,11 @@ pub fn prepare(archive: &Archive, options: &RestoreOptions) -> Result<RestorePla
 }
 
 impl RestorePlan {
+    /// Statements created only where the target has what they need, with those objects.
+    pub fn tentative(&self) -> impl Iterator<Item = &DdlItem> {
+        self.pre_data.iter().chain(&self.data_items).chain(&self.post_data).filter(|it| !it.requires.is_empty())
+    }
+
     /// Tables whose data is loaded.
     pub fn table_count(&self) -> usize {
         self.chunks.iter().map(|&(t, _)| t).collect::<HashSet<_>>().len()

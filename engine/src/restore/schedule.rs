@@ -3,10 +3,12 @@
 //! overtakes an earlier one that touches one of its tables, so the dependency order holds.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
 
 use tokio::task::JoinSet;
 
 use super::execute::describe;
+use super::skips::Skips;
 use crate::archive::DdlItem;
 use crate::error::{Error, Result};
 use crate::pg::Target;
@@ -17,14 +19,16 @@ use crate::progress::{Event, Progress};
 /// every earlier one that touches one of its tables, so the dependency order holds. `version` is
 /// the target's `server_version_num` (it picks each statement's variant).
 pub(super) async fn run_items(
-    items: &[DdlItem],
+    (items, at): (&[DdlItem], &[u32]),
     version: i32,
     target: &Target,
     pool: &deadpool_postgres::Pool,
     jobs: usize,
+    skips: &Arc<Skips>,
     progress: &dyn Progress,
 ) -> Result<()> {
     let mut pending: VecDeque<&DdlItem> = items.iter().collect();
+    let mut positions: VecDeque<u32> = at.iter().copied().collect();
     // Per table: (statements holding it shared, held exclusively).
     let mut held: HashMap<String, (usize, bool)> = HashMap::new();
     let mut running = JoinSet::new();
@@ -32,6 +36,12 @@ pub(super) async fn run_items(
         while running.len() < jobs {
             let Some(pos) = next_startable(&pending, &held) else { break };
             let item = pending.remove(pos).expect("position is valid").clone();
+            let item_at = positions.remove(pos).expect("position is valid");
+            // What needs a skipped object is skipped: it waited for it (they share a table).
+            if skips.follows_skipped(item_at, &item, progress) {
+                progress.event(Event::Advance { amount: 1 });
+                continue;
+            }
             progress.event(Event::Detail { text: describe(&item) });
             for t in &item.touches {
                 let h = held.entry(t.clone()).or_default();
@@ -41,21 +51,22 @@ pub(super) async fn run_items(
                     h.1 = true;
                 }
             }
-            let (target, pool) = (target.clone(), pool.clone());
+            let (target, pool, skips, warn) = (target.clone(), pool.clone(), skips.clone(), Warnings::new());
             running.spawn(async move {
                 let result = async {
                     let client = target.pooled(&pool).await?;
-                    client
-                        .batch_execute(item.sql_for(version))
-                        .await
-                        .map_err(|e| Error::db(format!("creating {}", describe(&item)), &e))
+                    match client.batch_execute(item.sql_for(version)).await {
+                        Ok(()) => Ok(()),
+                        Err(e) => skips.failed(item_at, &item, e, &warn),
+                    }
                 }
                 .await;
-                (item, result)
+                (item, result, warn)
             });
         }
         let Some(joined) = running.join_next().await else { break };
-        let (item, result) = joined.map_err(|e| Error::Internal(format!("a restore worker crashed: {e}")))?;
+        let (item, result, warn) = joined.map_err(|e| Error::Internal(format!("a restore worker crashed: {e}")))?;
+        warn.replay(progress);
         if let Err(e) = result {
             running.abort_all();
             return Err(e);
@@ -72,6 +83,28 @@ pub(super) async fn run_items(
         progress.event(Event::Advance { amount: 1 });
     }
     Ok(())
+}
+
+/// Warnings a statement's task raises, shown once it is joined (the task cannot hold the
+/// caller's `Progress`).
+struct Warnings(Mutex<Vec<Event>>);
+
+impl Warnings {
+    fn new() -> Warnings {
+        Warnings(Mutex::new(Vec::new()))
+    }
+
+    fn replay(&self, progress: &dyn Progress) {
+        for e in self.0.lock().expect("warnings lock").drain(..) {
+            progress.event(e);
+        }
+    }
+}
+
+impl Progress for Warnings {
+    fn event(&self, event: Event) {
+        self.0.lock().expect("warnings lock").push(event);
+    }
 }
 
 /// The first pending statement that may start now: none of its tables is held in a conflicting
@@ -123,6 +156,7 @@ mod tests {
             roles: vec![],
             variants: Vec::new(),
             needs: Vec::new(),
+            requires: Vec::new(),
         }
     }
 

@@ -21,31 +21,36 @@ pub(super) struct Selection {
     pub relations: Vec<String>,
     /// Things left out the user should know about.
     pub notices: Vec<String>,
+    /// Items restored only where the target has what they need, which the selection leaves
+    /// out (a foreign key's referenced table): position, and those objects.
+    pub tentative: Vec<(usize, Vec<String>)>,
 }
 
-/// Objects a `--table` pattern names.
-fn named_by_table_patterns(kind: Kind) -> bool {
-    matches!(kind, Kind::Table | Kind::View | Kind::MaterializedView | Kind::Sequence)
+/// Objects a `--table` pattern names (a table's piece made apart, such as a column default
+/// that needs an object the archive lacks, names its table instead).
+fn named_by_table_patterns(it: &DdlItem) -> bool {
+    matches!(it.kind, Kind::Table | Kind::View | Kind::MaterializedView | Kind::Sequence) && it.table.is_none()
 }
 
 /// What belongs to the table (or view) it is created on.
-fn attached(kind: Kind) -> bool {
-    matches!(
-        kind,
-        Kind::Constraint
-            | Kind::ForeignKey
-            | Kind::Index
-            | Kind::Trigger
-            | Kind::Rule
-            | Kind::Policy
-            | Kind::RowSecurity
-            | Kind::Refresh
-            | Kind::SequenceOwnedBy
-    )
+fn attached(it: &DdlItem) -> bool {
+    (it.kind == Kind::Table && it.table.is_some())
+        || matches!(
+            it.kind,
+            Kind::Constraint
+                | Kind::ForeignKey
+                | Kind::Index
+                | Kind::Trigger
+                | Kind::Rule
+                | Kind::Policy
+                | Kind::RowSecurity
+                | Kind::Refresh
+                | Kind::SequenceOwnedBy
+        )
 }
 
 /// What follows the object it decorates or sets once that object is restored.
-fn follower(kind: Kind) -> bool {
+pub(super) fn follower(kind: Kind) -> bool {
     matches!(kind, Kind::Owner | Kind::Grant | Kind::Comment | Kind::SecurityLabel | Kind::SequenceSet)
 }
 
@@ -55,7 +60,7 @@ fn follower(kind: Kind) -> bool {
 pub(super) fn select(items: &[DdlItem], filter: &Filter, dependencies: bool, creating: bool) -> Selection {
     let schema = |it: &DdlItem| it.schema.clone().unwrap_or_default();
     let mut chosen: Vec<bool> =
-        items.iter().map(|it| named_by_table_patterns(it.kind) && filter.table(&schema(it), &it.name)).collect();
+        items.iter().map(|it| named_by_table_patterns(it) && filter.table(&schema(it), &it.name)).collect();
     let seeds = chosen.clone();
     let seed_names: std::collections::HashSet<(Option<&str>, &str)> =
         items.iter().zip(&seeds).filter(|(_, &on)| on).map(|(s, _)| (s.schema.as_deref(), s.name.as_str())).collect();
@@ -65,8 +70,9 @@ pub(super) fn select(items: &[DdlItem], filter: &Filter, dependencies: bool, cre
         None => it.needs.iter().any(|&j| seeds[j as usize]),
     };
     let mut notices = Vec::new();
+    let mut tentative = Vec::new();
     for (i, it) in items.iter().enumerate() {
-        if !attached(it.kind) || !on_seed(it) {
+        if !attached(it) || !on_seed(it) {
             continue;
         }
         let missing: Vec<&DdlItem> = it
@@ -77,12 +83,21 @@ pub(super) fn select(items: &[DdlItem], filter: &Filter, dependencies: bool, cre
             .collect();
         if it.kind == Kind::ForeignKey && !missing.is_empty() {
             let names: Vec<String> = missing.iter().map(|t| t.label()).collect();
+            // A new database cannot have the table; one that exists may.
+            if creating {
+                notices.push(format!(
+                    "leaving out {}: it references {}, which is not restored",
+                    it.label(),
+                    names.join(", ")
+                ));
+                continue;
+            }
             notices.push(format!(
-                "leaving out {}: it references {}, which is not restored",
+                "{} is created only if the target has {} (not restored)",
                 it.label(),
                 names.join(", ")
             ));
-            continue;
+            tentative.push((i, names));
         }
         chosen[i] = true;
         // A table's serial sequences come with it.
@@ -98,12 +113,39 @@ pub(super) fn select(items: &[DdlItem], filter: &Filter, dependencies: bool, cre
     if dependencies {
         let mut stack: Vec<usize> = (0..items.len()).filter(|&i| chosen[i]).collect();
         while let Some(i) = stack.pop() {
+            // What a foreign key needs is its tables and their keys: restored only when
+            // selected (else the key is tentative, above), never pulled in as dependencies.
+            if items[i].kind == Kind::ForeignKey {
+                continue;
+            }
             for &j in &items[i].needs {
                 if !chosen[j as usize] {
                     chosen[j as usize] = true;
                     dependency[j as usize] = true;
                     stack.push(j as usize);
                 }
+            }
+        }
+    }
+    // Into a database that exists, the views on the selected tables come back too (a table
+    // dropped there took them along), each only where what else it needs is there.
+    if !creating {
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for (i, it) in items.iter().enumerate() {
+                let view = matches!(it.kind, Kind::View | Kind::MaterializedView) && it.table.is_none();
+                let on_chosen = || it.needs.iter().any(|&j| seeds[j as usize] || viewed(items, &chosen, j));
+                if view && !chosen[i] && on_chosen() {
+                    chosen[i] = true;
+                    changed = true;
+                }
+            }
+        }
+        // Their refreshes, indexes and what else hangs off them.
+        for (i, it) in items.iter().enumerate() {
+            if attached(it) && !chosen[i] && it.needs.iter().any(|&j| viewed(items, &chosen, j)) {
+                chosen[i] = true;
             }
         }
     }
@@ -116,7 +158,12 @@ pub(super) fn select(items: &[DdlItem], filter: &Filter, dependencies: bool, cre
     }
     let relations =
         items.iter().zip(&seeds).filter(|(_, &on)| on).map(|(it, _)| format!("{}.{}", schema(it), it.name)).collect();
-    Selection { chosen, dependency, relations, notices }
+    Selection { chosen, dependency, relations, notices, tentative }
+}
+
+/// Whether item `j` is a view chosen for restore.
+fn viewed(items: &[DdlItem], chosen: &[bool], j: u32) -> bool {
+    chosen[j as usize] && matches!(items[j as usize].kind, Kind::View | Kind::MaterializedView)
 }
 
 /// Per item, whether the kinds asked for leave it in: an item left out takes along what hangs
@@ -127,7 +174,7 @@ pub(super) fn kinds_left(items: &[DdlItem], wanted: impl Fn(&DdlItem) -> bool) -
     while changed {
         changed = false;
         for (i, it) in items.iter().enumerate() {
-            let hangs_off = attached(it.kind) || follower(it.kind);
+            let hangs_off = attached(it) || follower(it.kind);
             if left[i] && hangs_off && it.kind != Kind::ForeignKey && it.needs.iter().any(|&j| !left[j as usize]) {
                 left[i] = false;
                 changed = true;

@@ -77,7 +77,7 @@ pub(super) async fn read(client: &Client, tables: &mut [Table]) -> Result<Constr
         let name: String = r.get(1);
         let def: String = r.get(3);
         if kind == 'c' && validated {
-            tables[index[&table]].checks.push((name, def));
+            tables[index[&table]].checks.push((name, def, r.get(8)));
             check_oids.push((table, r.get(8)));
             continue;
         }
@@ -167,6 +167,13 @@ pub(super) fn build_foreign_keys(cx: &Context<'_>, nodes: &mut Vec<Node>) {
         it.table = Some(t.name.clone());
         it.touches = cx.lineage(t);
         it.touches.extend(cx.lineage(r));
-        nodes.push(Node::new(it, Some(ObjKey::new(class::CONSTRAINT, c.oid)), vec![], 2));
+        // A partitioned table's key is valid once every partition's is attached to it.
+        let referenced = cx.display(r);
+        let attached: Vec<ObjKey> = nodes
+            .iter()
+            .filter(|n| n.key.is_some_and(|k| k.class == class::INHERITS) && n.item.touches.contains(&referenced))
+            .filter_map(|n| n.key)
+            .collect();
+        nodes.push(Node::new(it, Some(ObjKey::new(class::CONSTRAINT, c.oid)), attached, 2));
     }
 }

@@ -145,6 +145,11 @@ impl Depends {
         Ok(Depends { redirect, edges })
     }
 
+    /// Every edge: (object, object it needs), as `pg_depend` names them.
+    pub fn edges(&self) -> &[(ObjKey, ObjKey)] {
+        &self.edges
+    }
+
     /// Follows redirects to the object that is emitted.
     pub fn resolve(&self, mut key: ObjKey) -> ObjKey {
         for _ in 0..8 {
@@ -287,6 +292,7 @@ mod tests {
                 roles: vec![],
                 variants: Vec::new(),
                 needs: Vec::new(),
+                requires: Vec::new(),
             },
             key: Some(ObjKey::new(class::REL, key)),
             deps: deps.iter().map(|&d| ObjKey::new(class::REL, d)).collect(),

@@ -1,4 +1,5 @@
-//! Foreign data: foreign-data wrappers, servers and user mappings (never with a password).
+//! Foreign data: foreign-data wrappers, servers and user mappings (their options; a password
+//! only into an encrypted archive).
 //! Foreign tables are tables (`tables.rs`).
 
 use tokio_postgres::Client;
@@ -6,12 +7,14 @@ use tokio_postgres::Client;
 use super::extra::Extra;
 use super::key::{class, ObjKey};
 use super::query::{clauses, db, not_member, options_sql};
+use super::scope::MappingOptions;
 use crate::archive::Kind;
 use crate::error::Result;
 use crate::sql::{ident, literal};
 
-/// Reads wrappers, then servers, then user mappings.
-pub(super) async fn read(client: &Client, out: &mut Vec<Extra>) -> Result<()> {
+/// Reads wrappers, then servers, then user mappings with the `options` carried; returns a
+/// warning for each password left out.
+pub(super) async fn read(client: &Client, options: MappingOptions, out: &mut Vec<Extra>) -> Result<Vec<String>> {
     let sql = format!(
         "SELECT w.oid, w.fdwname, CASE WHEN w.fdwhandler <> 0 THEN w.fdwhandler::pg_catalog.regproc::text END, \
          CASE WHEN w.fdwvalidator <> 0 THEN w.fdwvalidator::pg_catalog.regproc::text END, {} \
@@ -54,15 +57,29 @@ pub(super) async fn read(client: &Client, out: &mut Vec<Extra>) -> Result<()> {
         let key = ObjKey::new(class::SERVER, r.get(0));
         out.push(Extra::named(key, Kind::ForeignServer, "SERVER", name, sql));
     }
-    // Passwords in user mappings are secrets: they never go into an archive.
+    // A password is a secret: it goes only into an archive nobody can read without its key.
+    let carried = match options {
+        MappingOptions::None => "WHERE false",
+        MappingOptions::NoPassword => "WHERE o.option_name <> 'password'",
+        MappingOptions::All => "",
+    };
     let sql = format!(
         "SELECT u.srvid, u.srvname, CASE WHEN u.umuser = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(u.usename) END, {}, \
-         CASE WHEN u.umuser <> 0 THEN u.usename::text END \
+         CASE WHEN u.umuser <> 0 THEN u.usename::text END, \
+         EXISTS (SELECT 1 FROM pg_catalog.pg_options_to_table(u.umoptions) o WHERE o.option_name = 'password') \
          FROM pg_catalog.pg_user_mappings u ORDER BY u.srvname, u.usename",
-        options_sql("u.umoptions", "WHERE o.option_name <> 'password'")
+        options_sql("u.umoptions", carried)
     );
+    let mut warnings = Vec::new();
     for r in client.query(&sql, &[]).await.map_err(db("user mappings"))? {
         let (server, user): (String, String) = (r.get(1), r.get(2));
+        if options == MappingOptions::NoPassword && r.get::<_, bool>(5) {
+            warnings.push(format!(
+                "the password of user mapping for {user} on server {server} is left out: an archive that is not encrypted \
+                 never holds one (dump with --encrypt-to or --passphrase-file to carry it; --no-user-mapping-options \
+                 leaves every option out)"
+            ));
+        }
         let mut sql = format!("CREATE USER MAPPING FOR {user} SERVER {}", ident(&server));
         if let Some(o) = r.get::<_, Option<String>>(3) {
             sql.push_str(&format!(" OPTIONS ({o})"));
@@ -79,5 +96,5 @@ pub(super) async fn read(client: &Client, out: &mut Vec<Extra>) -> Result<()> {
         e.roles = r.get::<_, Option<String>>(4).into_iter().collect();
         out.push(e);
     }
-    Ok(())
+    Ok(warnings)
 }

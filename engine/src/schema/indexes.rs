@@ -150,5 +150,6 @@ pub(super) fn attach(cx: &Context<'_>, child: &DdlItem, kind: Kind, to: &Attache
     );
     it.table = child.table.clone();
     it.touches = child.touches.clone();
-    Some(Node::new(it, None, vec![ObjKey::new(class::REL, to.index), key], 3))
+    let attached = ObjKey::new(class::INHERITS, key.oid);
+    Some(Node::new(it, Some(attached), vec![ObjKey::new(class::REL, to.index), key], 3))
 }

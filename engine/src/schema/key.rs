@@ -17,6 +17,8 @@ pub(crate) mod class {
     pub const EXTENSION: u32 = 3079;
     pub const POLICY: u32 = 3256;
     pub const ATTRDEF: u32 = 2604;
+    /// `pg_inherits`: an index attached to its partitioned parent (keyed by the child).
+    pub const INHERITS: u32 = 2611;
     pub const FDW: u32 = 2328;
     pub const SERVER: u32 = 1417;
     pub const EVENT_TRIGGER: u32 = 3466;

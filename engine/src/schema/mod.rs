@@ -44,6 +44,7 @@ mod postpone;
 mod privileges;
 mod publications;
 mod query;
+mod requires;
 mod roles;
 mod routines;
 mod rules;
@@ -66,7 +67,7 @@ use tokio_postgres::Client;
 
 pub use roles::roles_named;
 pub(crate) use roles::{ensure_roles, read_roles};
-pub(crate) use scope::Leave;
+pub(crate) use scope::{Leave, MappingOptions};
 
 use self::depsort::{Depends, Node};
 use self::key::{class, ObjKey};
@@ -102,6 +103,8 @@ pub(crate) struct Catalog {
     view_names: HashMap<u32, (String, String)>,
     attached: Vec<attached::Attached>,
     extras: Vec<extra::Extra>,
+    /// What the user should know about what reading left out (user mappings' passwords).
+    warnings: Vec<String>,
     large_objects: Vec<u32>,
     builtin_grants: Vec<builtin_grants::BuiltinGrant>,
     depends: Depends,
@@ -109,7 +112,7 @@ pub(crate) struct Catalog {
 
 impl Catalog {
     /// Reads every family in the current transaction.
-    async fn read(client: &Client, filter: &Filter, lock_wait: Option<LockWait>) -> Result<Catalog> {
+    async fn read(client: &Client, filter: &Filter, leave: &Leave<'_>, lock_wait: Option<LockWait>) -> Result<Catalog> {
         let block_size = client
             .query_one("SELECT pg_catalog.current_setting('block_size')::int8", &[])
             .await
@@ -140,7 +143,7 @@ impl Catalog {
         operators::read(client, &mut extras).await?;
         conversions::read(client, &mut extras).await?;
         transforms::read(client, &mut extras).await?;
-        foreign::read(client, &mut extras).await?;
+        let warnings = foreign::read(client, leave.user_mapping_options, &mut extras).await?;
         collations::read(client, &mut extras).await?;
         text_search::read(client, &mut extras).await?;
         languages::read(client, &mut extras).await?;
@@ -168,6 +171,7 @@ impl Catalog {
             view_names,
             attached,
             extras,
+            warnings,
             large_objects: large_objects::read(client).await?,
             builtin_grants: builtin_grants::read(client).await?,
             depends: Depends::read(client).await?,
@@ -194,6 +198,7 @@ const FAMILIES: &[Build] = &[
     indexes::build,
     constraints::build_foreign_keys,
     attached::build,
+    requires::build,
     large_objects::build,
     builtin_grants::build,
 ];
@@ -226,6 +231,8 @@ pub(crate) struct Schema {
     pub items: Vec<DdlItem>,
     /// Whether the large objects' contents belong in the dump (it covers the whole database).
     pub large_objects: bool,
+    /// What the user should know about what the dump leaves out.
+    pub warnings: Vec<String>,
 }
 
 /// Reads the catalog and builds every item for the tables `filter` selects and the objects in
@@ -236,17 +243,21 @@ pub(crate) async fn read(
     leave: &Leave<'_>,
     lock: Option<LockWait>,
 ) -> Result<Schema> {
-    let cat = Catalog::read(client, filter, lock).await?;
+    let cat = Catalog::read(client, filter, leave, lock).await?;
     let selected = scope::selected_tables(&cat.tables, filter);
     if selected.is_empty() && !filter.is_empty() {
         return Err(Error::Refused("no table matches the --schema/--table filters".into()));
     }
-    let cx = Context::new(&cat, filter, &selected, leave);
-    let mut nodes = Vec::new();
-    for build in FAMILIES {
-        build(&cx, &mut nodes);
+    let mut cx = Context::new(&cat, filter, &selected, leave);
+    let mut nodes = build(&cx);
+    // A partial dump: defaults and checks that need what it leaves out are made apart.
+    let partial = !filter.is_empty() || !leave.exclude_kinds.is_empty() || !leave.managed_schemas.is_empty();
+    if partial {
+        cx.detached = requires::detachable(&cat, &selected, &requires::emitted(&nodes, &cat));
+        if !cx.detached.is_empty() {
+            nodes = build(&cx);
+        }
     }
-    nodes.retain(|n| leave.keeps(n.item.kind));
     postpone::postpone_early(&mut nodes, &cat.views, &cat.depends);
     // Post-data statements run in parallel and keep their order only where they touch the same
     // thing: an object without a table (publication, event trigger) touches itself.
@@ -256,7 +267,8 @@ pub(crate) async fn read(
     // CHECK constraints written inside CREATE TABLE, and a domain's constraints written inside
     // CREATE DOMAIN, still carry their own comments.
     let mut inner: HashMap<ObjKey, Vec<(ObjKey, Kind)>> = HashMap::new();
-    for (table, check) in cat.check_oids.iter().filter(|_| leave.keeps(Kind::Constraint)) {
+    let inline = |c: &u32| !cx.detached.contains(&ObjKey::new(class::CONSTRAINT, *c));
+    for (table, check) in cat.check_oids.iter().filter(|(_, c)| leave.keeps(Kind::Constraint) && inline(c)) {
         inner
             .entry(ObjKey::new(class::REL, *table))
             .or_default()
@@ -286,13 +298,17 @@ pub(crate) async fn read(
     let keys: Vec<ObjKey> = nodes
         .iter()
         .filter_map(|n| n.key)
-        .filter(|k| k.class != class::SHELL_TYPE)
+        .filter(|k| k.class != class::SHELL_TYPE && k.class != class::INHERITS)
         .flat_map(|k| std::iter::once(k).chain(inner.get(&k).into_iter().flatten().map(|(c, _)| *c)))
         .collect();
     let found = decorations::read(client, &keys).await?;
     let follows: HashSet<ObjKey> =
         cat.sequences.iter().filter(|s| s.owner.is_some()).map(|s| ObjKey::new(class::REL, s.oid)).collect();
     decorations::decorate(&mut nodes, &found, &inner, &follows);
+    if partial {
+        let emitted = requires::emitted(&nodes, &cat);
+        requires::record(client, &mut nodes, &cat.depends, &emitted).await?;
+    }
     let items = cat.depends.sort(nodes).into_iter().map(|n| n.item).collect();
     let tables = cat
         .tables
@@ -311,7 +327,19 @@ pub(crate) async fn read(
         .collect();
     let large_objects =
         !cat.large_objects.is_empty() && cx.scope.extensions && !leave.exclude_kinds.contains(&Kind::LargeObject);
-    Ok(Schema { block_size: cat.block_size, tables, items, large_objects })
+    Ok(Schema { block_size: cat.block_size, tables, items, large_objects, warnings: cat.warnings.clone() })
+}
+
+/// Every family's nodes for the objects in scope, without the kinds `leave` leaves out (but
+/// with the unique indexes the foreign keys it keeps reference).
+fn build(cx: &Context<'_>) -> Vec<Node> {
+    let mut nodes = Vec::new();
+    for build in FAMILIES {
+        build(cx, &mut nodes);
+    }
+    let for_foreign_keys = requires::indexes_foreign_keys_need(cx, &nodes);
+    nodes.retain(|n| cx.leave.keeps(n.item.kind) || n.key.is_some_and(|k| for_foreign_keys.contains(&k)));
+    nodes
 }
 
 /// An item with nothing but its section, kind, names and statement; families fill in the rest.
@@ -330,5 +358,6 @@ fn item(section: Section, kind: Kind, schema: Option<&str>, name: &str, sql: Str
         roles: Vec::new(),
         variants: Vec::new(),
         needs: Vec::new(),
+        requires: Vec::new(),
     }
 }

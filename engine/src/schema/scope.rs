@@ -2,7 +2,7 @@
 //! of their tree) and schemas; profiles and `--no-*` toggles leave kinds out ([`Leave`]); the
 //! [`Context`] every family builds its items with holds both, with the lookups they share.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::extra::Extra;
 use super::key::ObjKey;
@@ -101,6 +101,19 @@ pub(crate) struct Leave<'a> {
     pub structure: bool,
     /// Whether data (and sequence values) are dumped.
     pub data: bool,
+    /// Which options of user mappings are carried.
+    pub user_mapping_options: MappingOptions,
+}
+
+/// Which options of user mappings a dump carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MappingOptions {
+    /// None (`--no-user-mapping-options`).
+    None,
+    /// All but `password` (an archive anyone can read).
+    NoPassword,
+    /// All of them (an encrypted archive).
+    All,
 }
 
 impl Leave<'_> {
@@ -126,6 +139,9 @@ pub(super) struct Context<'a> {
     pub view_by_oid: HashMap<u32, &'a View>,
     /// For every object, the relations it depends on directly.
     rel_deps: HashMap<ObjKey, Vec<u32>>,
+    /// Column defaults and CHECK constraints that need an object the dump leaves out: made as
+    /// items of their own instead of inside `CREATE TABLE` (see `requires.rs`).
+    pub detached: HashSet<ObjKey>,
 }
 
 impl<'a> Context<'a> {
@@ -139,6 +155,7 @@ impl<'a> Context<'a> {
             by_oid: cat.tables.iter().map(|t| (t.oid, t)).collect(),
             view_by_oid: cat.views.iter().map(|v| (v.oid, v)).collect(),
             rel_deps: cat.depends.relation_deps(),
+            detached: HashSet::new(),
         }
     }
 
@@ -147,6 +164,11 @@ impl<'a> Context<'a> {
     pub fn view_kept(&self, v: &View) -> bool {
         let kind = if v.materialized { Kind::MaterializedView } else { Kind::View };
         self.scope.view_oids.contains(&v.oid) && self.leave.keeps(kind)
+    }
+
+    /// Whether a column's default is made by an item of its own.
+    pub fn detached_default(&self, c: &super::tables::Column) -> bool {
+        c.default_oid.is_some_and(|oid| self.detached.contains(&ObjKey::new(super::key::class::ATTRDEF, oid)))
     }
 
     /// `schema.table`, unquoted, as items' `touches` name tables.

@@ -33,7 +33,8 @@ pub(crate) struct Table {
     pub heap_bytes: u64,
     pub table_bytes: u64,
     pub columns: Vec<Column>,
-    pub checks: Vec<(String, String)>,
+    /// Validated local CHECK constraints written inside `CREATE TABLE`: name, definition, oid.
+    pub checks: Vec<(String, String, u32)>,
     /// Inheritance parents (not partition parents), in order.
     pub inherits: Vec<u32>,
     /// Storage parameters (`fillfactor=70`).
@@ -60,6 +61,8 @@ pub(crate) struct Column {
     pub generated_virtual: bool,
     /// Default or generation expression.
     pub expr: Option<String>,
+    /// Its `pg_attrdef` row.
+    pub default_oid: Option<u32>,
     pub collation: Option<String>,
     /// Defined in this table (not only inherited from a parent).
     pub local: bool,
@@ -180,6 +183,7 @@ async fn read_columns(client: &Client, tables: &mut [Table], oids: &[u32]) -> Re
              (SELECT nn.conname::text FROM pg_catalog.pg_constraint nn WHERE nn.conrelid = a.attrelid AND nn.contype = 'n' \
               AND nn.conkey[1] = a.attnum), \
              {COLUMN_SETTINGS}, \
+             d.oid, \
              (SELECT nn.conislocal FROM pg_catalog.pg_constraint nn WHERE nn.conrelid = a.attrelid AND nn.contype = 'n' \
               AND nn.conkey[1] = a.attnum), \
              coalesce((SELECT nn.connoinherit FROM pg_catalog.pg_constraint nn WHERE nn.conrelid = a.attrelid \
@@ -211,8 +215,9 @@ async fn read_columns(client: &Client, tables: &mut [Table], oids: &[u32]) -> Re
             fdw_options: r.get(11),
             not_null_name: r.get(12),
             settings: ColumnSettings::from_row(&r, 13),
-            not_null_local: r.get(17),
-            not_null_no_inherit: r.get(18),
+            default_oid: r.get(17),
+            not_null_local: r.get(18),
+            not_null_no_inherit: r.get(19),
         });
     }
     Ok(())
@@ -228,7 +233,8 @@ pub(super) fn build(cx: &Context<'_>, nodes: &mut Vec<Node>) {
         // A partition's columns come from its parent; an inheritance child's inherited columns
         // come from its parents.
         for c in t.columns.iter().filter(|c| t.partition_of.is_none() && c.local) {
-            parts.push(column_sql(t, c, identity_seq.get(&(t.oid, c.name.as_str())).copied()));
+            let default = !cx.detached_default(c);
+            parts.push(column_sql(t, c, identity_seq.get(&(t.oid, c.name.as_str())).copied(), default));
         }
         // A partition's NOT NULL constraints take its parent's names (PostgreSQL 18) unless it
         // names its own. A source without names (before 18) gets the names a server that has
@@ -246,7 +252,9 @@ pub(super) fn build(cx: &Context<'_>, nodes: &mut Vec<Node>) {
             }
         }
         if cx.leave.keeps(Kind::Constraint) {
-            for (name, def) in &t.checks {
+            for (name, def, _) in
+                t.checks.iter().filter(|(_, _, oid)| !cx.detached.contains(&ObjKey::new(class::CONSTRAINT, *oid)))
+            {
                 parts.push(format!("CONSTRAINT {} {def}", ident(name)));
             }
         }
@@ -313,7 +321,9 @@ fn access_method<'a>(cx: &Context<'_>, t: &'a Table) -> Option<&'a str> {
 }
 
 /// A column's definition inside `CREATE TABLE`, with the sequence of its identity, if any.
-fn column_sql(t: &Table, c: &Column, identity_seq: Option<&sequences::Sequence>) -> String {
+/// `default`: whether its default is written here (not when it is a separate item, see
+/// `requires.rs`).
+fn column_sql(t: &Table, c: &Column, identity_seq: Option<&sequences::Sequence>, default: bool) -> String {
     let mut col = format!("{} {}", ident(&c.name), c.type_sql);
     if let Some(opts) = &c.fdw_options {
         col.push_str(&format!(" OPTIONS ({opts})"));
@@ -328,7 +338,7 @@ fn column_sql(t: &Table, c: &Column, identity_seq: Option<&sequences::Sequence>)
             let how = if c.generated_virtual { "VIRTUAL" } else { "STORED" };
             col.push_str(&format!(" GENERATED ALWAYS AS ({e}) {how}"))
         }
-        (Some(e), false) => col.push_str(&format!(" DEFAULT {e}")),
+        (Some(e), false) if default => col.push_str(&format!(" DEFAULT {e}")),
         _ => {}
     }
     // PostgreSQL 18 catalogs NOT NULL constraints: one only inherited comes from the parent's
@@ -377,7 +387,7 @@ fn column_alters(cx: &Context<'_>, t: &Table) -> String {
             (Some(e), false) if parent.is_some() && inherited_default != Some(e) => Some(e),
             _ => None,
         };
-        if let Some(e) = own_default {
+        if let Some(e) = own_default.filter(|_| !cx.detached_default(c)) {
             sql.push_str(&format!("\nALTER TABLE ONLY {q} ALTER COLUMN {col} SET DEFAULT {e};"));
         }
         let compression = t.foreign.is_none();

@@ -1,0 +1,177 @@
+//! Partial dumps stay restorable: what a toggle leaves out (functions, triggers, indexes,
+//! constraints, policies) is recorded by the objects that need it; a restore creates those
+//! where the target has what they need and skips them, naming them, where it does not.
+
+use std::collections::BTreeMap;
+
+use crate::harness::*;
+
+/// Dumps `db` with `toggles` into `path` (the CLI, as users run it); returns stderr.
+fn dump_with(db: &str, path: &std::path::Path, toggles: &[&str]) -> String {
+    let url = url(db);
+    let mut args = vec!["dump", "-q", "--db", &url, "-o", path.to_str().unwrap()];
+    args.extend(toggles);
+    let out = pgark(&args);
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "dump {toggles:?}: {stderr}");
+    stderr
+}
+
+/// Restores `path` into `db` (`--create` when asked); returns stderr, failing on a failed restore.
+fn restore_to(path: &std::path::Path, db: &str, create: bool) -> String {
+    let url = url(db);
+    let mut args = vec!["restore", "-q", path.to_str().unwrap(), "--db", &url, "--jobs", "2"];
+    if create {
+        args.push("--create");
+    }
+    let out = pgark(&args);
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "restore of {} into {db}: {stderr}", path.display());
+    stderr
+}
+
+#[tokio::test]
+async fn a_dump_without_functions_restores_into_an_empty_database_and_into_one_that_has_them() {
+    let src = fresh_db("pt_src").await;
+    exec(&src, &fixture("partial.sql")).await;
+    let dir = tmp();
+    let path = dir.path().join("no_functions.pgark");
+    let stderr = dump_with(&src, &path, &["--no-functions"]);
+    assert!(stderr.contains("need objects it leaves out"), "{stderr}");
+    assert!(stderr.contains("view shop.product_slugs needs function lib.slug(pg_catalog.text)"), "{stderr}");
+    let inspect = pgark(&["inspect", path.to_str().unwrap()]);
+    let listed = String::from_utf8_lossy(&inspect.stdout).to_string();
+    for line in [
+        "trigger shop.product_stamp needs function shop.stamp()",
+        "policy shop.product_mine needs function shop.mine(pg_catalog.text)",
+        "index shop.product_slug needs function lib.slug(pg_catalog.text)",
+        "view shop.totals needs aggregate shop.total(numeric)",
+        "type shop.price needs function lib.positive(numeric)",
+    ] {
+        assert!(listed.contains(line), "{line} in\n{listed}");
+    }
+
+    // Into an empty database: what needs the missing functions is skipped, by name; every
+    // table that does not comes back with all its rows.
+    exec("postgres", "DROP DATABASE IF EXISTS pt_empty").await;
+    let plan = pgark(&["restore", path.to_str().unwrap(), "--create", "--dry-run", "--db", &url("pt_empty")]);
+    let plan = String::from_utf8_lossy(&plan.stdout).to_string();
+    assert!(plan.contains("created only where the target has what they need"), "{plan}");
+    let stderr = restore_to(&path, "pt_empty", true);
+    for skipped in [
+        "skipped view shop.product_slugs: it needs function lib.slug(pg_catalog.text)",
+        "skipped view shop.slug_count: it needs view shop.product_slugs, which was skipped",
+        "skipped trigger shop.product_stamp: it needs function shop.stamp()",
+        "skipped table shop.priced: it needs type shop.price, which was skipped",
+    ] {
+        assert!(stderr.contains(skipped), "{skipped} in\n{stderr}");
+    }
+    let (source, copy) = (fingerprints(&src).await, fingerprints("pt_empty").await);
+    let without_priced: BTreeMap<_, _> = source.iter().filter(|(t, _)| !t.contains("priced")).collect();
+    assert_eq!(without_priced, copy.iter().collect::<BTreeMap<_, _>>());
+    let defaults: i64 = client("pt_empty")
+        .await
+        .query_one(
+            "SELECT count(*) FROM pg_attrdef d JOIN pg_class c ON c.oid = d.adrelid WHERE c.relname = 'product'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(defaults, 1, "owner's default stays in CREATE TABLE; code's needs shop.next_code()");
+
+    // Into a database that has the functions (managed by migrations, say): everything comes back.
+    let has = fresh_db("pt_has_functions").await;
+    exec(&has, &fixture("partial.sql")).await;
+    exec(
+        &has,
+        "DROP VIEW shop.slug_count, shop.product_slugs, shop.totals; DROP TABLE shop.line, shop.product, shop.plain, shop.priced; \
+         DROP DOMAIN shop.price; DROP SEQUENCE shop.codes;",
+    )
+    .await;
+    let stderr = restore_to(&path, &has, false);
+    assert!(!stderr.contains("skipped"), "{stderr}");
+    assert_same(&src, &has).await;
+}
+
+#[tokio::test]
+async fn every_combination_of_toggles_restores_into_an_empty_database() {
+    let src = fresh_db("pt_toggles").await;
+    exec(&src, &fixture("partial.sql")).await;
+    let source = fingerprints(&src).await;
+    let dir = tmp();
+    let toggles = ["--no-functions", "--no-triggers", "--no-indexes", "--no-constraints", "--no-rls"];
+    for mask in 0..(1u32 << toggles.len()) {
+        let chosen: Vec<&str> =
+            toggles.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, t)| *t).collect();
+        let path = dir.path().join(format!("toggles_{mask}.pgark"));
+        dump_with(&src, &path, &chosen);
+        exec("postgres", "DROP DATABASE IF EXISTS pt_combo").await;
+        restore_to(&path, "pt_combo", true);
+        let copy = fingerprints("pt_combo").await;
+        for (table, fp) in &source {
+            // Only a table whose column type needs a left-out function may be missing.
+            match copy.get(table) {
+                Some(c) => assert_eq!(c, fp, "{table} with {chosen:?}"),
+                None => assert!(
+                    table.contains("priced") && chosen.contains(&"--no-functions"),
+                    "{table} missing with {chosen:?}"
+                ),
+            }
+        }
+        if chosen.contains(&"--no-indexes") && !chosen.contains(&"--no-constraints") {
+            let kept: i64 = client("pt_combo")
+                .await
+                .query_one("SELECT count(*) FROM pg_class WHERE relname = 'product_code'", &[])
+                .await
+                .unwrap()
+                .get(0);
+            assert_eq!(kept, 1, "the unique index the foreign key references is kept with {chosen:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_table_restored_into_a_live_database_keeps_its_foreign_keys_and_its_views() {
+    let src = fresh_db("pt_live_src").await;
+    exec(&src, &fixture("partial.sql")).await;
+    let dir = tmp();
+    let path = dir.path().join("full.pgark");
+    dump_with(&src, &path, &[]);
+    let live = fresh_db("pt_live").await;
+    restore_to(&path, &live, false);
+    let archive = path.to_str().unwrap();
+
+    // The referencing table alone: its foreign key to a table the target has is made.
+    exec(&live, "DROP TABLE shop.line").await;
+    let out = pgark(&["restore", "-q", archive, "-t", "shop.line", "--db", &url(&live)]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("is created only if the target has table shop.product"), "{stderr}");
+    assert!(!stderr.contains("skipped"), "{stderr}");
+    assert_same(&src, &live).await;
+
+    // The referenced table alone (dropped with what hung off it): its views come back.
+    exec(&live, "DROP TABLE shop.product CASCADE").await;
+    let out = pgark(&["restore", "-q", archive, "-t", "shop.product", "--db", &url(&live)]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let views: Vec<String> = client(&live)
+        .await
+        .query(
+            "SELECT relname::text FROM pg_class WHERE relkind = 'v' AND relnamespace = 'shop'::regnamespace ORDER BY 1",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(views, ["product_slugs", "slug_count", "totals"]);
+    let comment: Option<String> = client(&live)
+        .await
+        .query_one("SELECT obj_description('shop.product_slugs'::regclass)", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(comment.as_deref(), Some("one slug per product"));
+}
