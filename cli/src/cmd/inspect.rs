@@ -162,13 +162,7 @@ fn write_text(out: &mut String, path: &Path, archive: &Archive) -> std::fmt::Res
         m.total_chunks(),
         m.items.len()
     )?;
-    let needing: Vec<String> = m.items.iter().filter_map(|i| i.requires_line()).collect();
-    if !needing.is_empty() {
-        writeln!(out, "\nneed objects this archive leaves out (restored only where the target has them):")?;
-        for line in needing {
-            writeln!(out, "  {line}")?;
-        }
-    }
+    write_requires(out, m)?;
     writeln!(out)?;
     writeln!(
         out,
@@ -188,6 +182,18 @@ fn write_text(out: &mut String, path: &Path, archive: &Archive) -> std::fmt::Res
         path.display(),
         path.display()
     )?;
+    Ok(())
+}
+
+/// The objects that need objects the archive leaves out, if any.
+fn write_requires(out: &mut String, m: &pgark_engine::Manifest) -> std::fmt::Result {
+    let needing: Vec<String> = m.items.iter().filter_map(|i| i.requires_line()).collect();
+    if !needing.is_empty() {
+        writeln!(out, "\nneed objects this archive leaves out (restored only where the target has them):")?;
+        for line in needing {
+            writeln!(out, "  {line}")?;
+        }
+    }
     Ok(())
 }
 

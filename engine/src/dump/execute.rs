@@ -33,9 +33,8 @@ impl DumpPlan {
         self.execute_to(ArchiveWriter::create(path)?, progress).await
     }
 
-    /// Copies every chunk into an archive already started (see [`ArchiveWriter::create_unique`]).
-    pub async fn execute_to(self, writer: ArchiveWriter, progress: Arc<dyn Progress>) -> Result<DumpSummary> {
-        let started = Instant::now();
+    /// One warning for what the archive leaves out: passwords, and objects its kept objects need.
+    fn warn_left_out(&self, progress: &dyn Progress) {
         for text in &self.warnings {
             progress.event(Event::Warning { text: text.clone() });
         }
@@ -48,13 +47,19 @@ impl DumpPlan {
                 String::new()
             };
             progress.event(Event::Warning {
-                text: format!(
-                    "{} objects in this archive need objects it leaves out; a restore creates them only where the target has those: {}{more}",
-                    needing.len(),
-                    shown.join("; ")
-                ),
-            });
+            text: format!(
+                "{} objects in this archive need objects it leaves out; a restore creates them only where the target has those: {}{more}",
+                needing.len(),
+                shown.join("; ")
+            ),
+        });
         }
+    }
+
+    /// Copies every chunk into an archive already started (see [`ArchiveWriter::create_unique`]).
+    pub async fn execute_to(self, writer: ArchiveWriter, progress: Arc<dyn Progress>) -> Result<DumpSummary> {
+        let started = Instant::now();
+        self.warn_left_out(progress.as_ref());
         let jobs = self.options.jobs;
         let path = writer.path().to_path_buf();
         let path = path.as_path();

@@ -156,6 +156,27 @@ fn schema_wanted(item: &DdlItem, options: &RestoreOptions) -> bool {
     }
 }
 
+/// A copy of item `i` whose `requires` also names what it needs that the restore leaves out
+/// (`restored[j]` false; `extra`: what a selection found), so it is made only where the target
+/// has it. Owners, grants and comments follow their object instead.
+fn with_requires(items: &[DdlItem], i: usize, restored: &[bool], extra: Option<&Vec<String>>) -> DdlItem {
+    let mut it = items[i].clone();
+    let mut add = |label: String| {
+        if !it.requires.contains(&label) {
+            it.requires.push(label);
+        }
+    };
+    extra.into_iter().flatten().cloned().for_each(&mut add);
+    if !select::follower(items[i].kind) {
+        for &j in &items[i].needs {
+            if !restored[j as usize] {
+                add(items[j as usize].label());
+            }
+        }
+    }
+    it
+}
+
 /// Selects what to restore from an archive.
 pub fn prepare(archive: &Archive, options: &RestoreOptions) -> Result<RestorePlan> {
     if options.jobs == 0 {
@@ -176,18 +197,6 @@ pub fn prepare(archive: &Archive, options: &RestoreOptions) -> Result<RestorePla
     // only where the target has it.
     let tentative: std::collections::HashMap<usize, &Vec<String>> =
         selection.iter().flat_map(|sel| sel.tentative.iter().map(|(i, what)| (*i, what))).collect();
-    let requires = |i: usize, it: &DdlItem| -> Vec<String> {
-        let mut v: Vec<String> = tentative.get(&i).map(|w| w.to_vec()).unwrap_or_default();
-        if !select::follower(it.kind) {
-            for &j in &it.needs {
-                let label = m.items[j as usize].label();
-                if !restored[j as usize] && !v.contains(&label) {
-                    v.push(label);
-                }
-            }
-        }
-        v
-    };
     let items = |s: Section| -> (Vec<u32>, Vec<DdlItem>) {
         if !section(s) {
             return (Vec::new(), Vec::new());
@@ -196,15 +205,7 @@ pub fn prepare(archive: &Archive, options: &RestoreOptions) -> Result<RestorePla
             .iter()
             .enumerate()
             .filter(|&(i, it)| it.section == s && restored[i])
-            .map(|(i, it)| {
-                let mut it = it.clone();
-                for r in requires(i, &it) {
-                    if !it.requires.contains(&r) {
-                        it.requires.push(r);
-                    }
-                }
-                (i as u32, it)
-            })
+            .map(|(i, _)| (i as u32, with_requires(&m.items, i, &restored, tentative.get(&i).copied())))
             .unzip()
     };
     let mut chunks = Vec::new();
