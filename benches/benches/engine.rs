@@ -146,6 +146,7 @@ fn manifest(tables: usize, items: usize) -> Manifest {
             .collect(),
         roles: vec!["postgres".into()],
         globals: vec![],
+        planner_stats: vec![],
     }
 }
 

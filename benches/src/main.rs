@@ -290,7 +290,17 @@ fn main() -> Result<()> {
             checkpoint()?;
             measure(
                 Command::new(&pgark)
-                    .args(["restore", "-q", "-j", &jobs, "--db", &conn.url("bench_r2")])
+                    // pg_restore neither analyzes nor restores statistics: compared without.
+                    .args([
+                        "restore",
+                        "-q",
+                        "-j",
+                        &jobs,
+                        "--no-statistics",
+                        "--no-analyze",
+                        "--db",
+                        &conn.url("bench_r2"),
+                    ])
                     .arg(w("a.pgark"))
                     .stdout(std::process::Stdio::null()),
             )
@@ -302,12 +312,28 @@ fn main() -> Result<()> {
             record("pgark restore", pgark_restore()?);
             record("pg_restore", pg_restore()?);
         }
+        // What a restore's planner-statistics step costs where the server cannot import them
+        // (before PostgreSQL 18): ANALYZE of the restored database.
+        record(
+            "ANALYZE after restore",
+            measure(conn.tool(&bin, "psql").args(["-X", "-q", "-c", "ANALYZE", "bench_r2"]))?,
+        );
         run(conn.tool(&bin, "dropdb").args(["--if-exists", "bench_r4"]))?;
         run(conn.tool(&bin, "createdb").arg("bench_r4"))?;
         checkpoint()?;
         let s = measure(
             Command::new(&pgark)
-                .args(["restore", "-q", "-j", &jobs, "--db", &conn.url("bench_r4"), "--identity"])
+                .args([
+                    "restore",
+                    "-q",
+                    "-j",
+                    &jobs,
+                    "--no-statistics",
+                    "--no-analyze",
+                    "--db",
+                    &conn.url("bench_r4"),
+                    "--identity",
+                ])
                 .arg(&identity_file)
                 .arg(w("enc.pgark"))
                 .stdout(std::process::Stdio::null()),
@@ -458,7 +484,7 @@ fn toast_round(
         checkpoint()?;
         measure(
             Command::new(pgark)
-                .args(["restore", "-q", "-j", jobs, "--db", &conn.url("bench_t2")])
+                .args(["restore", "-q", "-j", jobs, "--no-statistics", "--no-analyze", "--db", &conn.url("bench_t2")])
                 .arg(&archive)
                 .stdout(std::process::Stdio::null()),
         )

@@ -89,6 +89,10 @@ pub struct DumpArgs {
     /// option only into an encrypted archive: --encrypt-to, --passphrase-*).
     #[arg(long)]
     pub no_user_mapping_options: bool,
+    /// Do not record the planner's statistics (pg_class estimates, pg_stats) of the dumped
+    /// relations; a restore then runs ANALYZE instead.
+    #[arg(long)]
+    pub no_statistics: bool,
     /// Also write `<archive>.txt` beside the archive: what it holds, the settings used, how to
     /// restore it, security notes (also `info_file = true` in pgark.toml).
     #[arg(long)]
@@ -284,6 +288,7 @@ async fn prepare(
         lock_wait_timeout: args.lock_wait_timeout,
         snapshot: args.snapshot.clone(),
         no_user_mapping_options: args.no_user_mapping_options,
+        statistics: !args.no_statistics,
         encryption: encryption(args, config).map_err(|e| (database.clone(), e))?,
         ..Default::default()
     };

@@ -48,6 +48,14 @@ pub struct RestoreArgs {
     /// nothing behind, e.g. for data-only restores into a live database.
     #[arg(long)]
     pub single_transaction: bool,
+    /// Do not give the target the archive's planner statistics (PostgreSQL 18 targets get them
+    /// with pg_restore_relation_stats / pg_restore_attribute_stats: no table is read).
+    #[arg(long)]
+    pub no_statistics: bool,
+    /// Do not run ANALYZE on the restored tables where statistics are not given (an older
+    /// target, an archive without them, --no-statistics).
+    #[arg(long)]
+    pub no_analyze: bool,
     /// Print what would be restored and change nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -67,6 +75,8 @@ pub async fn run(args: RestoreArgs, quiet: bool) -> Result<ExitCode> {
         disable_triggers: args.disable_triggers,
         skip_check: args.no_check,
         single_transaction: args.single_transaction,
+        statistics: !args.no_statistics,
+        analyze: !args.no_analyze,
         ..args.select.clone().options()
     };
     let plan = restore::prepare(&archive, &options)?;
@@ -135,6 +145,9 @@ pub async fn run(args: RestoreArgs, quiet: bool) -> Result<ExitCode> {
         target.describe(),
         secs(summary.elapsed)
     );
+    if let Some(stats) = &summary.statistics {
+        println!("planner statistics: {stats}");
+    }
     if !summary.skipped.is_empty() {
         eprintln!(
             "skipped {} objects whose needs are neither in the archive nor in the target (the warnings above name them)",

@@ -307,3 +307,59 @@ async fn security_labels_round_trip_where_a_provider_is_loaded() {
     let left = c.query("SELECT 1 FROM pg_database WHERE datname = 'labels'", &[]).await.unwrap();
     assert!(left.is_empty(), "the database made by the failed restore is gone");
 }
+
+/// `EXPLAIN (COSTS OFF)` of a join whose plan depends on the columns' statistics.
+async fn join_plan(s: &Server, db: &str) -> String {
+    let c = s.target(db).connect().await.unwrap();
+    let rows = c
+        .query("EXPLAIN (COSTS OFF) SELECT * FROM app.big b JOIN app.small s USING (cat) WHERE b.cat > 1 AND s.name <> 'z'", &[])
+        .await
+        .unwrap();
+    rows.iter().map(|r| r.get::<_, String>(0)).collect::<Vec<_>>().join("\n")
+}
+
+/// A restored database plans like the source right away: PostgreSQL 18 is given the archive's
+/// statistics (identical `pg_stats`, nothing read), 15 analyzes the restored tables.
+#[tokio::test]
+async fn a_restored_database_plans_like_the_source_before_any_traffic() {
+    for (major, how) in [(18, "statistics given"), (15, "analyzed")] {
+        let s = Server::start(major);
+        s.exec("postgres", "CREATE DATABASE stats").await;
+        s.exec(
+            "stats",
+            "CREATE SCHEMA app; CREATE TABLE app.big (id int PRIMARY KEY, cat int, pad text);
+             INSERT INTO app.big SELECT i, CASE WHEN i % 100 = 0 THEN i ELSE 1 END, repeat('x', 40) FROM generate_series(1, 20000) i;
+             CREATE INDEX big_cat ON app.big (cat);
+             CREATE TABLE app.small (cat int, name text);
+             INSERT INTO app.small SELECT i * 100, 'n' || i FROM generate_series(1, 50) i;
+             ALTER TABLE app.big ALTER COLUMN cat SET STATISTICS 200;
+             ANALYZE;",
+        )
+        .await;
+        let dir = tmp();
+        let path = dir.path().join("stats.pgark");
+        s.dump("stats", &path).await;
+        let archive = Arc::new(Archive::open(&path).unwrap());
+        assert!(!archive.manifest().planner_stats.is_empty(), "the archive holds statistics");
+        let options = RestoreOptions { create: true, ..Default::default() };
+        let plan = restore::prepare(&archive, &options).unwrap();
+        let summary = plan.execute(archive.clone(), &s.target("stats_copy"), Arc::new(NoProgress)).await.unwrap();
+        let done = summary.statistics.unwrap_or_default();
+        assert!(done.starts_with(how), "PostgreSQL {major}: {done}");
+        assert_eq!(join_plan(&s, "stats").await, join_plan(&s, "stats_copy").await, "plans on PostgreSQL {major}");
+        let stats = |db: &'static str| {
+            let target = s.target(db);
+            async move {
+                let c = target.connect().await.unwrap();
+                let sql = "SELECT attname::text || ' ' || null_frac || ' ' || n_distinct || ' ' || coalesce(most_common_vals::text, '') \
+                           || ' ' || coalesce(histogram_bounds::text, '') FROM pg_stats WHERE schemaname = 'app' ORDER BY tablename, attname";
+                c.query(sql, &[]).await.unwrap().iter().map(|r| r.get::<_, String>(0)).collect::<Vec<_>>()
+            }
+        };
+        let (a, b) = (stats("stats").await, stats("stats_copy").await);
+        assert!(!b.is_empty(), "PostgreSQL {major}: no statistics after the restore");
+        if major >= 18 {
+            assert_eq!(a, b, "pg_stats of source and copy");
+        }
+    }
+}

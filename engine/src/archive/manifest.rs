@@ -290,6 +290,44 @@ pub struct Manifest {
     /// Definitions of those roles, when dumped with `--globals` (never passwords).
     #[serde(default)]
     pub globals: Vec<RoleDef>,
+    /// The planner's statistics of the dumped relations (absent with `--no-statistics` and in
+    /// archives of older pgark).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub planner_stats: Vec<RelationStats>,
+}
+
+/// A relation's planner statistics as the source had them: `pg_class`'s size estimates and, for
+/// tables and materialized views, `pg_stats` per column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RelationStats {
+    /// Schema, unquoted.
+    pub schema: String,
+    /// Relation name, unquoted.
+    pub name: String,
+    /// `relpages`.
+    pub relpages: i32,
+    /// `reltuples` (-1: never analyzed, PostgreSQL 14 on).
+    pub reltuples: f32,
+    /// `relallvisible`.
+    pub relallvisible: i32,
+    /// `relallfrozen` (PostgreSQL 18 on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relallfrozen: Option<i32>,
+    /// Per column (and per `inherited` flag), the `pg_stats` values that are not NULL.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<ColumnStats>,
+}
+
+/// One `pg_stats` row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ColumnStats {
+    /// The column's name.
+    pub column: String,
+    /// Statistics over the table and its inheritance children (or partitions).
+    pub inherited: bool,
+    /// `(pg_stats column, value as text)`: `null_frac`, `avg_width`, `n_distinct`,
+    /// `most_common_vals`, … (arrays in their text form).
+    pub values: Vec<(String, String)>,
 }
 
 impl Manifest {
@@ -322,6 +360,7 @@ impl Manifest {
             tables: Vec::new(),
             roles: Vec::new(),
             globals: Vec::new(),
+            planner_stats: Vec::new(),
         }
     }
 

@@ -42,7 +42,8 @@ pub use envelope::PublicInfo;
 pub use format::{FORMAT_VERSION, MAGIC};
 pub use kind::{Kind, Section};
 pub use manifest::{
-    ChunkEntry, Compression, Contents, DdlItem, DumpSettings, Layout, Manifest, RoleDef, TableEntry, LARGE_OBJECT_PIECE,
+    ChunkEntry, ColumnStats, Compression, Contents, DdlItem, DumpSettings, Layout, Manifest, RelationStats, RoleDef,
+    TableEntry, LARGE_OBJECT_PIECE,
 };
 pub use reader::Archive;
 pub use row_digest::RowDigest;

@@ -528,6 +528,7 @@ mod tests {
             }],
             roles: vec![],
             globals: vec![],
+            planner_stats: vec![],
         };
         w.finish(&manifest).unwrap();
         Archive::open(&path).unwrap()

@@ -143,6 +143,7 @@ impl DumpPlan {
             tables: table_entries,
             roles: self.roles,
             globals: self.globals,
+            planner_stats: self.planner_stats,
         };
         let summary_base =
             (manifest.total_raw_bytes(), manifest.total_rows(), manifest.tables.len(), manifest.total_chunks());

@@ -11,6 +11,7 @@ mod chunks;
 mod execute;
 mod large_objects;
 mod options;
+mod planner_stats;
 mod worker;
 
 use std::path::{Path, PathBuf};
@@ -24,7 +25,7 @@ use chunks::split;
 pub use chunks::{ChunkRange, TablePlan};
 pub use options::{DumpOptions, SUPABASE_MANAGED_SCHEMAS};
 
-use crate::archive::{Compression, Contents, CopyFormat, DdlItem, RoleDef};
+use crate::archive::{Compression, Contents, CopyFormat, DdlItem, Kind, RelationStats, RoleDef};
 use crate::error::{Error, Result};
 use crate::pg::{Snapshot, Target};
 use crate::schema;
@@ -56,6 +57,8 @@ pub struct DumpPlan {
     pub globals: Vec<RoleDef>,
     /// What the user should know about what the archive leaves out (shown when it runs).
     pub warnings: Vec<String>,
+    /// The planner's statistics of the dumped relations.
+    pub planner_stats: Vec<RelationStats>,
 }
 
 /// What a finished dump wrote.
@@ -152,6 +155,21 @@ pub async fn prepare(target: &Target, options: &DumpOptions) -> Result<DumpPlan>
     let roles = schema::roles_named(&schema.items);
     let globals = if options.globals { schema::read_roles(client, &roles).await? } else { Vec::new() };
 
+    let planner_stats = if options.statistics && options.structure && options.data {
+        let mut relations: Vec<(String, String)> =
+            schema.tables.iter().map(|t| (t.schema.clone(), t.name.clone())).collect();
+        relations.extend(
+            schema
+                .items
+                .iter()
+                .filter(|i| i.kind == Kind::MaterializedView)
+                .map(|i| (i.schema.clone().unwrap_or_default(), i.name.clone())),
+        );
+        planner_stats::read(client, server_version_num, &relations).await?
+    } else {
+        Vec::new()
+    };
+
     let tid_ranges = server_version_num >= 140000;
     let with_large_objects = options.data && schema.large_objects;
     let mut tables: Vec<TablePlan> = schema
@@ -192,6 +210,7 @@ pub async fn prepare(target: &Target, options: &DumpOptions) -> Result<DumpPlan>
         roles,
         globals,
         warnings,
+        planner_stats,
         snapshot,
     })
 }

@@ -50,6 +50,14 @@ pub struct DumpOptions {
     /// an archive anyone can read), with a warning when it is left out.
     #[serde(default)]
     pub no_user_mapping_options: bool,
+    /// Record the planner's statistics (`pg_class` estimates, `pg_stats`) of the dumped
+    /// relations (`--no-statistics`: not).
+    #[serde(default = "yes")]
+    pub statistics: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Schemas Supabase manages and creates in every project (as its CLI leaves them out of dumps).
@@ -103,6 +111,7 @@ impl Default for DumpOptions {
             encryption: None,
             snapshot: None,
             no_user_mapping_options: false,
+            statistics: true,
         }
     }
 }

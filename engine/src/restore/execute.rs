@@ -121,8 +121,10 @@ impl RestorePlan {
             return Err(partial(e, &done));
         }
         progress.event(Event::End);
+        let statistics = self.planner_statistics(&archive, target, &pool, version, progress.as_ref()).await;
         let skipped = skips.messages();
         Ok(RestoreSummary {
+            statistics,
             tables: self.table_count(),
             chunks: chunks_done,
             rows,
@@ -301,6 +303,7 @@ impl RestorePlan {
         let (rows, chunks, raw_bytes) = run?;
         let skipped = skips.messages();
         Ok(RestoreSummary {
+            statistics: None,
             tables: self.table_count(),
             chunks,
             rows,

@@ -309,7 +309,7 @@ pub(crate) async fn read(
         let emitted = requires::emitted(&nodes, &cat);
         requires::record(client, &mut nodes, &cat.depends, &emitted).await?;
     }
-    let items = cat.depends.sort(nodes).into_iter().map(|n| n.item).collect();
+    let items: Vec<DdlItem> = cat.depends.sort(nodes).into_iter().map(|n| n.item).collect();
     let tables = cat
         .tables
         .iter()
@@ -327,7 +327,14 @@ pub(crate) async fn read(
         .collect();
     let large_objects =
         !cat.large_objects.is_empty() && cx.scope.extensions && !leave.exclude_kinds.contains(&Kind::LargeObject);
-    Ok(Schema { block_size: cat.block_size, tables, items, large_objects, warnings: cat.warnings.clone() })
+    let mut warnings = cat.warnings.clone();
+    warnings.extend(
+        items
+            .iter()
+            .filter(|i| i.kind == Kind::Index && leave.exclude_kinds.contains(&Kind::Index))
+            .map(|i| format!("{} is kept although indexes are left out: a foreign key references it", i.label())),
+    );
+    Ok(Schema { block_size: cat.block_size, tables, items, large_objects, warnings })
 }
 
 /// Every family's nodes for the objects in scope, without the kinds `leave` leaves out (but
