@@ -111,6 +111,12 @@ GRANT SELECT (tableoid, ctid, id) ON rs.sys TO rs_reader;
 GRANT SELECT (xmin), UPDATE (v) ON rs.sys TO rs_app;
 GRANT SELECT (tableoid) ON pg_catalog.pg_class TO rs_reader;
 GRANT SELECT (xmin, oid) ON pg_catalog.pg_namespace TO rs_reader;
+-- A table-level REVOKE and a column-level GRANT on the same built-in relation: restored in
+-- that order (the other order loses the column's privilege).
+REVOKE SELECT ON pg_catalog.pg_am FROM PUBLIC;
+GRANT SELECT (amname, amtype) ON pg_catalog.pg_am TO PUBLIC;
+REVOKE SELECT ON pg_catalog.pg_collation FROM PUBLIC;
+GRANT SELECT (collname) ON pg_catalog.pg_collation TO rs_reader, PUBLIC;
 
 -- 9. Privileges in their order, with their grantor: a table-level REVOKE followed by
 -- column-level GRANTs; grants given by a role that is not the owner.

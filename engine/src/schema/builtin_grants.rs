@@ -35,6 +35,18 @@ pub(crate) struct BuiltinGrant {
 const ROWS: &str = "SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) END \
     || '|' || a.privilege_type || '|' || a.is_grantable FROM pg_catalog.aclexplode(NULLIF({}, '{}'::pg_catalog.aclitem[])) a";
 
+/// The rows of ACL `a` that ACL `b` lacks, in `a`'s order (the order they were granted in, which
+/// a restore keeps).
+fn only_in(a: &str, b: &str) -> String {
+    let rows = |acl: &str| ROWS.replacen("{}", acl, 1);
+    format!(
+        "ARRAY(SELECT u.r FROM pg_catalog.unnest(ARRAY({})) WITH ORDINALITY AS u(r, n) \
+         WHERE u.r <> ALL (ARRAY({})) ORDER BY u.n)",
+        rows(a),
+        rows(b)
+    )
+}
+
 /// Objects the database did not create itself: in `pg_catalog`, or part of an extension (as
 /// pg_dump, which leaves `information_schema` alone: before 14 its objects had no initial
 /// privileges recorded, and some of them are gone in later versions).
@@ -49,7 +61,6 @@ fn builtin(namespace: &str, class: &str, oid: &str) -> String {
 /// Reads the objects whose privileges differ from their initial ones (`pg_init_privs`, else the
 /// defaults every owner gets).
 pub(super) async fn read(client: &Client) -> Result<Vec<BuiltinGrant>> {
-    let rows = |acl: &str| ROWS.replacen("{}", acl, 1);
     let sql = format!(
         "WITH current(c, o, s, acl, initial) AS ( \
            SELECT 'pg_catalog.pg_class'::pg_catalog.regclass, x.oid, 0, x.relacl, \
@@ -68,21 +79,19 @@ pub(super) async fn read(client: &Client) -> Result<Vec<BuiltinGrant>> {
              WHERE x.attnum <> 0 AND x.attacl IS NOT NULL AND {}) \
          SELECT i.type, i.identity, CASE WHEN c.s <> 0 THEN (SELECT a.attname::text FROM pg_catalog.pg_attribute a \
              WHERE a.attrelid = c.o AND a.attnum = c.s) END, \
-           ARRAY({} EXCEPT {}), ARRAY({} EXCEPT {}) \
+           {}, {} \
          FROM current c LEFT JOIN pg_catalog.pg_init_privs ip ON ip.classoid = c.c AND ip.objoid = c.o AND ip.objsubid = c.s, \
          LATERAL (SELECT coalesce(ip.initprivs, c.initial) AS acl) base, \
          LATERAL pg_catalog.pg_identify_object(c.c, c.o, 0) i \
-         WHERE c.acl IS DISTINCT FROM base.acl ORDER BY c.c, c.o, c.s",
+         WHERE c.acl IS DISTINCT FROM base.acl ORDER BY c.c, c.o, c.s <> 0, c.s",
         builtin("x.relnamespace", "pg_catalog.pg_class", "x.oid"),
         builtin("x.pronamespace", "pg_catalog.pg_proc", "x.oid"),
         builtin("x.oid", "pg_catalog.pg_namespace", "x.oid"),
         builtin("x.typnamespace", "pg_catalog.pg_type", "x.oid"),
         builtin("0", "pg_catalog.pg_language", "x.oid"),
         builtin("r.relnamespace", "pg_catalog.pg_class", "r.oid"),
-        rows("c.acl"),
-        rows("base.acl"),
-        rows("base.acl"),
-        rows("c.acl"),
+        only_in("c.acl", "base.acl"),
+        only_in("base.acl", "c.acl"),
     );
     let mut out = Vec::new();
     for r in client.query(&sql, &[]).await.map_err(db("privileges of built-in objects"))? {
@@ -126,6 +135,9 @@ pub(super) fn build(cx: &Context<'_>, nodes: &mut Vec<Node>) {
         };
         let mut it = item(Section::PostData, Kind::Grant, None, &name, sql.join("\n"));
         it.roles = g.roles.clone();
+        // An object's changes and its columns' run one after the other, the object's first: a
+        // table-level REVOKE run after a column's GRANT would take the column's privilege too.
+        it.touches = vec![format!("{word} {}", g.identity)];
         nodes.push(Node::new(it, None, vec![], 9));
     }
 }
