@@ -178,3 +178,36 @@ async fn a_table_restored_into_a_live_database_keeps_its_foreign_keys_and_its_vi
         .get(0);
     assert_eq!(comment.as_deref(), Some("one slug per product"));
 }
+
+#[tokio::test]
+async fn schema_and_table_exclusions_restore_into_an_empty_database_and_into_one_that_has_the_rest() {
+    let src = fresh_db("pt_excl_src").await;
+    exec(&src, &fixture("partial.sql")).await;
+    let dir = tmp();
+    let source = fingerprints(&src).await;
+    for (name, args, skip) in [
+        ("no_lib", vec!["--exclude-schema", "lib"], "skipped view shop.product_slugs: it needs function lib.slug"),
+        (
+            "no_product",
+            vec!["--exclude-table", "shop.product"],
+            "skipped view shop.product_slugs: it needs table shop.product",
+        ),
+        ("only_line", vec!["-t", "shop.line"], ""),
+    ] {
+        let path = dir.path().join(format!("{name}.pgark"));
+        dump_with(&src, &path, &args);
+        exec("postgres", "DROP DATABASE IF EXISTS pt_excl_copy").await;
+        let said = restore_to(&path, "pt_excl_copy", true);
+        for (table, fp) in fingerprints("pt_excl_copy").await {
+            assert_eq!(Some(&fp), source.get(&table), "{table} with {args:?}");
+        }
+        assert!(said.contains(skip), "{skip} in\n{said}");
+    }
+    // What --exclude-schema lib leaves out exists in the target: everything comes back.
+    let has = fresh_db("pt_excl_has_lib").await;
+    exec(&has, &fixture("partial.sql")).await;
+    exec(&has, "DROP SCHEMA shop CASCADE").await;
+    let said = restore_to(&dir.path().join("no_lib.pgark"), &has, false);
+    assert!(!said.contains("skipped"), "{said}");
+    assert_same(&src, &has).await;
+}
