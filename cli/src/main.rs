@@ -116,9 +116,13 @@ enum Command {
         /// Warning when the backup volume has less free space than this (10GiB).
         #[arg(long, value_parser = units::parse_size)]
         min_free: Option<u64>,
-        /// Verify every chunk of the newest backup (critical when it fails).
+        /// Verify every chunk of the newest backup (critical when it fails). Without it, the
+        /// newest backup's last recorded verify decides (critical when it failed).
         #[arg(long)]
         verify_newest: bool,
+        /// Warning when the newest backup has never been verified.
+        #[arg(long)]
+        require_verified: bool,
         /// Critical unless a restore drill (`pgark drill`) passed within this time (7d).
         #[arg(long, value_parser = pgark_engine::parse_age)]
         max_drill_age: Option<chrono::Duration>,
@@ -252,8 +256,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Report { dir, config, json, prometheus } => {
             cmd::report::run(&config::backup_dir(dir, config.as_deref())?, json, prometheus.as_deref())
         }
-        Command::Check { dir, max_age, min_free, verify_newest, max_drill_age, config, json } => {
-            let rules = pgark_engine::HealthRules { max_age: Some(max_age), min_free, verify_newest, max_drill_age };
+        Command::Check { dir, max_age, min_free, verify_newest, require_verified, max_drill_age, config, json } => {
+            let rules = pgark_engine::HealthRules {
+                max_age: Some(max_age),
+                min_free,
+                verify_newest,
+                max_drill_age,
+                require_verified,
+            };
             cmd::check::run(&config::backup_dir(dir, config.as_deref())?, &rules, json)
         }
         Command::Diff { keys, a, b, all_tables, json } => Ok(cmd::diff::run(&a, &b, &keys, json, all_tables)),

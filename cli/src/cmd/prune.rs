@@ -1,12 +1,14 @@
-//! `pgark prune` (alias `clean`): retention for a backup directory. Prints what each rule keeps
-//! and what would go; deletes only with `--yes`.
+//! `pgark prune` (alias `clean`): retention for a backup directory, per series (database and
+//! profile by default, `--group-by`); the newest full backup of each database that did not fail
+//! verification is never deleted. Prints what each rule keeps and what would go, before
+//! anything goes; deletes only with `--yes`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use pgark_engine::{list_backups, parse_age, plan_prune, PrunePlan, Retention};
+use pgark_engine::{list_backups, parse_age, plan_prune, GroupBy, PrunePlan, Retention};
 
 use crate::config::Config;
 use crate::units::bytes;
@@ -23,6 +25,10 @@ pub struct PruneArgs {
     /// Delete (without it, prune only prints its plan).
     #[arg(long)]
     pub yes: bool,
+    /// Print exactly what a run with --yes would delete, and delete nothing (the default
+    /// without --yes; this flag says so explicitly).
+    #[arg(long, conflicts_with = "yes")]
+    pub dry_run: bool,
     /// Print the plan (and with --yes what was done) as JSON.
     #[arg(long)]
     pub json: bool,
@@ -44,14 +50,19 @@ pub fn run(args: PruneArgs) -> Result<ExitCode> {
     if rules.is_empty() {
         rules = config.retention.clone();
     }
+    if args.rules.group_by != GroupBy::default() {
+        rules.group_by = args.rules.group_by;
+    }
     let plan = plan_prune(&list_backups(&dir)?, &rules, chrono::Utc::now())?;
-    let done = if args.yes { Some(plan.execute(&dir)?) } else { None };
     if args.json {
+        let done = if args.yes { Some(plan.execute(&dir)?) } else { None };
         let value = serde_json::json!({"plan": plan, "done": done});
         println!("{}", serde_json::to_string_pretty(&value).context("encoding the plan")?);
         return Ok(ExitCode::SUCCESS);
     }
+    // The plan is printed before anything is deleted.
     print_plan(&plan, args.yes);
+    let done = if args.yes { Some(plan.execute(&dir)?) } else { None };
     match done {
         Some(done) => println!(
             "deleted {} archive(s), freed {}; removed {} stale partial file(s)",
@@ -95,10 +106,12 @@ fn positional(words: &[String]) -> Result<(Option<PathBuf>, Retention)> {
 fn print_plan(plan: &PrunePlan, yes: bool) {
     let verb = if yes { "deleted" } else { "delete" };
     for k in &plan.keep {
-        println!("keep    {:<44} {}  {}", k.file, k.time.format("%Y-%m-%d %H:%M"), k.reasons.join(", "));
+        let (time, series) = (k.time.format("%Y-%m-%d %H:%M"), &k.series);
+        println!("keep    {:<44} {time}  [{series}] {}", k.file, k.reasons.join(", "));
     }
     for d in &plan.delete {
-        println!("{verb:<7} {:<44} {}  {} ({})", d.file, d.time.format("%Y-%m-%d %H:%M"), d.why, bytes(d.size));
+        let (time, series) = (d.time.format("%Y-%m-%d %H:%M"), &d.series);
+        println!("{verb:<7} {:<44} {time}  [{series}] {} ({})", d.file, d.why, bytes(d.size));
     }
     for p in &plan.stale_partials {
         println!("{verb:<7} {p:<44} a partial file older than a day (left if a dump still writes it)");

@@ -121,28 +121,36 @@ async fn a_backup_directory_records_lists_and_verifies_its_backups() {
         f.sort();
         f
     };
+    // Rules count per series (database and profile): the structure-only dump does not push
+    // the full one out; with one series per database, the newest full backup still stays.
     let before = files();
-    let out = pgark(&["prune", folder, "--keep-last", "1"]);
+    let out = pgark(&["prune", folder, "--keep-last", "1", "--dry-run"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(text.contains(&format!("keep    {newest}")) && text.contains("last 1, newest verified, newest"), "{text}");
-    assert!(text.contains("would delete 2 archive(s)"), "{text}");
+    assert!(text.contains(&format!("keep    {good_name}")) && text.contains("[bk_dir]"), "{text}");
+    assert!(text.contains("[bk_dir (profile structure-only)]"), "{text}");
+    assert!(text.contains("would delete 1 archive(s)"), "{text}");
     assert_eq!(files(), before, "a plan deletes nothing");
+    let out = pgark(&["prune", folder, "--keep-last", "1", "--group-by", "db"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("newest full backup of bk_dir") && text.contains("would delete 1 archive(s)"), "{text}");
+    assert!(!pgark(&["prune", folder, "--keep-last", "1", "--group-by", "host"]).status.success());
+    // flipped.pgark (a copy of the full dump that failed verification) goes, with its info file.
+    std::fs::copy(&info_path, dir.path().join("flipped.pgark.txt")).unwrap();
     let out = pgark(&["prune", folder, "--keep-last", "1", "--yes", "--json"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let done: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let mut deleted: Vec<&str> =
-        done["done"]["deleted"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
-    deleted.sort();
-    assert_eq!(deleted, [good_name, "flipped.pgark"]);
+    let deleted: Vec<&str> = done["done"]["deleted"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert_eq!(deleted, ["flipped.pgark"]);
     let left = files();
-    for kept in [".pgark", newest, "truncated.pgark", "fake.pgark", "notes.txt", "next.pgark.partial"] {
+    for kept in [".pgark", newest, good_name, "truncated.pgark", "fake.pgark", "notes.txt", "next.pgark.partial"] {
         assert!(left.iter().any(|f| f == kept), "{kept} must survive: {left:?}");
     }
-    assert_eq!(left.len(), 7, "{left:?}");
-    assert!(!info_path.exists(), "an archive's info file goes with it");
+    assert!(!dir.path().join("flipped.pgark.txt").exists(), "an archive's info file goes with it");
+    assert!(info_path.exists(), "the kept archive's info file stays");
     let prune = history(dir.path()).into_iter().find(|r| r["kind"] == "prune").expect("the prune is in the history");
-    assert_eq!(prune["deleted"], serde_json::json!([good_name, "flipped.pgark"]));
+    assert_eq!(prune["deleted"], serde_json::json!(["flipped.pgark"]));
     // The original `clean [DAYS] [MAX]` form, and a prune with no rule at all.
     let out = pgark(&["clean", folder, "30", "5"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("nothing to delete"), "{out:?}");
@@ -219,11 +227,15 @@ async fn the_original_json_config_drives_dump_and_prune() {
     assert_eq!((runs[0]["profile"].as_str(), runs[0]["rows"].as_u64()), (Some("structure"), Some(0)));
     assert_eq!((runs[1]["profile"].as_str(), runs[1]["rows"].as_u64()), (Some("full"), Some(300)));
 
-    // prune with no rule on the command line: maxBackups keeps the newest one.
+    // prune with no rule on the command line: maxBackups keeps the newest one of each series
+    // (profile); counted per database, the older structure dump goes.
     let out = pgark_in(dir.path(), &["prune"]);
     let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && text.contains("nothing to delete"), "{text}");
+    let out = pgark_in(dir.path(), &["prune", "--group-by", "db"]);
+    let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success() && text.contains("would delete 1 archive(s)"), "{text}");
-    assert!(text.contains(runs[0]["archive"].as_str().unwrap()), "{text}");
+    assert!(text.contains(&format!("delete  {}", runs[0]["archive"].as_str().unwrap())), "{text}");
 
     let out = pgark_in(dir.path(), &["config", "check"]);
     let text = String::from_utf8_lossy(&out.stdout);
@@ -374,12 +386,22 @@ async fn check_reports_late_failed_corrupt_and_low_space_with_exit_codes() {
     let mut bytes = std::fs::read(&path).unwrap();
     bytes[100] ^= 0xff;
     std::fs::write(&path, bytes).unwrap();
+    // Never verified: a warning only when asked for.
+    let (status, text) = code(&["--require-verified"]);
+    assert_eq!(status, Some(1), "{text}");
+    assert!(text.contains("has never been verified") && text.contains("(unverified)"), "{text}");
     let (status, text) = code(&["--verify-newest", "--json"]);
     assert_eq!(status, Some(2), "{text}");
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(v["status"], "critical");
     assert_eq!(v["health"]["newest_verified"], false);
     assert!(v["health"]["problems"].as_array().unwrap().iter().any(|p| p["kind"] == "corrupt"));
+    // A verify that failed, recorded in the history, makes a plain check critical too (it
+    // said OK over a failure before).
+    assert!(!pgark(&["verify", "-q", path.to_str().unwrap()]).status.success());
+    let (status, text) = code(&[]);
+    assert_eq!(status, Some(2), "{text}");
+    assert!(text.contains("failed verify") && text.contains("(corrupt)"), "{text}");
 
     // Metrics for node_exporter's textfile collector.
     let prom = tmp();

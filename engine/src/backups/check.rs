@@ -1,6 +1,7 @@
 //! A backup directory's health, for cron, monitors and container health checks: the newest
-//! backup too old (late), the last run failed, the newest backup failing verify (corrupt), low
-//! free space, damaged archives. Each problem has a severity; the worst decides the exit status
+//! backup too old (late), the last run failed, the newest backup failing verify (corrupt: now,
+//! or as the history's last verify of it recorded), never verified when asked, low free space,
+//! damaged archives. Each problem has a severity; the worst decides the exit status
 //! (0 healthy, 1 warning, 2 critical).
 
 use std::path::Path;
@@ -27,6 +28,8 @@ pub struct HealthRules {
     pub verify_newest: bool,
     /// A drill (`pgark drill`) must have passed within this time.
     pub max_drill_age: Option<Duration>,
+    /// The newest backup must have been verified (a warning when it never was).
+    pub require_verified: bool,
 }
 
 /// How bad a problem is.
@@ -44,7 +47,7 @@ pub enum Severity {
 pub struct Problem {
     /// Warning or critical.
     pub severity: Severity,
-    /// `none`, `late`, `failed`, `corrupt`, `low-space`, `damaged` or `no-drill`.
+    /// `none`, `late`, `failed`, `corrupt`, `unverified`, `low-space`, `damaged` or `no-drill`.
     pub kind: &'static str,
     /// One line for people.
     pub message: String,
@@ -129,6 +132,28 @@ pub fn check(dir: &Path, rules: &HealthRules, now: DateTime<Utc>) -> Result<Heal
         }
     }
     let mut newest_verified = None;
+    // Without a verify now, the history's last verify of the newest backup decides.
+    if let (false, Some((l, a))) = (rules.verify_newest, newest) {
+        match &a.last_verify {
+            Some(v) if !v.ok => {
+                newest_verified = Some(false);
+                let why = v.error.as_deref().map(|e| format!(": {e}")).unwrap_or_default();
+                let when = v.time.format("%Y-%m-%d %H:%M UTC");
+                problem(
+                    Severity::Critical,
+                    "corrupt",
+                    format!("the newest backup, {}, failed verify ({when}){why}", l.file),
+                );
+            }
+            Some(_) => newest_verified = Some(true),
+            None if rules.require_verified => problem(
+                Severity::Warning,
+                "unverified",
+                format!("the newest backup, {}, has never been verified (pgark verify {})", l.file, l.file),
+            ),
+            None => {}
+        }
+    }
     if let (true, Some((l, _))) = (rules.verify_newest, newest) {
         let report = Archive::open_locked(&dir.join(&l.file)).map(|a| verify(&a, &NoProgress));
         let failure = match &report {

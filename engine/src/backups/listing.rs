@@ -55,6 +55,10 @@ pub struct ListedArchive {
     pub server_version: String,
     /// The profile used, if one was named.
     pub profile: Option<String>,
+    /// A full backup: schema and data of the whole database (no toggle, no filter; a
+    /// platform's managed schemas may be left out).
+    #[serde(default)]
+    pub full: bool,
     /// The instant the data was read at.
     pub snapshot_time: DateTime<Utc>,
     /// Seconds from snapshot to the archive's completion.
@@ -198,6 +202,16 @@ fn summarise(archive: &Archive, file: &str, history: &[Record]) -> ListedArchive
         database: m.database.clone(),
         server_version: m.server_version.clone(),
         profile: m.settings.profile.clone(),
+        full: {
+            let st = &m.settings;
+            st.data
+                && st.structure
+                && st.exclude_kinds.is_empty()
+                && st.schemas.is_empty()
+                && st.exclude_schemas.is_empty()
+                && st.tables.is_empty()
+                && st.exclude_tables.is_empty()
+        },
         snapshot_time: m.snapshot_time,
         seconds: (m.finished_time - m.snapshot_time).num_milliseconds().max(0) as f64 / 1000.0,
         tables: match archive.public_info() {

@@ -20,5 +20,5 @@ pub use diff::{diff, ArchiveDiff, Change, Content, DiffSide, ItemChange, TableCh
 pub use history::{append, history_path, read_history, Record, RunKind, RunStatus};
 pub use listing::{info_file_name, list, LastVerify, Listed, ListedArchive, ListedState, INFO_FILE_HEADER};
 pub use metrics::prometheus;
-pub use prune::{parse_age, plan as plan_prune, Doomed, Kept, PrunePlan, PruneSummary, Retention};
+pub use prune::{parse_age, plan as plan_prune, Doomed, GroupBy, Kept, PrunePlan, PruneSummary, Retention};
 pub use report::{report, Report, TableGrowth};

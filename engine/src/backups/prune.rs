@@ -38,6 +38,44 @@ pub struct Retention {
     #[serde(deserialize_with = "age")]
     #[cfg_attr(feature = "clap", arg(long, value_parser = parse_age))]
     pub max_age: Option<Duration>,
+    /// What the rules count in: `db,profile` (default: each database's backups of each
+    /// profile are a series of their own), `db`, or `none` (everything together).
+    #[cfg_attr(feature = "clap", arg(long, value_parser = GroupBy::parse, default_value = "db,profile"))]
+    pub group_by: GroupBy,
+}
+
+/// What a retention rule counts in (restic's `forget --group-by`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub enum GroupBy {
+    /// Per database and profile.
+    #[default]
+    DbProfile,
+    /// Per database.
+    Db,
+    /// All archives together.
+    None,
+}
+
+impl GroupBy {
+    /// Parses `db,profile`, `db` or `none`.
+    pub fn parse(s: &str) -> std::result::Result<GroupBy, String> {
+        let mut parts: Vec<&str> = s.split(',').map(str::trim).filter(|p| !p.is_empty()).collect();
+        parts.sort_unstable();
+        match parts.as_slice() {
+            ["db", "profile"] => Ok(GroupBy::DbProfile),
+            ["db"] => Ok(GroupBy::Db),
+            ["none"] | [] => Ok(GroupBy::None),
+            _ => Err(format!("'{s}' is not a grouping: use db,profile, db or none")),
+        }
+    }
+}
+
+impl TryFrom<String> for GroupBy {
+    type Error = String;
+    fn try_from(s: String) -> std::result::Result<GroupBy, String> {
+        GroupBy::parse(&s)
+    }
 }
 
 /// Parses an age: `15d`, `36h`, `2w`, `90m` (minutes); a bare number is days.
@@ -72,9 +110,9 @@ fn age<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<Dur
 }
 
 impl Retention {
-    /// Whether no rule is set.
+    /// Whether no rule is set (a grouping alone is not a rule).
     pub fn is_empty(&self) -> bool {
-        *self == Retention::default()
+        Retention { group_by: GroupBy::default(), ..self.clone() } == Retention::default()
     }
 
     fn has_keep_rule(&self) -> bool {
@@ -158,7 +196,7 @@ pub fn plan(listed: &[Listed], rules: &Retention, now: DateTime<Utc>) -> Result<
         PrunePlan { keep: Vec::new(), delete: Vec::new(), stale_partials: Vec::new(), untouched: Vec::new() };
     for l in listed {
         match &l.state {
-            ListedState::Archive(a) => series.entry(series_of(&l.file, &a.database)).or_default().push(l),
+            ListedState::Archive(a) => series.entry(series_key(l, a, rules.group_by)).or_default().push(l),
             ListedState::Partial => {
                 if l.modified.is_some_and(|m| (now - m).num_seconds() > STALE_PARTIAL) {
                     plan.stale_partials.push(l.file.clone());
@@ -170,6 +208,7 @@ pub fn plan(listed: &[Listed], rules: &Retention, now: DateTime<Utc>) -> Result<
             ListedState::Foreign { .. } => plan.untouched.push((l.file.clone(), "not written by pgark".into())),
         }
     }
+    let protected = newest_full(listed);
     for (name, mut members) in series {
         members.sort_by_key(|l| std::cmp::Reverse(time_of(l)));
         let mut reasons: Vec<Vec<String>> = vec![Vec::new(); members.len()];
@@ -196,6 +235,12 @@ pub fn plan(listed: &[Listed], rules: &Retention, now: DateTime<Utc>) -> Result<
             reasons[i].push("newest verified".into());
         }
         reasons[0].push("newest".into());
+        for (l, r) in members.iter().zip(reasons.iter_mut()) {
+            match protected.get(l.file.as_str()) {
+                Some(why) if r.is_empty() => r.push(why.clone()),
+                _ => {}
+            }
+        }
         for (l, r) in members.iter().zip(reasons) {
             let ListedState::Archive(a) = &l.state else { unreachable!("series hold archives") };
             if r.is_empty() {
@@ -301,6 +346,34 @@ fn keep_buckets(
     }
 }
 
+/// The series a rule counts an archive in: its database (`series_of`), with its profile unless
+/// grouped by database alone, or one series for everything.
+fn series_key(l: &Listed, a: &super::listing::ListedArchive, group_by: GroupBy) -> String {
+    let db = series_of(&l.file, &a.database);
+    match (group_by, &a.profile) {
+        (GroupBy::DbProfile, Some(p)) => format!("{db} (profile {p})"),
+        (GroupBy::DbProfile | GroupBy::Db, _) => db,
+        (GroupBy::None, _) => "all".into(),
+    }
+}
+
+/// Per database, its newest full backup that did not fail verification: no rule deletes it.
+fn newest_full(listed: &[Listed]) -> std::collections::HashMap<&str, String> {
+    let mut newest: BTreeMap<String, &Listed> = BTreeMap::new();
+    for l in listed {
+        let ListedState::Archive(a) = &l.state else { continue };
+        let failed = a.last_verify.as_ref().is_some_and(|v| !v.ok);
+        if !a.full || failed {
+            continue;
+        }
+        let db = series_of(&l.file, &a.database);
+        if newest.get(&db).is_none_or(|n| time_of(n) < time_of(l)) {
+            newest.insert(db, l);
+        }
+    }
+    newest.into_iter().map(|(db, l)| (l.file.as_str(), format!("newest full backup of {db}"))).collect()
+}
+
 /// The series an archive belongs to: its file name before a `_<YYYYMMDD>T…` timestamp (the
 /// names `dump` gives, with a Supabase project's ref in them), else its database.
 fn series_of(file: &str, database: &str) -> String {
@@ -345,6 +418,7 @@ mod tests {
                 database: db.into(),
                 server_version: "17".into(),
                 profile: None,
+                full: true,
                 snapshot_time: t,
                 seconds: 1.0,
                 tables: 1,
@@ -371,6 +445,77 @@ mod tests {
 
     fn kept(plan: &PrunePlan) -> Vec<&str> {
         plan.keep.iter().map(|k| k.file.as_str()).collect()
+    }
+
+    /// Daily full backups (profile `full`) and hourly partial ones (profile `minimal`) of app.
+    fn mixed_profiles() -> Vec<Listed> {
+        let mut listed = Vec::new();
+        for d in 1..=10 {
+            let time = format!("2026-11-{d:02}T02:00:00Z");
+            let mut a = archive(&format!("app_202611{d:02}T020000.000Z.pgark"), "app", &time, None);
+            if let ListedState::Archive(x) = &mut a.state {
+                x.profile = Some("full".into());
+            }
+            listed.push(a);
+            for h in 3..=20 {
+                let time = format!("2026-11-{d:02}T{h:02}:00:00Z");
+                let mut a = archive(&format!("app_202611{d:02}T{h:02}0000.000Z.pgark"), "app", &time, None);
+                if let ListedState::Archive(x) = &mut a.state {
+                    x.profile = Some("minimal".into());
+                    x.full = false;
+                }
+                listed.push(a);
+            }
+        }
+        listed
+    }
+
+    #[test]
+    fn retention_counts_per_database_and_profile_and_never_deletes_the_newest_full_backup() {
+        let now: DateTime<Utc> = "2026-11-11T00:00:00Z".parse().unwrap();
+        let listed = mixed_profiles();
+        let rules = Retention { keep_last: Some(3), ..Default::default() };
+        let plan = plan(&listed, &rules, now).unwrap();
+        // Each profile is a series of its own: three of each.
+        assert_eq!(plan.keep.iter().filter(|k| k.series == "app (profile full)").count(), 3);
+        assert_eq!(plan.keep.iter().filter(|k| k.series == "app (profile minimal)").count(), 3);
+        assert_eq!(plan.keep.len(), 6);
+        // One series for the database: the hourly partial dumps push every full one out of the
+        // last three, but the newest full backup stays.
+        let by_db = Retention { group_by: GroupBy::Db, ..rules.clone() };
+        let plan = super::plan(&listed, &by_db, now).unwrap();
+        let full = plan.keep.iter().find(|k| k.file == "app_20261110T020000.000Z.pgark").expect("newest full kept");
+        assert_eq!(full.reasons, ["newest full backup of app"]);
+        assert_eq!(plan.keep.len(), 4);
+        // Whatever the age rule says.
+        let aged = Retention { max_age: Some(Duration::hours(1)), group_by: GroupBy::None, ..Default::default() };
+        let plan = super::plan(&listed, &aged, now).unwrap();
+        assert!(kept(&plan).contains(&"app_20261110T020000.000Z.pgark"), "{:?}", kept(&plan));
+        // A full backup that failed verification is not the one that is protected.
+        let mut listed = listed;
+        for l in &mut listed {
+            if let ListedState::Archive(a) = &mut l.state {
+                if l.file == "app_20261110T020000.000Z.pgark" {
+                    a.last_verify = Some(LastVerify { ok: false, time: a.snapshot_time, error: Some("bad".into()) });
+                }
+            }
+        }
+        let plan = super::plan(&listed, &by_db, now).unwrap();
+        let full = plan.keep.iter().find(|k| k.file == "app_20261109T020000.000Z.pgark").expect("older full kept");
+        assert_eq!(full.reasons, ["newest full backup of app"]);
+        assert!(!kept(&plan).contains(&"app_20261110T020000.000Z.pgark"));
+    }
+
+    #[test]
+    fn groupings_parse_from_flags_and_config() {
+        assert_eq!(GroupBy::parse("db,profile"), Ok(GroupBy::DbProfile));
+        assert_eq!(GroupBy::parse("profile, db"), Ok(GroupBy::DbProfile));
+        assert_eq!(GroupBy::parse("db"), Ok(GroupBy::Db));
+        assert_eq!(GroupBy::parse("none"), Ok(GroupBy::None));
+        assert!(GroupBy::parse("host").unwrap_err().contains("use db,profile, db or none"));
+        let r: Retention = serde_json::from_str(r#"{"keep_last": 2, "group_by": "db"}"#).unwrap();
+        assert_eq!(r.group_by, GroupBy::Db);
+        assert!(!r.is_empty() && Retention { group_by: GroupBy::Db, ..Default::default() }.is_empty());
     }
 
     #[test]
@@ -485,6 +630,7 @@ mod tests {
                     keep_weekly,
                     keep_monthly,
                     max_age: days.map(Duration::days),
+                    group_by: GroupBy::default(),
                 })
                 .prop_filter("some rule", |r| !r.is_empty())
         }
@@ -524,11 +670,12 @@ mod tests {
                 prop_assert!(kept.is_disjoint(&deleted));
                 let too_old = |t: DateTime<Utc>| rules.max_age.is_some_and(|a| now - t > a);
                 for series in ["db0", "db1"] {
-                    let mut members: Vec<(DateTime<Utc>, String, bool)> = listed
+                    let mut members: Vec<(DateTime<Utc>, String, bool, bool)> = listed
                         .iter()
                         .filter_map(|l| match &l.state {
                             ListedState::Archive(a) if a.database == series => {
-                                Some((a.snapshot_time, l.file.clone(), verified_ok(l)))
+                                let failed = a.last_verify.as_ref().is_some_and(|v| !v.ok);
+                                Some((a.snapshot_time, l.file.clone(), verified_ok(l), failed))
                             }
                             _ => None,
                         })
@@ -539,6 +686,9 @@ mod tests {
                     members.sort_by_key(|m| std::cmp::Reverse(m.0));
                     // The newest, and the newest that passed verify, always survive.
                     prop_assert!(kept.contains(members[0].1.as_str()));
+                    if let Some(f) = members.iter().find(|m| !m.3) {
+                        prop_assert!(kept.contains(f.1.as_str()), "newest full {} deleted", f.1);
+                    }
                     if let Some(v) = members.iter().find(|m| m.2) {
                         prop_assert!(kept.contains(v.1.as_str()), "newest verified {} deleted", v.1);
                     }
@@ -554,8 +704,13 @@ mod tests {
                         || rules.keep_daily.is_some()
                         || rules.keep_weekly.is_some()
                         || rules.keep_monthly.is_some();
-                    for (i, (t, file, _)) in members.iter().enumerate() {
-                        let safeguard = i == 0 || members.iter().find(|m| m.2).is_some_and(|v| &v.1 == file);
+                    // Every archive here is a full backup: the newest that did not fail
+                    // verification is never deleted either.
+                    let newest_full = members.iter().find(|m| !m.3).map(|m| m.1.clone());
+                    for (i, (t, file, _, _)) in members.iter().enumerate() {
+                        let safeguard = i == 0
+                            || members.iter().find(|m| m.2).is_some_and(|v| &v.1 == file)
+                            || newest_full.as_ref() == Some(file);
                         let by_rules = !too_old(*t) && (wanted.contains(file) || !keep_rules);
                         prop_assert_eq!(
                             kept.contains(file.as_str()),
