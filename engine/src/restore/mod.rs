@@ -137,7 +137,7 @@ pub struct RestoreSummary {
     pub raw_bytes: u64,
     /// Schema statements run.
     pub statements: usize,
-    /// What the planner-statistics step did (`statistics given for 12 relations in 0.05 s`,
+    /// What the planner-statistics step did (`statistics given to 12 relations in 0.05 s`,
     /// `analyzed 12 relations …`), if it ran.
     pub statistics: Option<String>,
     /// Objects skipped because what they need is neither in the archive nor in the target,

@@ -76,7 +76,7 @@ impl RestorePlan {
             if self.options.statistics && target_version >= 180000 && !m.planner_stats.is_empty() {
                 let given =
                     m.planner_stats.iter().filter(|s| made.contains(&(Some(s.schema.as_str()), s.name.as_str())));
-                (given.map(|s| restore_sql(s, m.server_version_num)).collect(), "statistics given")
+                (given.map(|s| restore_sql(s, m.server_version_num)).collect(), "statistics given to")
             } else if self.options.analyze {
                 let analyzed = self
                     .chunks
@@ -114,6 +114,6 @@ impl RestorePlan {
                 progress.event(Event::Warning { text: format!("planner statistics: {text}") });
             }
         }
-        Some(format!("{what} for {count} relations in {:.2} s", started.elapsed().as_secs_f64()))
+        Some(format!("{what} {count} relations in {:.2} s", started.elapsed().as_secs_f64()))
     }
 }
