@@ -50,6 +50,16 @@ struct Sample {
 }
 
 /// Runs a command and measures it with `wait4` (wall time, user+system CPU, peak RSS).
+/// `pgark restore -q -j JOBS --db URL` without the planner-statistics step (pg_restore, which it
+/// is compared with, neither analyzes nor restores statistics; "ANALYZE after restore" is timed
+/// on its own); the caller adds the archive.
+fn pgark_restore_command(pgark: &Path, jobs: &str, url: &str) -> Command {
+    let mut cmd = Command::new(pgark);
+    cmd.args(["restore", "-q", "-j", jobs, "--no-statistics", "--no-analyze", "--db", url])
+        .stdout(std::process::Stdio::null());
+    cmd
+}
+
 fn measure(cmd: &mut Command) -> Result<Sample> {
     let started = Instant::now();
     let child = cmd.spawn().with_context(|| format!("starting {cmd:?}"))?;
@@ -288,22 +298,7 @@ fn main() -> Result<()> {
         };
         let pgark_restore = || -> Result<Sample> {
             checkpoint()?;
-            measure(
-                Command::new(&pgark)
-                    // pg_restore neither analyzes nor restores statistics: compared without.
-                    .args([
-                        "restore",
-                        "-q",
-                        "-j",
-                        &jobs,
-                        "--no-statistics",
-                        "--no-analyze",
-                        "--db",
-                        &conn.url("bench_r2"),
-                    ])
-                    .arg(w("a.pgark"))
-                    .stdout(std::process::Stdio::null()),
-            )
+            measure(pgark_restore_command(&pgark, &jobs, &conn.url("bench_r2")).arg(w("a.pgark")))
         };
         if round % 2 == 0 {
             record("pg_restore", pg_restore()?);
@@ -322,21 +317,10 @@ fn main() -> Result<()> {
         run(conn.tool(&bin, "createdb").arg("bench_r4"))?;
         checkpoint()?;
         let s = measure(
-            Command::new(&pgark)
-                .args([
-                    "restore",
-                    "-q",
-                    "-j",
-                    &jobs,
-                    "--no-statistics",
-                    "--no-analyze",
-                    "--db",
-                    &conn.url("bench_r4"),
-                    "--identity",
-                ])
+            pgark_restore_command(&pgark, &jobs, &conn.url("bench_r4"))
+                .arg("--identity")
                 .arg(&identity_file)
-                .arg(w("enc.pgark"))
-                .stdout(std::process::Stdio::null()),
+                .arg(w("enc.pgark")),
         )?;
         record("pgark restore, encrypted", s);
         if has_toast_heavy {
@@ -482,12 +466,7 @@ fn toast_round(
     };
     let pgark_restore = || -> Result<Sample> {
         checkpoint()?;
-        measure(
-            Command::new(pgark)
-                .args(["restore", "-q", "-j", jobs, "--no-statistics", "--no-analyze", "--db", &conn.url("bench_t2")])
-                .arg(&archive)
-                .stdout(std::process::Stdio::null()),
-        )
+        measure(pgark_restore_command(pgark, jobs, &conn.url("bench_t2")).arg(&archive))
     };
     if round.is_multiple_of(2) {
         record("pg_restore, TOAST-heavy", pg_restore()?);

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use pgark_engine::{DumpOptions, RestoreOptions};
 
 use crate::harness::*;
-use crate::versions::{assert_same as assert_same_on, Server};
+use crate::versions::{assert_same as assert_same_on, on_every_major, Server};
 
 fn datasets() -> PathBuf {
     let dir = std::env::var_os("PGARK_DATASETS")
@@ -183,16 +183,8 @@ async fn pagila_on(major: u32) {
     assert_same_on(&s, "pagila", &s, "pagila_copy").await;
 }
 
-macro_rules! pagila_on_every_major {
-    ($($name:ident: $major:expr,)*) => {$(
-        #[tokio::test]
-        async fn $name() {
-            pagila_on($major).await;
-        }
-    )*};
-}
-
-pagila_on_every_major! {
+on_every_major! {
+    pagila_on;
     pagila_round_trips_on_postgres_12: 12,
     pagila_round_trips_on_postgres_13: 13,
     pagila_round_trips_on_postgres_14: 14,

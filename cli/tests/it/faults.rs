@@ -279,12 +279,8 @@ async fn ddl_during_a_dump_waits_for_it_and_the_archive_is_the_snapshot() {
     exec("postgres", &format!("DROP DATABASE IF EXISTS {copy} WITH (FORCE)")).await;
     restore_into(&path, copy, &RestoreOptions { create: true, ..Default::default() }).await.unwrap();
     assert_eq!(fingerprints(copy).await, expected);
-    let columns: i64 = client(copy)
-        .await
-        .query_one("SELECT count(*) FROM pg_attribute WHERE attrelid = 'app.big'::regclass AND attnum > 0", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let columns: i64 =
+        value(copy, "SELECT count(*) FROM pg_attribute WHERE attrelid = 'app.big'::regclass AND attnum > 0").await;
     assert_eq!(columns, 3, "no column added after the snapshot");
 }
 

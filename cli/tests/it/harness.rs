@@ -74,6 +74,11 @@ pub async fn client(db: &str) -> tokio_postgres::Client {
     target(db).connect().await.unwrap()
 }
 
+/// The one value `sql` returns in database `db`.
+pub async fn value<T: for<'a> tokio_postgres::types::FromSql<'a>>(db: &str, sql: &str) -> T {
+    client(db).await.query_one(sql, &[]).await.unwrap_or_else(|e| panic!("{sql}: {e:?}")).get(0)
+}
+
 /// Creates an empty database `name` (dropping an old one).
 pub async fn fresh_db(name: &str) -> String {
     exec("postgres", &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;

@@ -69,15 +69,11 @@ async fn a_dump_without_functions_restores_into_an_empty_database_and_into_one_t
     let (source, copy) = (fingerprints(&src).await, fingerprints("pt_empty").await);
     let without_priced: BTreeMap<_, _> = source.iter().filter(|(t, _)| !t.contains("priced")).collect();
     assert_eq!(without_priced, copy.iter().collect::<BTreeMap<_, _>>());
-    let defaults: i64 = client("pt_empty")
-        .await
-        .query_one(
-            "SELECT count(*) FROM pg_attrdef d JOIN pg_class c ON c.oid = d.adrelid WHERE c.relname = 'product'",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
+    let defaults: i64 = value(
+        "pt_empty",
+        "SELECT count(*) FROM pg_attrdef d JOIN pg_class c ON c.oid = d.adrelid WHERE c.relname = 'product'",
+    )
+    .await;
     assert_eq!(defaults, 1, "owner's default stays in CREATE TABLE; code's needs shop.next_code()");
 
     // Into a database that has the functions (managed by migrations, say): everything comes back.
@@ -123,12 +119,7 @@ async fn every_combination_of_toggles_restores_into_an_empty_database() {
             }
         }
         if chosen.contains(&"--no-indexes") && !chosen.contains(&"--no-constraints") {
-            let kept: i64 = client("pt_combo")
-                .await
-                .query_one("SELECT count(*) FROM pg_class WHERE relname = 'product_code'", &[])
-                .await
-                .unwrap()
-                .get(0);
+            let kept: i64 = value("pt_combo", "SELECT count(*) FROM pg_class WHERE relname = 'product_code'").await;
             assert_eq!(kept, 1, "the unique index the foreign key references is kept with {chosen:?}");
         }
     }
@@ -170,12 +161,7 @@ async fn a_table_restored_into_a_live_database_keeps_its_foreign_keys_and_its_vi
         .map(|r| r.get(0))
         .collect();
     assert_eq!(views, ["product_slugs", "slug_count", "totals"]);
-    let comment: Option<String> = client(&live)
-        .await
-        .query_one("SELECT obj_description('shop.product_slugs'::regclass)", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let comment: Option<String> = value(&live, "SELECT obj_description('shop.product_slugs'::regclass)").await;
     assert_eq!(comment.as_deref(), Some("one slug per product"));
 }
 

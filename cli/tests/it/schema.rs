@@ -103,12 +103,7 @@ async fn each_toggle_leaves_out_exactly_its_kinds() {
     let copy = fresh_db("sc_toggle_restore").await;
     let options = RestoreOptions { exclude_kinds: vec![Kind::Index, Kind::Trigger], ..Default::default() };
     restore_into(&full_path, &copy, &options).await.unwrap();
-    let n: i64 = client(&copy)
-        .await
-        .query_one("SELECT (SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal) + (SELECT count(*) FROM pg_indexes WHERE indexname = 'account_attrs')", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let n: i64 = value(&copy, "SELECT (SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal) + (SELECT count(*) FROM pg_indexes WHERE indexname = 'account_attrs')").await;
     assert_eq!(n, 0);
 }
 
@@ -205,12 +200,7 @@ async fn missing_roles_are_listed_together_and_can_be_created() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1));
     assert!(err.contains("miss_owner, miss_reader") && err.contains("--no-owner --no-privileges"), "{err}");
-    let exists: i64 = client("postgres")
-        .await
-        .query_one("SELECT count(*) FROM pg_database WHERE datname = 'sc_roles_a'", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let exists: i64 = value("postgres", "SELECT count(*) FROM pg_database WHERE datname = 'sc_roles_a'").await;
     assert_eq!(exists, 0, "a refused restore creates nothing");
 
     let out = pgark(&[

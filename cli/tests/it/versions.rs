@@ -166,16 +166,20 @@ async fn round_trips_on(major: u32) {
     }
 }
 
-macro_rules! every_major {
-    ($($name:ident: $major:expr,)*) => {$(
+/// One test per server version, each running `$run(major)`.
+macro_rules! on_every_major {
+    ($run:path; $($name:ident: $major:expr,)*) => {$(
         #[tokio::test]
         async fn $name() {
-            round_trips_on($major).await;
+            $run($major).await;
         }
     )*};
 }
+#[cfg(feature = "datasets")]
+pub(crate) use on_every_major;
 
-every_major! {
+on_every_major! {
+    round_trips_on;
     objects_round_trip_on_postgres_12: 12,
     objects_round_trip_on_postgres_13: 13,
     objects_round_trip_on_postgres_14: 14,

@@ -63,7 +63,7 @@ impl RestorePlan {
             created: self.options.create,
         };
 
-        let skips = Skips::new(self.needs.clone());
+        let skips = Skips::new(archive.clone());
         if self.options.single_transaction {
             let result = self.execute_in_one_transaction(&archive, target, &client, version, &skips, progress).await;
             return match result {
@@ -117,7 +117,7 @@ impl RestorePlan {
         progress.event(Event::Begin { stage: Stage::PostData, total: self.post_data.len() as u64, bytes: false });
         let skips = Arc::new(skips);
         let post = (&self.post_data[..], &self.post_data_at[..]);
-        if let Err(e) = run_items(post, version, target, &pool, post_jobs, &skips, progress.as_ref()).await {
+        if let Err(e) = run_items(post, version, target, &pool, post_jobs, &skips, &progress).await {
             return Err(partial(e, &done));
         }
         progress.event(Event::End);

@@ -110,8 +110,6 @@ pub struct RestorePlan {
     pre_data_at: Vec<u32>,
     data_items_at: Vec<u32>,
     post_data_at: Vec<u32>,
-    /// What each statement needs (labels, by position), for the message when it fails.
-    needs: std::collections::HashMap<u32, Vec<String>>,
     /// Schemas the restore writes into.
     pub schemas: Vec<String>,
     /// What a selective restore leaves out that the user should know about.
@@ -174,20 +172,15 @@ fn schema_wanted(item: &DdlItem, options: &RestoreOptions) -> bool {
 }
 
 /// A copy of item `i` whose `requires` also names what it needs that the restore leaves out
-/// (`restored[j]` false; `extra`: what a selection found), so it is made only where the target
-/// has it. Owners, grants and comments follow their object instead.
-fn with_requires(items: &[DdlItem], i: usize, restored: &[bool], extra: Option<&Vec<String>>) -> DdlItem {
+/// (`restored[j]` false), so it is made only where the target has it. Owners, grants and
+/// comments follow their object instead.
+fn with_requires(items: &[DdlItem], i: usize, restored: &[bool]) -> DdlItem {
     let mut it = items[i].clone();
-    let mut add = |label: String| {
-        if !it.requires.contains(&label) {
-            it.requires.push(label);
-        }
-    };
-    extra.into_iter().flatten().cloned().for_each(&mut add);
-    if !select::follower(items[i].kind) {
+    if !select::follower(it.kind) {
         for &j in &items[i].needs {
-            if !restored[j as usize] {
-                add(items[j as usize].label());
+            let label = items[j as usize].label();
+            if !restored[j as usize] && !it.requires.contains(&label) {
+                it.requires.push(label);
             }
         }
     }
@@ -212,8 +205,6 @@ pub fn prepare(archive: &Archive, options: &RestoreOptions) -> Result<RestorePla
     // What the selection, a schema filter or a left-out kind leaves out that an item needs
     // (a foreign key's table, a trigger's function, a view's other table): the item is made
     // only where the target has it.
-    let tentative: std::collections::HashMap<usize, &Vec<String>> =
-        selection.iter().flat_map(|sel| sel.tentative.iter().map(|(i, what)| (*i, what))).collect();
     let items = |s: Section| -> (Vec<u32>, Vec<DdlItem>) {
         if !section(s) {
             return (Vec::new(), Vec::new());
@@ -222,7 +213,7 @@ pub fn prepare(archive: &Archive, options: &RestoreOptions) -> Result<RestorePla
             .iter()
             .enumerate()
             .filter(|&(i, it)| it.section == s && restored[i])
-            .map(|(i, _)| (i as u32, with_requires(&m.items, i, &restored, tentative.get(&i).copied())))
+            .map(|(i, _)| (i as u32, with_requires(&m.items, i, &restored)))
             .unzip()
     };
     let mut chunks = Vec::new();
@@ -236,15 +227,8 @@ pub fn prepare(archive: &Archive, options: &RestoreOptions) -> Result<RestorePla
     chunks.sort_by_key(|&(t, c)| std::cmp::Reverse(m.tables[t].chunks[c].raw_len));
     let ((pre_data_at, pre_data), (data_items_at, data_items), (post_data_at, post_data)) =
         (items(Section::PreData), items(Section::Data), items(Section::PostData));
-    let needs = pre_data_at
-        .iter()
-        .chain(&data_items_at)
-        .chain(&post_data_at)
-        .map(|&at| (at, m.items[at as usize].needs.iter().map(|&j| m.items[j as usize].label()).collect()))
-        .collect();
     let plan = RestorePlan {
         options: options.clone(),
-        needs,
         pre_data,
         data_items,
         post_data,

@@ -3,7 +3,7 @@
 //! overtakes an earlier one that touches one of its tables, so the dependency order holds.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use tokio::task::JoinSet;
 
@@ -25,7 +25,7 @@ pub(super) async fn run_items(
     pool: &deadpool_postgres::Pool,
     jobs: usize,
     skips: &Arc<Skips>,
-    progress: &dyn Progress,
+    progress: &Arc<dyn Progress>,
 ) -> Result<()> {
     let mut pending: VecDeque<&DdlItem> = items.iter().collect();
     let mut positions: VecDeque<u32> = at.iter().copied().collect();
@@ -38,7 +38,7 @@ pub(super) async fn run_items(
             let item = pending.remove(pos).expect("position is valid").clone();
             let item_at = positions.remove(pos).expect("position is valid");
             // What needs a skipped object is skipped: it waited for it (they share a table).
-            if skips.follows_skipped(item_at, &item, progress) {
+            if skips.follows_skipped(item_at, &item, progress.as_ref()) {
                 progress.event(Event::Advance { amount: 1 });
                 continue;
             }
@@ -51,22 +51,21 @@ pub(super) async fn run_items(
                     h.1 = true;
                 }
             }
-            let (target, pool, skips, warn) = (target.clone(), pool.clone(), skips.clone(), Warnings::new());
+            let (target, pool, skips, progress) = (target.clone(), pool.clone(), skips.clone(), progress.clone());
             running.spawn(async move {
                 let result = async {
                     let client = target.pooled(&pool).await?;
                     match client.batch_execute(item.sql_for(version)).await {
                         Ok(()) => Ok(()),
-                        Err(e) => skips.failed(item_at, &item, e, &warn),
+                        Err(e) => skips.failed(item_at, &item, e, progress.as_ref()),
                     }
                 }
                 .await;
-                (item, result, warn)
+                (item, result)
             });
         }
         let Some(joined) = running.join_next().await else { break };
-        let (item, result, warn) = joined.map_err(|e| Error::Internal(format!("a restore worker crashed: {e}")))?;
-        warn.replay(progress);
+        let (item, result) = joined.map_err(|e| Error::Internal(format!("a restore worker crashed: {e}")))?;
         if let Err(e) = result {
             running.abort_all();
             return Err(e);
@@ -83,28 +82,6 @@ pub(super) async fn run_items(
         progress.event(Event::Advance { amount: 1 });
     }
     Ok(())
-}
-
-/// Warnings a statement's task raises, shown once it is joined (the task cannot hold the
-/// caller's `Progress`).
-struct Warnings(Mutex<Vec<Event>>);
-
-impl Warnings {
-    fn new() -> Warnings {
-        Warnings(Mutex::new(Vec::new()))
-    }
-
-    fn replay(&self, progress: &dyn Progress) {
-        for e in self.0.lock().expect("warnings lock").drain(..) {
-            progress.event(e);
-        }
-    }
-}
-
-impl Progress for Warnings {
-    fn event(&self, event: Event) {
-        self.0.lock().expect("warnings lock").push(event);
-    }
 }
 
 /// The first pending statement that may start now: none of its tables is held in a conflicting

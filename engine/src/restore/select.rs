@@ -21,9 +21,6 @@ pub(super) struct Selection {
     pub relations: Vec<String>,
     /// Things left out the user should know about.
     pub notices: Vec<String>,
-    /// Items restored only where the target has what they need, which the selection leaves
-    /// out (a foreign key's referenced table): position, and those objects.
-    pub tentative: Vec<(usize, Vec<String>)>,
 }
 
 /// Objects a `--table` pattern names (a table's piece made apart, such as a column default
@@ -70,7 +67,6 @@ pub(super) fn select(items: &[DdlItem], filter: &Filter, dependencies: bool, cre
         None => it.needs.iter().any(|&j| seeds[j as usize]),
     };
     let mut notices = Vec::new();
-    let mut tentative = Vec::new();
     for (i, it) in items.iter().enumerate() {
         if !attached(it) || !on_seed(it) {
             continue;
@@ -92,12 +88,12 @@ pub(super) fn select(items: &[DdlItem], filter: &Filter, dependencies: bool, cre
                 ));
                 continue;
             }
+            // Chosen: what it needs and the restore leaves out makes it tentative (`prepare`).
             notices.push(format!(
                 "{} is created only if the target has {} (not restored)",
                 it.label(),
                 names.join(", ")
             ));
-            tentative.push((i, names));
         }
         chosen[i] = true;
         // A table's serial sequences come with it.
@@ -158,7 +154,7 @@ pub(super) fn select(items: &[DdlItem], filter: &Filter, dependencies: bool, cre
     }
     let relations =
         items.iter().zip(&seeds).filter(|(_, &on)| on).map(|(it, _)| format!("{}.{}", schema(it), it.name)).collect();
-    Selection { chosen, dependency, relations, notices, tentative }
+    Selection { chosen, dependency, relations, notices }
 }
 
 /// Whether item `j` is a view chosen for restore.

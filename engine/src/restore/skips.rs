@@ -7,12 +7,12 @@
 //! restore for an object the archive said it might not be able to make.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use tokio_postgres::error::SqlState;
 
 use super::execute::describe;
-use crate::archive::DdlItem;
+use crate::archive::{Archive, DdlItem};
 use crate::error::{Error, Result};
 use crate::progress::{Event, Progress};
 
@@ -37,33 +37,27 @@ const DUPLICATE: [SqlState; 5] = [
 ];
 
 /// The items a restore skipped, by position in the manifest, with why.
-#[derive(Debug, Default)]
 pub(super) struct Skips {
     skipped: Mutex<HashMap<u32, String>>,
     messages: Mutex<Vec<String>>,
-    /// What each planned item needs, by position, for error messages.
-    needs: HashMap<u32, Vec<String>>,
+    /// The archive restored, whose items `DdlItem::needs` names by position.
+    archive: Arc<Archive>,
 }
 
 impl Skips {
-    /// Skips of a restore whose items need `needs` (labels, by position).
-    pub fn new(needs: HashMap<u32, Vec<String>>) -> Skips {
-        Skips { needs, ..Skips::default() }
+    /// Skips of a restore of `archive`.
+    pub fn new(archive: Arc<Archive>) -> Skips {
+        Skips { skipped: Mutex::default(), messages: Mutex::default(), archive }
     }
 
     /// `creating X (it needs A, B)`: what a failed statement was doing and what it depended on.
-    pub fn context(&self, at: u32, item: &DdlItem) -> String {
-        match self.needs.get(&at).filter(|n| !n.is_empty()) {
-            Some(needs) if needs.len() > 6 => {
-                format!(
-                    "creating {} (it needs {}, and {} more)",
-                    describe(item),
-                    needs[..6].join(", "),
-                    needs.len() - 6
-                )
-            }
-            Some(needs) => format!("creating {} (it needs {})", describe(item), needs.join(", ")),
-            None => format!("creating {}", describe(item)),
+    pub fn context(&self, item: &DdlItem) -> String {
+        let items = &self.archive.manifest().items;
+        let needs: Vec<String> = item.needs.iter().filter_map(|&j| items.get(j as usize)).map(DdlItem::label).collect();
+        match needs.len() {
+            0 => format!("creating {}", describe(item)),
+            1..=6 => format!("creating {} (it needs {})", describe(item), needs.join(", ")),
+            n => format!("creating {} (it needs {}, and {} more)", describe(item), needs[..6].join(", "), n - 6),
         }
     }
 
@@ -97,7 +91,7 @@ impl Skips {
     /// missing, else the error.
     pub fn failed(&self, at: u32, item: &DdlItem, e: tokio_postgres::Error, progress: &dyn Progress) -> Result<()> {
         if item.requires.is_empty() || !MISSING.iter().any(|s| e.code() == Some(s)) {
-            return Err(Error::db(self.context(at, item), &e));
+            return Err(Error::db(self.context(item), &e));
         }
         let reason = e.as_db_error().map(|d| d.message().to_string()).unwrap_or_else(|| e.to_string());
         let text = format!(
@@ -125,7 +119,7 @@ pub(super) async fn run_in_schema(
         return Ok(());
     }
     if !optional && item.requires.is_empty() {
-        return client.batch_execute(item.sql_for(version)).await.map_err(|e| Error::db(skips.context(at, item), &e));
+        return client.batch_execute(item.sql_for(version)).await.map_err(|e| Error::db(skips.context(item), &e));
     }
     let sql = format!("SAVEPOINT pgark_item; {} RELEASE SAVEPOINT pgark_item;", item.sql_for(version));
     let Err(e) = client.batch_execute(&sql).await else { return Ok(()) };
@@ -135,5 +129,5 @@ pub(super) async fn run_in_schema(
     client
         .batch_execute("ROLLBACK TO SAVEPOINT pgark_item; RELEASE SAVEPOINT pgark_item;")
         .await
-        .map_err(|e| Error::db(skips.context(at, item), &e))
+        .map_err(|e| Error::db(skips.context(item), &e))
 }

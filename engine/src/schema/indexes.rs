@@ -140,7 +140,7 @@ pub(super) fn attach(cx: &Context<'_>, child: &DdlItem, kind: Kind, to: &Attache
         return None; // the partition's index stands alone
     }
     let schema = child.schema.as_deref().unwrap_or_default();
-    let index_name = child.name.strip_suffix(" (its index)").unwrap_or(&child.name);
+    let index_name = &child.name; // a key's index has the key's name
     let mut it = item(
         Section::PostData,
         kind,

@@ -8,7 +8,7 @@ use tokio_postgres::Client;
 
 use super::depsort::Node;
 use super::key::{class, ObjKey};
-use super::query::{ch, db, not_extension_member, USER_NS};
+use super::query::{ch, collate_clause, db, not_extension_member, USER_NS};
 use super::scope::Context;
 use super::{item, sequences};
 use crate::archive::{Kind, Section};
@@ -63,6 +63,7 @@ pub(crate) struct Column {
     pub expr: Option<String>,
     /// Its `pg_attrdef` row.
     pub default_oid: Option<u32>,
+    /// ` COLLATE schema.name`, when not the collation its type brings.
     pub collation: Option<String>,
     /// Defined in this table (not only inherited from a parent).
     pub local: bool,
@@ -176,24 +177,17 @@ async fn read_columns(client: &Client, tables: &mut [Table], oids: &[u32]) -> Re
         "SELECT a.attrelid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.atttypid, \
              a.attnotnull, a.attidentity::text, a.attgenerated::text, a.attislocal, a.attinhcount > 0, \
              pg_catalog.pg_get_expr(d.adbin, d.adrelid), \
-             CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN \
-               pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) END, \
+             NULLIF({}, ''), \
              (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(o.option_name) || ' ' || pg_catalog.quote_literal(o.option_value), ', ') \
               FROM pg_catalog.pg_options_to_table(a.attfdwoptions) o), \
-             (SELECT nn.conname::text FROM pg_catalog.pg_constraint nn WHERE nn.conrelid = a.attrelid AND nn.contype = 'n' \
-              AND nn.conkey[1] = a.attnum), \
-             {COLUMN_SETTINGS}, \
-             d.oid, \
-             (SELECT nn.conislocal FROM pg_catalog.pg_constraint nn WHERE nn.conrelid = a.attrelid AND nn.contype = 'n' \
-              AND nn.conkey[1] = a.attnum), \
-             coalesce((SELECT nn.connoinherit FROM pg_catalog.pg_constraint nn WHERE nn.conrelid = a.attrelid \
-              AND nn.contype = 'n' AND nn.conkey[1] = a.attnum), false) \
+             nn.conname::text, {COLUMN_SETTINGS}, d.oid, nn.conislocal, coalesce(nn.connoinherit, false) \
              FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid \
              LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
-             LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation \
-             LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace \
+             LEFT JOIN pg_catalog.pg_constraint nn ON nn.conrelid = a.attrelid AND nn.contype = 'n' \
+               AND nn.conkey[1] = a.attnum \
              WHERE a.attrelid = ANY($1) AND a.attnum > 0 AND NOT a.attisdropped \
-             ORDER BY a.attrelid, a.attnum"
+             ORDER BY a.attrelid, a.attnum",
+        collate_clause("a.attcollation", "t.typcollation")
     );
     let rows = client.query(&sql, &[&oids]).await.map_err(db("columns"))?;
     let index: HashMap<u32, usize> = tables.iter().enumerate().map(|(i, t)| (t.oid, i)).collect();
@@ -329,7 +323,7 @@ fn column_sql(t: &Table, c: &Column, identity_seq: Option<&sequences::Sequence>,
         col.push_str(&format!(" OPTIONS ({opts})"));
     }
     if let Some(coll) = &c.collation {
-        col.push_str(&format!(" COLLATE {coll}"));
+        col.push_str(coll);
     }
     match (&c.expr, c.generated) {
         // An inherited generated column takes its parent's expression.
