@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
 use pgark_engine::{Archive, ConnectOptions, Encryption, Filter, Keys, RestoreOptions, SecretString, Section, Target};
 
@@ -73,7 +73,7 @@ pub struct SelectArgs {
     #[command(flatten)]
     pub filter: FilterArgs,
     #[command(flatten)]
-    pub toggles: crate::config::KindToggles,
+    pub toggles: KindToggles,
     /// Leave ownership out: objects belong to the restoring user.
     #[arg(long)]
     pub no_owner: bool,
@@ -155,21 +155,7 @@ pub struct PassphraseArgs {
 impl PassphraseArgs {
     /// The passphrase given, if any; refuses an empty one or an unset variable.
     pub fn get(&self) -> Result<Option<SecretString>> {
-        let text = match (&self.passphrase_env, &self.passphrase_file) {
-            (Some(var), _) => {
-                std::env::var(var).map_err(|_| anyhow::anyhow!("the passphrase variable {var} is not set"))?
-            }
-            (None, Some(path)) => {
-                let text = std::fs::read_to_string(path)
-                    .with_context(|| format!("reading the passphrase file {}", path.display()))?;
-                text.lines().next().unwrap_or("").to_string()
-            }
-            (None, None) => return Ok(None),
-        };
-        if text.is_empty() {
-            anyhow::bail!("the passphrase is empty");
-        }
-        Ok(Some(SecretString::from(text)))
+        crate::config::read_passphrase(self.passphrase_env.as_deref(), self.passphrase_file.as_deref())
     }
 }
 
@@ -193,7 +179,14 @@ impl KeyArgs {
             Err(_) if config.is_none() => return Ok(self.clone()),
             Err(e) => return Err(e),
         };
-        Ok(loaded.encryption.map(|e| e.keys()).unwrap_or_default())
+        // The identity file that opens the archives, or the passphrase they were encrypted with.
+        Ok(loaded
+            .encryption
+            .map(|e| KeyArgs {
+                identities: e.identity_file.into_iter().collect(),
+                passphrase: PassphraseArgs { passphrase_env: e.passphrase_env, passphrase_file: e.passphrase_file },
+            })
+            .unwrap_or_default())
     }
 
     /// The keys given.
@@ -243,23 +236,38 @@ pub struct EncryptArgs {
 impl EncryptArgs {
     /// The encryption asked for, if any.
     pub fn encryption(&self) -> Result<Option<Encryption>> {
-        let mut recipients = self.encrypt_to.clone();
-        for file in &self.encrypt_to_file {
-            let text =
-                std::fs::read_to_string(file).with_context(|| format!("reading recipients file {}", file.display()))?;
-            recipients.extend(
-                text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_string),
-            );
-        }
-        let passphrase = self.passphrase.get()?;
-        if recipients.is_empty() && passphrase.is_none() {
-            if !self.encrypt_to_file.is_empty() {
-                anyhow::bail!("the recipients files hold no recipient");
-            }
-            return Ok(None);
-        }
-        let encryption = Encryption { recipients, passphrase };
-        encryption.check()?;
-        Ok(Some(encryption))
+        crate::config::encryption(self.encrypt_to.clone(), &self.encrypt_to_file, self.passphrase.get()?)
+    }
+}
+
+/// The `--no-X` kind toggles (profiles have the same as `no_X` keys).
+#[derive(Debug, Default, Clone, Copy, Args)]
+pub struct KindToggles {
+    /// Leave out functions, procedures and aggregates.
+    #[arg(long)]
+    pub no_functions: bool,
+    /// Leave out row-level security switches and policies.
+    #[arg(long)]
+    pub no_rls: bool,
+    /// Leave out triggers and event triggers.
+    #[arg(long)]
+    pub no_triggers: bool,
+    /// Leave out indexes.
+    #[arg(long)]
+    pub no_indexes: bool,
+    /// Leave out constraints and foreign keys.
+    #[arg(long)]
+    pub no_constraints: bool,
+    /// Leave out views and materialized views.
+    #[arg(long)]
+    pub no_views: bool,
+}
+
+impl KindToggles {
+    /// Adds the kinds these toggles leave out to `kinds`.
+    pub fn add_to(&self, kinds: &mut Vec<pgark_engine::Kind>) {
+        let on =
+            [self.no_functions, self.no_rls, self.no_triggers, self.no_indexes, self.no_constraints, self.no_views];
+        crate::config::leave_out(on.into_iter().zip(crate::config::TOGGLES), kinds);
     }
 }

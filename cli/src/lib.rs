@@ -7,9 +7,7 @@
 pub mod args;
 pub mod cmd;
 pub mod config;
-pub mod config_json;
 pub mod files;
-pub mod install;
 pub mod notify;
 pub mod progress;
 pub mod schedule;

@@ -141,7 +141,7 @@ pub fn config_toml(data: &[u8]) {
 /// The original system's backup-config.json.
 pub fn config_json(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
-    let _ = pgark::config_json::read(&text);
+    let _ = pgark::config::json::read(&text);
 }
 
 /// Connection URLs and libpq key=value strings: parsing, the password check, the printable

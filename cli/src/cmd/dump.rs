@@ -39,7 +39,7 @@ pub struct DumpArgs {
     #[arg(long, conflicts_with = "no_data")]
     pub no_structure: bool,
     #[command(flatten)]
-    pub toggles: config::KindToggles,
+    pub toggles: crate::args::KindToggles,
     /// Also record the definitions of the roles the schema names (attributes, memberships; never passwords).
     #[arg(long)]
     pub globals: bool,
@@ -264,7 +264,7 @@ fn encryption(args: &DumpArgs, config: &config::Config) -> Result<Option<pgark_e
     match args.encrypt.encryption()? {
         Some(e) => Ok(Some(e)),
         None => match &config.encryption {
-            Some(c) => c.args().encryption().context("[encryption] in the config"),
+            Some(c) => c.encryption().context("[encryption] in the config"),
             None => Ok(None),
         },
     }

@@ -8,8 +8,8 @@ use anyhow::{bail, Context, Result};
 use clap::Subcommand;
 use pgark_engine::{read_history, RunKind};
 
+use crate::config::{edit, Value};
 use crate::config::{locate, Config};
-use crate::schedule::{edit, Value};
 
 /// `pgark schedule` subcommands.
 #[derive(Subcommand)]
@@ -145,21 +145,21 @@ pub fn run(command: ScheduleCommand) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        ScheduleCommand::Run { name, config, log } => run_now(name.as_deref(), config, log.as_deref()),
+        ScheduleCommand::Run { name, config, log } => crate::schedule::run(name.as_deref(), config, log.as_deref()),
         ScheduleCommand::Install { systemd, unit_dir, config } => install(systemd, unit_dir, config.as_deref()),
         ScheduleCommand::Remove { systemd, unit_dir } => {
             if systemd {
                 let units = match unit_dir {
                     Some(d) => d,
-                    None => crate::install::unit_dir()?,
+                    None => crate::schedule::unit_dir()?,
                 };
-                for u in crate::install::remove_units(&units)? {
+                for u in crate::schedule::remove_units(&units)? {
                     println!("removed {}", units.join(u).display());
                 }
                 println!("then: systemctl --user daemon-reload");
             } else {
-                let table = crate::install::read_crontab()?;
-                crate::install::write_crontab(&crate::install::replace_block(&table, None))?;
+                let table = crate::schedule::read_crontab()?;
+                crate::schedule::write_crontab(&crate::schedule::replace_block(&table, None))?;
                 println!("removed pgark's block from the crontab (other entries kept)");
             }
             Ok(ExitCode::SUCCESS)
@@ -229,154 +229,16 @@ fn install(systemd: bool, unit_dir: Option<PathBuf>, config: Option<&Path>) -> R
     if systemd {
         let units = match unit_dir {
             Some(d) => d,
-            None => crate::install::unit_dir()?,
+            None => crate::schedule::unit_dir()?,
         };
-        let timers = crate::install::write_units(&units, &exe, &path, &dir, &cfg.schedules)?;
+        let timers = crate::schedule::write_units(&units, &exe, &path, &dir, &cfg.schedules)?;
         println!("wrote {} timer(s) in {}; then:", timers.len(), units.display());
         println!("  systemctl --user daemon-reload && systemctl --user enable --now {}", timers.join(" "));
     } else {
-        let block = crate::install::cron_block(&exe, &path, &dir, &cfg.schedules)?;
-        let table = crate::install::read_crontab()?;
-        crate::install::write_crontab(&crate::install::replace_block(&table, Some(&block)))?;
+        let block = crate::schedule::cron_block(&exe, &path, &dir, &cfg.schedules)?;
+        let table = crate::schedule::read_crontab()?;
+        crate::schedule::write_crontab(&crate::schedule::replace_block(&table, Some(&block)))?;
         print!("installed in the crontab:\n{block}");
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// `schedule run`: dump, verify, drill (when the schedule asks), prune — each step the pgark
-/// command a user would run, so the run is recorded, notified and interruptible exactly as they are.
-fn run_now(name: Option<&str>, config_path: Option<PathBuf>, log: Option<&Path>) -> Result<ExitCode> {
-    let path = locate(config_path.as_deref());
-    let config = Config::load(path.as_deref())?;
-    let dir = config.backup_dir_or(None)?;
-    let (profile, drill) = match name {
-        Some(n) => {
-            let s = config.schedules.get(n).with_context(|| format!("the config has no schedule {n}"))?;
-            (s.profile.clone(), s.drill)
-        }
-        None => (config.profile.clone(), false),
-    };
-    let _lock = match RunLock::take(&dir)? {
-        Some(lock) => lock,
-        None => {
-            eprintln!("another scheduled run into {} is in progress; this one is skipped", dir.display());
-            return Ok(ExitCode::from(75));
-        }
-    };
-    let me = std::env::current_exe().context("finding the pgark binary")?;
-    let log_file = match log {
-        Some(l) => {
-            let mut f = crate::install::rotating_log(l)?;
-            use std::io::Write;
-            writeln!(
-                f,
-                "== pgark schedule run {} at {}",
-                name.unwrap_or("(default)"),
-                chrono::Utc::now().to_rfc3339()
-            )?;
-            Some(f)
-        }
-        None => None,
-    };
-    let pgark = |args: &[&str]| -> Result<std::process::ExitStatus> {
-        let mut cmd = std::process::Command::new(&me);
-        cmd.args(args);
-        if let Some(p) = &path {
-            cmd.arg("--config").arg(p);
-        }
-        if let Some(f) = &log_file {
-            cmd.stdout(f.try_clone()?).stderr(f.try_clone()?);
-        }
-        cmd.status().with_context(|| format!("running pgark {}", args.join(" ")))
-    };
-    let before: std::collections::HashSet<String> = archives(&dir)?;
-    let dir_s = dir.to_string_lossy().into_owned();
-    let mut dump = vec!["dump", "-q", "-o", dir_s.as_str()];
-    if let Some(p) = &profile {
-        dump.extend(["--profile", p.as_str()]);
-    }
-    if !pgark(&dump)?.success() {
-        return Ok(ExitCode::FAILURE);
-    }
-    let new: Vec<String> = archives(&dir)?.difference(&before).cloned().collect();
-    let mut code = ExitCode::SUCCESS;
-    for archive in &new {
-        let path = dir.join(archive);
-        if !pgark(&["verify", "-q", path.to_string_lossy().as_ref()])?.success() {
-            let error = format!("the new archive {archive} fails verify");
-            eprintln!("{error}");
-            notify_failure(&config, archive, &error);
-            code = ExitCode::FAILURE;
-        } else if drill && !pgark(&["drill", "-q", path.to_string_lossy().as_ref()])?.success() {
-            let error = format!("the restore drill of the new archive {archive} failed");
-            eprintln!("{error}");
-            notify_failure(&config, archive, &error);
-            code = ExitCode::FAILURE;
-        }
-    }
-    if code == ExitCode::SUCCESS {
-        if config.retention.is_empty() {
-            println!("no [retention] in the config: nothing pruned");
-        } else if !pgark(&["prune", dir_s.as_str(), "--yes"])?.success() {
-            code = ExitCode::FAILURE;
-        }
-    }
-    if let Some(file) = &config.metrics_file {
-        if let Err(e) = crate::files::replace(file, pgark_engine::backup_metrics(&dir, chrono::Utc::now())?) {
-            eprintln!("warning: the metrics were not written: {e:#}");
-        }
-    }
-    Ok(code)
-}
-
-/// Tells the notification channels that a new archive failed verify (the dump itself was
-/// notified as a success).
-fn notify_failure(config: &Config, archive: &str, error: &str) {
-    let message = crate::notify::Message {
-        status: "failed",
-        database: archive.split('_').next().unwrap_or(archive).to_string(),
-        archive: Some(archive.to_string()),
-        size_bytes: None,
-        seconds: 0.0,
-        error: Some(error.to_string()),
-        host: crate::notify::host_name(),
-    };
-    for (channel, result) in crate::notify::send(&config.notifications, &message) {
-        if let Err(e) = result {
-            eprintln!("warning: the {channel} notification was not sent: {e}");
-        }
-    }
-}
-
-/// The `.pgark` files of `dir`.
-fn archives(dir: &Path) -> Result<std::collections::HashSet<String>> {
-    Ok(std::fs::read_dir(dir)
-        .with_context(|| format!("reading {}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
-        .filter(|n| n.ends_with(".pgark"))
-        .collect())
-}
-
-/// The lock a scheduled run holds on `<dir>/.pgark/schedule.lock` (released when dropped).
-struct RunLock {
-    _file: std::fs::File,
-}
-
-impl RunLock {
-    /// Takes the lock, or `None` when another run holds it.
-    fn take(dir: &Path) -> Result<Option<RunLock>> {
-        use std::os::fd::AsRawFd;
-        let meta = dir.join(".pgark");
-        std::fs::create_dir_all(&meta).with_context(|| format!("creating {}", meta.display()))?;
-        let path = meta.join("schedule.lock");
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .with_context(|| format!("opening {}", path.display()))?;
-        // SAFETY: flock on a descriptor this process owns; no memory is passed.
-        let locked = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0;
-        Ok(locked.then_some(RunLock { _file: file }))
-    }
 }

@@ -106,8 +106,8 @@ fn on_calendar(name: &str, s: &Schedule) -> Result<String> {
     // systemd takes tz database names; a fixed offset other than UTC it does not.
     let zone = match s.zone()? {
         z if z.is_utc() => "UTC".to_string(),
-        crate::schedule::Zone::Named(tz) => tz.name().to_string(),
-        crate::schedule::Zone::Fixed(_) => {
+        crate::config::Zone::Named(tz) => tz.name().to_string(),
+        crate::config::Zone::Fixed(_) => {
             bail!("schedule {name}: systemd timers take a zone name (Europe/Berlin), not an offset; or use the daemon")
         }
     };

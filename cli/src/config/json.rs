@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 use pgark_engine::Retention;
 use serde_json::{Map, Value};
 
-use crate::config::{Config, Email, Notifications, Profile, Schedule, Webhook};
+use super::{Config, Email, Notifications, Profile, Schedule, Webhook};
 
 /// What reading the file gave: the config, problems (wrong values) and notes (unknown keys).
 pub struct Read {

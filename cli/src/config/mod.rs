@@ -1,0 +1,326 @@
+//! The config file: `pgark.toml`, or the original system's `backup-config.json` (`json.rs`),
+//! found by [`locate`], read by [`Config::load`], checked key by key by [`check_file`]. Plain
+//! data and rules only: nothing here knows the command line.
+//!
+//! ```toml
+//! backup_dir = "/var/backups/pg"
+//! [profiles.minimal]          # `--profile minimal`: structure and data of these tables only
+//! tables = ["public.users", "public.orders"]
+//!
+//! [profiles.nightly]          # any name; every field optional
+//! base = "full"               # full | structure-only | data-only
+//! exclude_schemas = ["audit"]
+//! no_functions = true
+//! ```
+
+mod check;
+mod edit;
+pub mod json;
+mod profile;
+mod schedule;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use pgark_engine::{ConnectOptions, Encryption, Retention, SecretString};
+use serde::Deserialize;
+
+pub use check::{check_file, Checked};
+pub use edit::{edit, Value};
+pub use profile::{apply_profile, leave_out, Profile, TOGGLES};
+pub use schedule::{Schedule, Zone};
+
+/// The config file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The backup directory: where `dump` writes without `--output` and what `list` lists.
+    pub backup_dir: Option<PathBuf>,
+    /// The database `dump` reads when neither --db, $PGARK_DATABASE_URL nor --project-ref is given.
+    #[serde(default)]
+    pub connection: ConnectionConfig,
+    /// Write `<archive>.txt` beside every archive, as `dump --info-file` does.
+    #[serde(default)]
+    pub info_file: bool,
+    /// What `prune` keeps when no rule is given on the command line.
+    #[serde(default)]
+    pub retention: Retention,
+    /// The profile `dump` uses when `--profile` is not given.
+    pub profile: Option<String>,
+    /// Named profiles.
+    #[serde(default)]
+    pub profiles: BTreeMap<String, Profile>,
+    /// When scheduled dumps run (read and checked here; run by the scheduling commands).
+    #[serde(default)]
+    pub schedules: BTreeMap<String, Schedule>,
+    /// Where the results of scheduled dumps are sent (read and checked here).
+    #[serde(default)]
+    pub notifications: Notifications,
+    /// Where `schedule run` writes the backup directory's metrics (Prometheus text, for
+    /// node_exporter's textfile collector) after each run.
+    pub metrics_file: Option<PathBuf>,
+    /// The server `pgark drill` restores onto (a URL; its database is only used to create and drop
+    /// the scratch database) when neither --db nor $PGARK_DRILL_URL is given.
+    pub drill_db: Option<String>,
+    /// How `dump` encrypts when no encryption flag is given (scheduled dumps).
+    pub encryption: Option<EncryptionConfig>,
+}
+
+/// `[encryption]`: the recipients (or the passphrase's file or variable) dumps encrypt to.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EncryptionConfig {
+    /// age recipients (`age1…`) or SSH public keys.
+    #[serde(default)]
+    pub recipients: Vec<String>,
+    /// A file of recipients, one per line.
+    pub recipients_file: Option<PathBuf>,
+    /// A file whose first line is the passphrase.
+    pub passphrase_file: Option<PathBuf>,
+    /// An environment variable holding the passphrase.
+    pub passphrase_env: Option<String>,
+    /// An age identity file (or SSH private key) that opens the archives, for scheduled verify
+    /// and drill runs (the archives need it; the dump does not).
+    pub identity_file: Option<PathBuf>,
+}
+
+impl EncryptionConfig {
+    /// The encryption it asks for (`None` when it names neither recipients nor a passphrase).
+    pub fn encryption(&self) -> Result<Option<Encryption>> {
+        let passphrase = read_passphrase(self.passphrase_env.as_deref(), self.passphrase_file.as_deref())?;
+        encryption(self.recipients.clone(), self.recipients_file.as_slice(), passphrase)
+    }
+}
+
+/// A passphrase from an environment variable or a file's first line; refuses an empty one or an
+/// unset variable. `None` when neither is named.
+pub fn read_passphrase(var: Option<&str>, file: Option<&Path>) -> Result<Option<SecretString>> {
+    let text = match (var, file) {
+        (Some(var), _) => {
+            std::env::var(var).map_err(|_| anyhow::anyhow!("the passphrase variable {var} is not set"))?
+        }
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading the passphrase file {}", path.display()))?;
+            text.lines().next().unwrap_or("").to_string()
+        }
+        (None, None) => return Ok(None),
+    };
+    if text.is_empty() {
+        bail!("the passphrase is empty");
+    }
+    Ok(Some(SecretString::from(text)))
+}
+
+/// Encryption to `recipients` and those of `files` (one per line, # comments, as age -R reads
+/// them), or with `passphrase`; `None` when there are neither.
+pub fn encryption(
+    mut recipients: Vec<String>,
+    files: &[PathBuf],
+    passphrase: Option<SecretString>,
+) -> Result<Option<Encryption>> {
+    for file in files {
+        let text =
+            std::fs::read_to_string(file).with_context(|| format!("reading recipients file {}", file.display()))?;
+        recipients
+            .extend(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_string));
+    }
+    if recipients.is_empty() && passphrase.is_none() {
+        if !files.is_empty() {
+            bail!("the recipients files hold no recipient");
+        }
+        return Ok(None);
+    }
+    let encryption = Encryption { recipients, passphrase };
+    encryption.check()?;
+    Ok(Some(encryption))
+}
+
+impl Notifications {
+    /// What is wrong with the channels, each as `key: problem`.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(w) = self.webhook.as_ref().filter(|w| w.enabled) {
+            match w.url.as_deref() {
+                None => out.push("webhook.url: an enabled webhook needs a url".to_string()),
+                Some(u) if !(u.starts_with("https://") || u.starts_with("http://")) => {
+                    out.push(format!("webhook.url: '{u}' is not an http(s) URL"))
+                }
+                Some(_) => {}
+            }
+            if !w.on_success && !w.on_error {
+                out.push("webhook: enabled but neither on_success nor on_error is set".into());
+            }
+        }
+        if let Some(e) = self.email.as_ref().filter(|e| e.enabled) {
+            if e.to.is_empty() {
+                out.push("email.to: an enabled email channel needs at least one address".into());
+            }
+            if let Some(bad) = e.to.iter().find(|a| !a.contains('@')) {
+                out.push(format!("email.to: '{bad}' is not an email address"));
+            }
+            if !e.on_success && !e.on_error {
+                out.push("email: enabled but neither on_success nor on_error is set".into());
+            }
+            if e.smtp_host.is_none() {
+                out.push("email.smtp_host: an enabled email channel needs an SMTP server".into());
+            }
+            match e.from.as_deref() {
+                None => out.push("email.from: an enabled email channel needs a sender address".into()),
+                Some(f) if !f.contains('@') => out.push(format!("email.from: '{f}' is not an email address")),
+                Some(_) => {}
+            }
+            if let Some(s) = e.security.as_deref().filter(|s| !["starttls", "tls", "none"].contains(s)) {
+                out.push(format!("email.security: '{s}' is not one of starttls, tls, none"));
+            }
+        }
+        out
+    }
+}
+
+/// `[notifications]`: the channels results go to.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Notifications {
+    pub webhook: Option<Webhook>,
+    pub email: Option<Email>,
+}
+
+/// `[notifications.webhook]`: a JSON POST to `url`.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Webhook {
+    #[serde(default)]
+    pub enabled: bool,
+    #[serde(default)]
+    pub on_success: bool,
+    #[serde(default)]
+    pub on_error: bool,
+    pub url: Option<String>,
+}
+
+/// `[notifications.email]`: a mail to `to` through an SMTP server (user and password from
+/// `PGARK_SMTP_USER` / `PGARK_SMTP_PASSWORD`, never from the file).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Email {
+    #[serde(default)]
+    pub enabled: bool,
+    #[serde(default)]
+    pub on_success: bool,
+    #[serde(default)]
+    pub on_error: bool,
+    #[serde(default)]
+    pub to: Vec<String>,
+    /// The sender address.
+    pub from: Option<String>,
+    /// The SMTP server.
+    pub smtp_host: Option<String>,
+    /// Its port (default: 587 for starttls, 465 for tls, 25 for none).
+    pub smtp_port: Option<u16>,
+    /// `starttls` (default), `tls` (implicit) or `none` (plain, for a local relay).
+    pub security: Option<String>,
+}
+
+/// `[connection]`: a URL without password, or a Supabase project ref.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionConfig {
+    pub url: Option<String>,
+    pub project_ref: Option<String>,
+}
+
+impl Config {
+    /// `drill_db`; refuses a password in the file, as `connection.url` does.
+    pub fn drill_url(&self) -> Result<Option<String>> {
+        let Some(url) = &self.drill_db else { return Ok(None) };
+        if (ConnectOptions { url: Some(url.clone()), project_ref: None }).holds_password() {
+            bail!(
+                "drill_db in the config holds a password: keep passwords in PGPASSWORD or the password file \
+                 (~/.pgpass)"
+            );
+        }
+        Ok(Some(url.clone()))
+    }
+}
+
+impl ConnectionConfig {
+    /// The options it names; refuses a password in the file.
+    pub fn options(&self) -> Result<Option<ConnectOptions>> {
+        if self.url.is_none() && self.project_ref.is_none() {
+            return Ok(None);
+        }
+        let options = ConnectOptions { url: self.url.clone(), project_ref: self.project_ref.clone() };
+        if options.holds_password() {
+            bail!(
+                "connection.url in the config holds a password: keep passwords in PGPASSWORD, \
+                 SUPABASE_DB_PASSWORD or the password file (~/.pgpass)"
+            );
+        }
+        Ok(Some(options))
+    }
+}
+
+impl Config {
+    /// The backup directory when none is given: `$PGARK_BACKUP_DIR`, else `backup_dir` (flags >
+    /// environment > config).
+    pub fn default_backup_dir(&self) -> Option<PathBuf> {
+        std::env::var_os("PGARK_BACKUP_DIR").filter(|d| !d.is_empty()).map(PathBuf::from).or(self.backup_dir.clone())
+    }
+
+    /// The directory a command works on: `given`, else [`Config::default_backup_dir`].
+    pub fn backup_dir_or(&self, given: Option<PathBuf>) -> Result<PathBuf> {
+        let Some(dir) = given.or_else(|| self.default_backup_dir()) else {
+            bail!("no backup directory: give one, set PGARK_BACKUP_DIR, or set backup_dir in pgark.toml");
+        };
+        if !dir.is_dir() {
+            bail!("{} is not a directory", dir.display());
+        }
+        Ok(dir)
+    }
+
+    /// Reads the config file [`locate`] finds (the original `backup-config.json` too: its unknown
+    /// keys are printed as notes); else an empty config.
+    pub fn load(path: Option<&Path>) -> Result<Config> {
+        let Some(path) = locate(path) else { return Ok(Config::default()) };
+        let text = std::fs::read_to_string(&path).with_context(|| format!("reading config {}", path.display()))?;
+        if !is_json(&path) {
+            return toml::from_str(&text).with_context(|| format!("config {}", path.display()));
+        }
+        let read = json::read(&text);
+        for note in &read.notes {
+            eprintln!("note: {}: {note}", path.display());
+        }
+        if !read.problems.is_empty() {
+            bail!("config {}: {}", path.display(), read.problems.join("; "));
+        }
+        Ok(read.config)
+    }
+}
+
+/// The config file: `path`, else `$PGARK_CONFIG`, else `./pgark.toml`, else the original
+/// system's `./backup-config.json`, whichever is there first.
+pub fn locate(path: Option<&Path>) -> Option<PathBuf> {
+    if let Some(p) = path {
+        return Some(p.to_path_buf());
+    }
+    if let Some(p) = std::env::var_os("PGARK_CONFIG").filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(p));
+    }
+    ["pgark.toml", "backup-config.json"].into_iter().map(PathBuf::from).find(|p| p.is_file())
+}
+
+/// Whether `path` is the original system's JSON config rather than `pgark.toml`.
+pub fn is_json(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"))
+}
+
+/// The directory a command works on: `given`, else the default of the config file at
+/// `config_path` (read only when needed).
+pub fn backup_dir(given: Option<PathBuf>, config_path: Option<&Path>) -> Result<PathBuf> {
+    match given {
+        Some(dir) => Config::default().backup_dir_or(Some(dir)),
+        None => Config::load(config_path)?.backup_dir_or(None),
+    }
+}
