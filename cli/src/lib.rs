@@ -5,6 +5,7 @@
 #![doc(hidden)]
 
 pub mod args;
+pub mod clock;
 pub mod cmd;
 pub mod config;
 pub mod files;

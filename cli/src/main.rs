@@ -1,7 +1,7 @@
 //! `pgark`: fast, verifiable PostgreSQL backups in one archive file. This file parses the
 //! command line and dispatches; each command lives in `cmd/`.
 
-use pgark::{args, cmd, config, progress, units};
+use pgark::{args, cmd, config, progress};
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -106,33 +106,8 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         prometheus: Option<PathBuf>,
     },
-    /// Is a backup directory healthy? Exit status 0 ok, 1 warning, 2 critical.
-    Check {
-        /// The directory (default: backup_dir in pgark.toml).
-        dir: Option<PathBuf>,
-        /// Critical when the newest backup is older than this (26h, 2d).
-        #[arg(long, value_parser = pgark_engine::parse_age, default_value = "26h")]
-        max_age: chrono::Duration,
-        /// Warning when the backup volume has less free space than this (10GiB).
-        #[arg(long, value_parser = units::parse_size)]
-        min_free: Option<u64>,
-        /// Verify every chunk of the newest backup (critical when it fails). Without it, the
-        /// newest backup's last recorded verify decides (critical when it failed).
-        #[arg(long)]
-        verify_newest: bool,
-        /// Warning when the newest backup has never been verified.
-        #[arg(long)]
-        require_verified: bool,
-        /// Critical unless a restore drill (`pgark drill`) passed within this time (7d).
-        #[arg(long, value_parser = pgark_engine::parse_age)]
-        max_drill_age: Option<chrono::Duration>,
-        /// Config file (default: $PGARK_CONFIG, else ./pgark.toml if present).
-        #[arg(long)]
-        config: Option<PathBuf>,
-        /// Print as JSON.
-        #[arg(long)]
-        json: bool,
-    },
+    /// Is a backup directory healthy? Exit status 0 ok, 1 warning, 2 critical; --notify pushes alerts.
+    Check(cmd::check::CheckArgs),
     /// What changed between two backups: schema items, sequence values, rows (also: compare).
     ///
     /// Exit status: 0 the same, 1 different, 2 trouble (an archive cannot be read).
@@ -163,9 +138,10 @@ enum Command {
         /// Serve /healthz and /metrics on this address (127.0.0.1:9187).
         #[arg(long)]
         listen: Option<String>,
-        /// /healthz answers 503 when the newest backup is older than this.
-        #[arg(long, value_parser = pgark_engine::parse_age, default_value = "26h")]
-        max_age: chrono::Duration,
+        /// /healthz answers 503 when the newest backup is older than this (default: [alerts]
+        /// max_age, else 26h); the other rules of [alerts] apply too.
+        #[arg(long, value_parser = pgark_engine::parse_age)]
+        max_age: Option<chrono::Duration>,
         /// Config file.
         #[arg(long)]
         config: Option<PathBuf>,
@@ -207,6 +183,10 @@ fn main() -> ExitCode {
     // SAFETY: as above.
     unsafe { libc::signal(libc::SIGXFSZ, libc::SIG_IGN) };
     let cli = Cli::parse_from(with_aliases(std::env::args_os()));
+    if let Err(e) = pgark::clock::check() {
+        eprintln!("error: {e:#}");
+        return ExitCode::FAILURE;
+    }
     progress::set_verbose(cli.verbose);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     match runtime.block_on(run(cli)) {
@@ -244,7 +224,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             } else if all {
                 anyhow::bail!("--all takes one backup directory");
             }
-            cmd::verify::run(&archives, &keys.or_config(config.as_deref())?, jobs, json, cli.quiet)
+            let notifications = config::Config::load_for_notices(config.as_deref())?.notifications;
+            cmd::verify::run(&archives, &keys.or_config(config.as_deref())?, &notifications, jobs, json, cli.quiet)
         }
         Command::Drill(args) => cmd::drill::run(args, cli.quiet).await,
         Command::Inspect { archive, keys, json } => cmd::inspect::run(&archive, &keys, json),
@@ -256,16 +237,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Report { dir, config, json, prometheus } => {
             cmd::report::run(&config::backup_dir(dir, config.as_deref())?, json, prometheus.as_deref())
         }
-        Command::Check { dir, max_age, min_free, verify_newest, require_verified, max_drill_age, config, json } => {
-            let rules = pgark_engine::HealthRules {
-                max_age: Some(max_age),
-                min_free,
-                verify_newest,
-                max_drill_age,
-                require_verified,
-            };
-            cmd::check::run(&config::backup_dir(dir, config.as_deref())?, &rules, json)
-        }
+        Command::Check(args) => cmd::check::run(args),
         Command::Diff { keys, a, b, all_tables, json } => Ok(cmd::diff::run(&a, &b, &keys, json, all_tables)),
         Command::Prune(args) => cmd::prune::run(args),
         Command::Config(ConfigCommand::Check { config }) => cmd::config_check::run(config),

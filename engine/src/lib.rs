@@ -74,11 +74,11 @@ pub use archive::{
     Sealed, Section, TableEntry, FORMAT_VERSION, LARGE_OBJECT_PIECE, MAGIC,
 };
 pub use backups::{
-    append as append_history, check as check_backups, diff as diff_archives, history_path, info_file_name,
-    list as list_backups, parse_age, plan_prune, prometheus as backup_metrics, read_history, report as report_backups,
-    ArchiveDiff, Change, Content as ContentChange, DiffSide, Doomed, GroupBy, Health, HealthRules, ItemChange, Kept,
-    LastVerify, Listed, ListedArchive, ListedState, Problem, PrunePlan, PruneSummary, Record, Report, Retention,
-    RunKind, RunStatus, Severity, TableChange, TableGrowth, INFO_FILE_HEADER,
+    append as append_history, check as check_backups, deserialize_age, diff as diff_archives, history_path,
+    info_file_name, list as list_backups, parse_age, plan_prune, prometheus as backup_metrics, read_history,
+    report as report_backups, ArchiveDiff, Change, Content as ContentChange, DiffSide, Doomed, DueRun, GroupBy, Health,
+    HealthRules, ItemChange, Kept, LastVerify, Listed, ListedArchive, ListedState, Problem, PrunePlan, PruneSummary,
+    Record, Report, Retention, RunKind, RunStatus, Severity, TableChange, TableGrowth, INFO_FILE_HEADER,
 };
 pub use decode::{
     copy_text_escape, csv_escape, write_rows, DecodeError, Decoder, RowFormat, RowOptions, RowReader, SourceFacts,

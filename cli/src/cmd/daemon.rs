@@ -12,13 +12,17 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use chrono::Utc;
-use pgark_engine::{backup_metrics, check_backups, read_history, HealthRules, RunKind};
+use pgark_engine::{backup_metrics, check_backups, read_history, Record, RunKind, RunStatus};
 
 use super::{interrupt_signal, Stop};
 use crate::config::{locate, Config};
 
 /// Runs `pgark daemon`.
-pub async fn run(config: Option<PathBuf>, listen: Option<String>, max_age: chrono::Duration) -> Result<ExitCode> {
+pub async fn run(
+    config: Option<PathBuf>,
+    listen: Option<String>,
+    max_age: Option<chrono::Duration>,
+) -> Result<ExitCode> {
     let path = locate(config.as_deref()).context("no config file: the daemon runs the schedules of pgark.toml")?;
     let path = std::fs::canonicalize(&path)?;
     let cfg = Config::load(Some(&path))?;
@@ -30,11 +34,16 @@ pub async fn run(config: Option<PathBuf>, listen: Option<String>, max_age: chron
     if let Some(addr) = listen {
         let listener = TcpListener::bind(&addr).with_context(|| format!("listening on {addr}"))?;
         eprintln!("daemon: serving /healthz and /metrics on {addr}");
-        let dir = dir.clone();
-        std::thread::spawn(move || serve(listener, &dir, max_age));
+        let (dir, cfg) = (dir.clone(), cfg.clone());
+        std::thread::spawn(move || serve(listener, &dir, &cfg, max_age));
     }
     let exe = std::env::current_exe()?;
     let logs = dir.join(".pgark").join("logs");
+    // Runs are expected from now on (`check` reports the ones not done as late).
+    let started = Utc::now();
+    pgark_engine::append_history(&dir, &Record::new(RunKind::Schedule, RunStatus::Ok, started, started))?;
+    let check_every = cfg.alerts.check_every.unwrap_or(crate::config::DEFAULT_CHECK_EVERY);
+    let mut next_check = started;
     // Missed runs: due less than one period ago and not run since.
     let (history, _) = read_history(&dir)?;
     let now = Utc::now();
@@ -58,6 +67,15 @@ pub async fn run(config: Option<PathBuf>, listen: Option<String>, max_age: chron
             }
         }
         let now = Utc::now();
+        if now >= next_check {
+            // Alerts (late, low space, corrupt, a failed prune) pushed once per incident.
+            let alerted = super::check::configured_rules(&cfg, &dir, now)
+                .and_then(|rules| super::check::check_and_alert(&dir, &rules, &cfg, true, now));
+            if let Err(e) = alerted {
+                eprintln!("daemon: the check failed: {e:#}");
+            }
+            next_check = now + check_every;
+        }
         let mut next: Vec<(chrono::DateTime<Utc>, String)> = cfg
             .schedules
             .iter()
@@ -66,9 +84,14 @@ pub async fn run(config: Option<PathBuf>, listen: Option<String>, max_age: chron
             .collect();
         next.sort();
         let Some(at) = next.first().map(|(t, _)| *t) else { bail!("no schedule has a next run") };
-        let wait = (at - now).to_std().unwrap_or_default();
+        let wake = at.min(next_check);
+        let wait = (wake - now).to_std().unwrap_or_default();
         tokio::select! {
-            _ = tokio::time::sleep(wait) => queue.extend(next.into_iter().filter(|(t, _)| *t <= at).map(|(_, n)| n)),
+            _ = tokio::time::sleep(wait) => {
+                if wake == at {
+                    queue.extend(next.into_iter().filter(|(t, _)| *t <= at).map(|(_, n)| n));
+                }
+            }
             stop = interrupt.recv() => return stopped(stop),
         }
     }
@@ -112,7 +135,7 @@ async fn run_one(
 }
 
 /// Answers `/healthz` and `/metrics` (anything else: 404), one connection at a time.
-fn serve(listener: TcpListener, dir: &Path, max_age: chrono::Duration) {
+fn serve(listener: TcpListener, dir: &Path, config: &Config, max_age: Option<chrono::Duration>) {
     for stream in listener.incoming().flatten() {
         let mut stream = stream;
         let mut first = String::new();
@@ -122,8 +145,12 @@ fn serve(listener: TcpListener, dir: &Path, max_age: chrono::Duration) {
         let path = first.split_whitespace().nth(1).unwrap_or("/");
         let (status, body) = match path {
             "/healthz" => {
-                let rules = HealthRules { max_age: Some(max_age), ..Default::default() };
-                match check_backups(dir, &rules, Utc::now()) {
+                let now = Utc::now();
+                let health = super::check::configured_rules(config, dir, now).and_then(|mut rules| {
+                    rules.max_age = max_age.or(rules.max_age);
+                    Ok(check_backups(dir, &rules, now)?)
+                });
+                match health {
                     Ok(h) if h.exit_code() < 2 => ("200 OK", "ok\n".to_string()),
                     Ok(h) => ("503 Service Unavailable", h.problems.iter().map(|p| p.message.clone() + "\n").collect()),
                     Err(e) => ("503 Service Unavailable", format!("{e}\n")),

@@ -70,10 +70,14 @@ fn archive_of(path: &Path) -> Result<PathBuf> {
 /// Runs `pgark drill`.
 pub async fn run(args: DrillArgs, quiet: bool) -> Result<ExitCode> {
     let path = archive_of(&args.archive)?;
-    let started = Utc::now();
+    let started = crate::clock::now();
+    let config = match args.db {
+        Some(_) => crate::config::Config::load_for_notices(args.config.as_deref())?,
+        None => crate::config::Config::load(args.config.as_deref())?,
+    };
     let url = match args.db.clone() {
         Some(url) => url,
-        None => crate::config::Config::load(args.config.as_deref())?.drill_url()?.context(
+        None => config.drill_url()?.context(
             "--db is required (or $PGARK_DRILL_URL, or drill_db in pgark.toml): the server to restore the drill onto",
         )?,
     };
@@ -93,7 +97,12 @@ pub async fn run(args: DrillArgs, quiet: bool) -> Result<ExitCode> {
         }
         Err(e) => (None, Err(e)),
     };
-    record(&path, started, archive.as_deref(), &result);
+    let record = record(&path, started, archive.as_deref(), &result);
+    crate::notify::deliver(
+        &config.notifications,
+        &crate::notify::Message::of_run(&record),
+        super::history_dir_of(&path),
+    );
     let report = result?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report).context("encoding the report")?);
@@ -132,16 +141,16 @@ fn print_report(path: &Path, server: &Target, r: &DrillReport) {
     println!("{}", if r.ok() { "drill passed" } else { "DRILL FAILED" });
 }
 
-/// Records the drill in the history of the backup directory the archive is in, if any.
+/// The drill's record, appended to the history of the backup directory the archive is in, if any.
 fn record(
     path: &Path,
     started: chrono::DateTime<Utc>,
     archive: Option<&Archive>,
     result: &std::result::Result<DrillReport, pgark_engine::Error>,
-) {
-    let Some(dir) = super::history_dir_of(path) else { return };
+) -> Record {
     let ok = result.as_ref().is_ok_and(DrillReport::ok);
-    let mut r = Record::new(RunKind::Drill, if ok { RunStatus::Ok } else { RunStatus::Failed }, started, Utc::now());
+    let mut r =
+        Record::new(RunKind::Drill, if ok { RunStatus::Ok } else { RunStatus::Failed }, started, crate::clock::now());
     r.archive = path.file_name().map(|n| n.to_string_lossy().into_owned());
     r.manifest_blake3 = archive.map(Archive::manifest_blake3);
     r.database = archive.map(|a| a.manifest().database.clone());
@@ -156,7 +165,10 @@ fn record(
         }
         Err(e) => r.error = Some(e.to_string()),
     }
-    if let Err(e) = pgark_engine::append_history(dir, &r) {
-        eprintln!("warning: the drill was not recorded in the history: {e}");
+    if let Some(dir) = super::history_dir_of(path) {
+        if let Err(e) = pgark_engine::append_history(dir, &r) {
+            eprintln!("warning: the drill was not recorded in the history: {e}");
+        }
     }
+    r
 }

@@ -315,7 +315,7 @@ struct History {
 
 impl History {
     fn new(dir: Option<&Path>, profile: Option<String>, notifications: crate::config::Notifications) -> History {
-        History { dir: dir.map(Path::to_path_buf), profile, started: Utc::now(), notifications }
+        History { dir: dir.map(Path::to_path_buf), profile, started: crate::clock::now(), notifications }
     }
 
     fn failed(&self, database: Option<&str>, error: &str) {
@@ -328,35 +328,14 @@ impl History {
     /// Appends a record; a history that cannot be written is reported, never fatal to the dump.
     fn record(&self, status: RunStatus, fill: impl FnOnce(&mut Record)) {
         let Some(dir) = &self.dir else { return };
-        let finished = Utc::now();
+        let finished = crate::clock::now();
         let mut record = Record::new(RunKind::Dump, status, self.started, finished);
         record.profile = self.profile.clone();
         fill(&mut record);
         if let Err(e) = pgark_engine::append_history(dir, &record) {
             eprintln!("warning: the run was not recorded in the history: {e}");
         }
-        let message = crate::notify::Message {
-            status: if status == RunStatus::Ok { "ok" } else { "failed" },
-            database: record.database.clone().unwrap_or_else(|| "(unknown database)".into()),
-            archive: record.archive.clone(),
-            size_bytes: record.stored_bytes,
-            seconds: record.seconds,
-            error: record.error.clone(),
-            host: crate::notify::host_name(),
-        };
-        // A notification that fails is reported and recorded; it never changes the run's result.
-        for (channel, result) in crate::notify::send(&self.notifications, &message) {
-            if let Err(e) = result {
-                eprintln!("warning: the {channel} notification was not sent: {e}");
-                let mut failed = Record::new(RunKind::Notify, RunStatus::Failed, finished, Utc::now());
-                failed.database = record.database.clone();
-                failed.archive = record.archive.clone();
-                failed.error = Some(format!("{channel}: {e}"));
-                if let Err(e) = pgark_engine::append_history(dir, &failed) {
-                    eprintln!("warning: the failed notification was not recorded in the history: {e}");
-                }
-            }
-        }
+        crate::notify::deliver(&self.notifications, &crate::notify::Message::of_run(&record), Some(dir));
     }
 }
 

@@ -13,6 +13,8 @@ pub fn test(config: Option<PathBuf>) -> Result<ExitCode> {
     let config = Config::load(config.as_deref())?;
     let n = &config.notifications;
     let message = Message {
+        event: "test",
+        kind: None,
         status: "ok",
         database: "(test message)".into(),
         archive: None,

@@ -53,7 +53,7 @@ pub fn run(args: PruneArgs) -> Result<ExitCode> {
     if args.rules.group_by != GroupBy::default() {
         rules.group_by = args.rules.group_by;
     }
-    let plan = plan_prune(&list_backups(&dir)?, &rules, chrono::Utc::now())?;
+    let plan = plan_prune(&list_backups(&dir)?, &rules, crate::clock::now())?;
     if args.json {
         let done = if args.yes { Some(plan.execute(&dir)?) } else { None };
         let value = serde_json::json!({"plan": plan, "done": done});

@@ -11,7 +11,7 @@ use crate::units::bytes;
 
 /// Runs `pgark report`.
 pub fn run(dir: &Path, json: bool, prometheus: Option<&Path>) -> Result<ExitCode> {
-    let now = chrono::Utc::now();
+    let now = crate::clock::now();
     if let Some(file) = prometheus {
         write_metrics(dir, file, now)?;
     }

@@ -141,7 +141,7 @@ pub fn run(command: ScheduleCommand) -> Result<ExitCode> {
                 "{}: schedule {name} enabled: {}; next run {}",
                 path.display(),
                 schedule.describe(),
-                schedule.next_run(chrono::Utc::now())?.format("%Y-%m-%d %H:%M UTC")
+                schedule.next_run(crate::clock::now())?.format("%Y-%m-%d %H:%M UTC")
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -179,7 +179,7 @@ pub fn run(command: ScheduleCommand) -> Result<ExitCode> {
 fn status(config: Option<&Path>, json: bool) -> Result<ExitCode> {
     let path = locate(config).context("no config file: give --config FILE, or create ./pgark.toml")?;
     let config = Config::load(Some(&path))?;
-    let now = chrono::Utc::now();
+    let now = crate::clock::now();
     let history = match config.default_backup_dir().filter(|d| d.is_dir()) {
         Some(dir) => read_history(&dir)?.0,
         None => Vec::new(),
@@ -226,19 +226,25 @@ fn install(systemd: bool, unit_dir: Option<PathBuf>, config: Option<&Path>) -> R
     if !cfg.schedules.values().any(|s| s.enabled) {
         bail!("no schedule is enabled (pgark schedule enable daily 02:30)");
     }
+    // With notifications, a check every 15 minutes pushes alerts: a run that never started is late.
+    let watch = cfg.notifications.any_enabled();
     if systemd {
         let units = match unit_dir {
             Some(d) => d,
             None => crate::schedule::unit_dir()?,
         };
-        let timers = crate::schedule::write_units(&units, &exe, &path, &dir, &cfg.schedules)?;
+        let timers = crate::schedule::write_units(&units, &exe, &path, &dir, &cfg.schedules, watch)?;
         println!("wrote {} timer(s) in {}; then:", timers.len(), units.display());
         println!("  systemctl --user daemon-reload && systemctl --user enable --now {}", timers.join(" "));
     } else {
-        let block = crate::schedule::cron_block(&exe, &path, &dir, &cfg.schedules)?;
+        let block = crate::schedule::cron_block(&exe, &path, &dir, &cfg.schedules, watch)?;
         let table = crate::schedule::read_crontab()?;
         crate::schedule::write_crontab(&crate::schedule::replace_block(&table, Some(&block)))?;
         print!("installed in the crontab:\n{block}");
     }
+    // Runs are expected from now on: `check` reports a run not done by its time (plus grace) as late.
+    let now = crate::clock::now();
+    let record = pgark_engine::Record::new(RunKind::Schedule, pgark_engine::RunStatus::Ok, now, now);
+    pgark_engine::append_history(&dir, &record)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -6,10 +6,11 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
-use pgark_engine::{Archive, Record, RunKind, RunStatus, VerifyReport};
+use pgark_engine::{Archive, Problem, Record, RunKind, RunStatus, Severity, VerifyReport};
 use serde_json::json;
 
 use crate::args::KeyArgs;
+use crate::config::Notifications;
 use crate::progress::Bars;
 use crate::units::{bytes, secs};
 
@@ -43,14 +44,19 @@ fn archives(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
 
 /// Checks one archive; an archive that cannot be opened is a failed report of its own.
 /// The result is recorded in the history of the backup directory the archive is in.
-fn check(path: &Path, keys: &KeyArgs, quiet: bool) -> std::result::Result<VerifyReport, pgark_engine::Error> {
-    let started = Utc::now();
+fn check(
+    path: &Path,
+    keys: &KeyArgs,
+    notifications: &Notifications,
+    quiet: bool,
+) -> std::result::Result<VerifyReport, pgark_engine::Error> {
+    let started = crate::clock::now();
     // Without keys an encrypted archive gets the outer check: every stored byte's hash.
     let (result, manifest_blake3) = match keys.open_archive(path, true) {
         Ok(archive) => (Ok(pgark_engine::verify(&archive, &Bars::new(quiet))), Some(archive.manifest_blake3())),
         Err(e) => (Err(e), None),
     };
-    record(path, started, &result, manifest_blake3);
+    record(path, started, &result, manifest_blake3, notifications);
     result
 }
 
@@ -62,7 +68,13 @@ struct Checked {
 
 /// Checks every archive, `jobs` at a time (each archive's chunks are checked in parallel too);
 /// results come back in input order.
-fn check_all(list: &[PathBuf], keys: &KeyArgs, jobs: usize, quiet: bool) -> Vec<Checked> {
+fn check_all(
+    list: &[PathBuf],
+    keys: &KeyArgs,
+    notifications: &Notifications,
+    jobs: usize,
+    quiet: bool,
+) -> Vec<Checked> {
     let next = std::sync::atomic::AtomicUsize::new(0);
     let slots: Vec<std::sync::Mutex<Option<Checked>>> = list.iter().map(|_| std::sync::Mutex::new(None)).collect();
     std::thread::scope(|s| {
@@ -72,7 +84,7 @@ fn check_all(list: &[PathBuf], keys: &KeyArgs, jobs: usize, quiet: bool) -> Vec<
                 let Some(path) = list.get(i) else { break };
                 let started = std::time::Instant::now();
                 // Several archives at once would draw over each other's bars.
-                let result = check(path, keys, quiet || jobs > 1);
+                let result = check(path, keys, notifications, quiet || jobs > 1);
                 *slots[i].lock().expect("no panics while holding") =
                     Some(Checked { result, elapsed: started.elapsed() });
             });
@@ -81,13 +93,22 @@ fn check_all(list: &[PathBuf], keys: &KeyArgs, jobs: usize, quiet: bool) -> Vec<
     slots.into_iter().map(|m| m.into_inner().expect("no panics").expect("every archive checked")).collect()
 }
 
-/// Runs `pgark verify`: exit status 1 when any archive or chunk fails.
-pub fn run(paths: &[PathBuf], keys: &KeyArgs, jobs: usize, json: bool, quiet: bool) -> Result<ExitCode> {
+/// Runs `pgark verify`: exit status 1 when any archive or chunk fails. A failure in a backup
+/// directory is recorded in its history and pushed as a `corrupt` alert through `notifications`
+/// (once per archive, as `check --notify` would).
+pub fn run(
+    paths: &[PathBuf],
+    keys: &KeyArgs,
+    notifications: &Notifications,
+    jobs: usize,
+    json: bool,
+    quiet: bool,
+) -> Result<ExitCode> {
     let list = archives(paths)?;
     let single = list.len() == 1 && !paths[0].is_dir();
     let mut failed = 0;
     let mut reports = Vec::new();
-    for (path, checked) in list.iter().zip(check_all(&list, keys, jobs, quiet || json)) {
+    for (path, checked) in list.iter().zip(check_all(&list, keys, notifications, jobs, quiet || json)) {
         let result = checked.result;
         let ok = result.as_ref().is_ok_and(VerifyReport::ok);
         failed += usize::from(!ok);
@@ -121,11 +142,12 @@ fn record(
     started: DateTime<Utc>,
     result: &std::result::Result<VerifyReport, pgark_engine::Error>,
     manifest_blake3: Option<String>,
+    notifications: &Notifications,
 ) {
     let Some(dir) = super::history_dir_of(path) else { return };
     let ok = result.as_ref().is_ok_and(VerifyReport::ok);
     let status = if ok { RunStatus::Ok } else { RunStatus::Failed };
-    let mut r = Record::new(RunKind::Verify, status, started, Utc::now());
+    let mut r = Record::new(RunKind::Verify, status, started, crate::clock::now());
     r.archive = path.file_name().map(|n| n.to_string_lossy().into_owned());
     r.manifest_blake3 = manifest_blake3;
     match result {
@@ -141,6 +163,17 @@ fn record(
     }
     if let Err(e) = pgark_engine::append_history(dir, &r) {
         eprintln!("warning: the verification was not recorded in the history: {e}");
+    }
+    if let (false, Some(file)) = (ok, &r.archive) {
+        let problem = Problem {
+            severity: Severity::Critical,
+            kind: "corrupt",
+            subject: Some(file.clone()),
+            message: format!("{file} failed verify: {}", r.error.as_deref().unwrap_or("")),
+        };
+        if let Err(e) = crate::notify::alerts::raise(dir, notifications, &problem, r.finished) {
+            eprintln!("warning: the failed verification was not alerted: {e:#}");
+        }
     }
 }
 

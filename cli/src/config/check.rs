@@ -5,7 +5,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use pgark_engine::{DumpOptions, Retention};
 
-use super::{apply_profile, is_json, Config, ConnectionConfig, Profile};
+use super::{apply_profile, is_json, Alerts, Config, ConnectionConfig, Profile};
 
 /// The built-in profiles a config profile may start from.
 const BUILTIN_BASES: [&str; 3] = ["full", "structure-only", "data-only"];
@@ -37,6 +37,11 @@ pub fn check_file(path: &Path) -> Result<Checked> {
                     config.retention = value.clone().try_into().unwrap_or_default();
                 }
             }
+            ("alerts", toml::Value::Table(t)) => {
+                if each_key::<Alerts>("alerts", t, &mut problems) {
+                    config.alerts = value.clone().try_into().unwrap_or_default();
+                }
+            }
             ("profiles", toml::Value::Table(profiles)) => {
                 for (name, p) in profiles {
                     let path = format!("profiles.{name}");
@@ -64,7 +69,9 @@ pub fn check_file(path: &Path) -> Result<Checked> {
                     }
                 }
             }
-            ("retention" | "profiles" | "connection", _) => problems.push(format!("{key}: must be a table ([{key}])")),
+            ("retention" | "profiles" | "connection" | "alerts", _) => {
+                problems.push(format!("{key}: must be a table ([{key}])"))
+            }
             _ => {
                 let single = toml::Table::from_iter([(key.clone(), value.clone())]);
                 if each_key::<Config>("", &single, &mut problems) {

@@ -13,6 +13,7 @@
 //! no_functions = true
 //! ```
 
+mod alerts;
 mod check;
 mod edit;
 pub mod json;
@@ -26,13 +27,14 @@ use anyhow::{bail, Context, Result};
 use pgark_engine::{ConnectOptions, Encryption, Retention, SecretString};
 use serde::Deserialize;
 
+pub use alerts::{Alerts, DEFAULT_CHECK_EVERY, DEFAULT_LATE_AFTER, DEFAULT_MAX_AGE};
 pub use check::{check_file, Checked};
 pub use edit::{edit, Value};
 pub use profile::{apply_profile, leave_out, Profile, TOGGLES};
 pub use schedule::{Schedule, Zone};
 
 /// The config file.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// The backup directory: where `dump` writes without `--output` and what `list` lists.
@@ -65,6 +67,9 @@ pub struct Config {
     pub drill_db: Option<String>,
     /// How `dump` encrypts when no encryption flag is given (scheduled dumps).
     pub encryption: Option<EncryptionConfig>,
+    /// What `check`, the daemon and scheduled runs hold the backup directory to and alert on.
+    #[serde(default)]
+    pub alerts: Alerts,
 }
 
 /// `[encryption]`: the recipients (or the passphrase's file or variable) dumps encrypt to.
@@ -138,6 +143,11 @@ pub fn encryption(
 }
 
 impl Notifications {
+    /// Whether any channel is enabled.
+    pub fn any_enabled(&self) -> bool {
+        self.webhook.as_ref().is_some_and(|w| w.enabled) || self.email.as_ref().is_some_and(|e| e.enabled)
+    }
+
     /// What is wrong with the channels, each as `key: problem`.
     pub fn problems(&self) -> Vec<String> {
         let mut out = Vec::new();
@@ -278,6 +288,18 @@ impl Config {
             bail!("{} is not a directory", dir.display());
         }
         Ok(dir)
+    }
+
+    /// [`Config::load`] for a command that only reads the config for what it adds (notifications,
+    /// keys): a config found by default that cannot be read is warned about and left aside.
+    pub fn load_for_notices(path: Option<&Path>) -> Result<Config> {
+        match Config::load(path) {
+            Err(e) if path.is_none() => {
+                eprintln!("warning: the config was not read: {e:#}");
+                Ok(Config::default())
+            }
+            other => other,
+        }
     }
 
     /// Reads the config file [`locate`] finds (the original `backup-config.json` too: its unknown

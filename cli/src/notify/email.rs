@@ -11,16 +11,19 @@ pub fn send_email(email: &Email, message: &Message) -> Result<(), String> {
     use lettre::{SmtpTransport, Transport};
     let host = email.smtp_host.as_deref().ok_or("no smtp_host")?;
     let from = email.from.as_deref().ok_or("no from address")?;
-    let outcome = if message.status == "ok" { "OK" } else { "FAILED" };
-    let subject = format!("pgark: backup of {} {outcome} on {}", message.database, message.host);
+    let subject = message.subject();
     let mut body = format!(
-        "{}\n\nstatus:   {}\ndatabase: {}\nhost:     {}\nseconds:  {:.1}\n",
+        "{}\n\nevent:    {}\nstatus:   {}\ndatabase: {}\nhost:     {}\nseconds:  {:.1}\n",
         message.text(),
+        message.event,
         message.status,
         message.database,
         message.host,
         message.seconds
     );
+    if let Some(k) = &message.kind {
+        body.push_str(&format!("alert:    {k}\n"));
+    }
     if let Some(a) = &message.archive {
         body.push_str(&format!("archive:  {a}\n"));
     }

@@ -10,9 +10,9 @@ use crate::config::Webhook;
 pub fn send_webhook(webhook: &Webhook, message: &Message) -> Result<(), String> {
     let url = webhook.url.as_deref().ok_or("the webhook has no url")?;
     let body = serde_json::json!({
-        "text": message.text(), "status": message.status, "database": message.database,
-        "archive": message.archive, "size_bytes": message.size_bytes, "seconds": message.seconds,
-        "error": message.error, "host": message.host,
+        "text": message.text(), "event": message.event, "status": message.status,
+        "database": message.database, "archive": message.archive, "size_bytes": message.size_bytes,
+        "seconds": message.seconds, "error": message.error, "kind": message.kind, "host": message.host,
     });
     let agent: ureq::Agent = ureq::Agent::config_builder().timeout_global(Some(Duration::from_secs(10))).build().into();
     let mut wait = FIRST_WAIT;

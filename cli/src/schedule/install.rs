@@ -28,8 +28,26 @@ fn run_command(exe: &Path, config: &Path, dir: &Path, name: &str) -> String {
     format!("{} schedule run {name} --config {} --log {}", quote(exe), quote(config), quote(&log))
 }
 
-/// The crontab block for the enabled `schedules` (cron runs them in UTC through `CRON_TZ`).
-pub fn cron_block(exe: &Path, config: &Path, dir: &Path, schedules: &BTreeMap<String, Schedule>) -> Result<String> {
+/// The command that checks the directory and pushes its alerts (late runs included), every
+/// quarter of an hour when notifications are configured.
+fn check_command(exe: &Path, config: &Path, dir: &Path) -> String {
+    let log = dir.join(".pgark").join("logs").join("check.log");
+    format!("{} check --notify --config {} {} >> {} 2>&1", quote(exe), quote(config), quote(dir), quote(&log))
+}
+
+/// How often the installed check runs (cron, and systemd's OnCalendar).
+const CHECK_CRON: &str = "*/15 * * * *";
+const CHECK_CALENDAR: &str = "*:0/15";
+
+/// The crontab block for the enabled `schedules` (cron runs them in UTC through `CRON_TZ`), and
+/// with `watch` the check that pushes alerts.
+pub fn cron_block(
+    exe: &Path,
+    config: &Path,
+    dir: &Path,
+    schedules: &BTreeMap<String, Schedule>,
+    watch: bool,
+) -> Result<String> {
     let mut lines = vec![BEGIN.to_string(), "CRON_TZ=UTC".to_string()];
     for (name, s) in schedules.iter().filter(|(_, s)| s.enabled) {
         if !s.zone()?.is_utc() {
@@ -43,6 +61,9 @@ pub fn cron_block(exe: &Path, config: &Path, dir: &Path, schedules: &BTreeMap<St
             bail!("schedule {name}: cron takes five fields; '{expr}' (with seconds) runs only under the daemon");
         }
         lines.push(format!("{expr} {}", run_command(exe, config, dir, name)));
+    }
+    if watch {
+        lines.push(format!("{CHECK_CRON} {}", check_command(exe, config, dir)));
     }
     lines.push(END.to_string());
     Ok(lines.join("\n") + "\n")
@@ -134,14 +155,16 @@ pub fn unit_dir() -> Result<PathBuf> {
     Ok(base.join("systemd").join("user"))
 }
 
-/// Writes `pgark-NAME.service` and `.timer` for each enabled schedule into `units`, removing
-/// the units of schedules no longer enabled; returns the timers written.
+/// Writes `pgark-NAME.service` and `.timer` for each enabled schedule into `units` (and with
+/// `watch` `pgark-check`, which pushes alerts), removing the units of schedules no longer
+/// enabled; returns the timers written.
 pub fn write_units(
     units: &Path,
     exe: &Path,
     config: &Path,
     dir: &Path,
     schedules: &BTreeMap<String, Schedule>,
+    watch: bool,
 ) -> Result<Vec<String>> {
     std::fs::create_dir_all(units).with_context(|| format!("creating {}", units.display()))?;
     remove_units(units)?;
@@ -158,6 +181,19 @@ pub fn write_units(
         crate::files::replace(&units.join(format!("pgark-{name}.service")), service)?;
         crate::files::replace(&units.join(format!("pgark-{name}.timer")), timer)?;
         timers.push(format!("pgark-{name}.timer"));
+    }
+    if watch {
+        let command = check_command(exe, config, dir);
+        // systemd logs what a service prints; the redirection is cron's.
+        let command = command.split(" >> ").next().unwrap_or(&command).replace('\'', "\"");
+        let service =
+            format!("[Unit]\nDescription=pgark check and alerts\n\n[Service]\nType=oneshot\nExecStart={command}\n");
+        let timer = format!(
+            "[Unit]\nDescription=pgark check every 15 minutes\n\n[Timer]\nOnCalendar={CHECK_CALENDAR}\n\n[Install]\nWantedBy=timers.target\n"
+        );
+        crate::files::replace(&units.join("pgark-check.service"), service)?;
+        crate::files::replace(&units.join("pgark-check.timer"), timer)?;
+        timers.push("pgark-check.timer".into());
     }
     Ok(timers)
 }

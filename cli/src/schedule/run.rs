@@ -37,7 +37,7 @@ pub fn run(name: Option<&str>, config_path: Option<PathBuf>, log: Option<&Path>)
                 f,
                 "== pgark schedule run {} at {}",
                 name.unwrap_or("(default)"),
-                chrono::Utc::now().to_rfc3339()
+                crate::clock::now().to_rfc3339()
             )?;
             Some(f)
         }
@@ -65,17 +65,14 @@ pub fn run(name: Option<&str>, config_path: Option<PathBuf>, log: Option<&Path>)
     }
     let new: Vec<String> = archives(&dir)?.difference(&before).cloned().collect();
     let mut code = ExitCode::SUCCESS;
+    // verify and drill record their results and notify their failures themselves.
     for archive in &new {
         let path = dir.join(archive);
         if !pgark(&["verify", "-q", path.to_string_lossy().as_ref()])?.success() {
-            let error = format!("the new archive {archive} fails verify");
-            eprintln!("{error}");
-            notify_failure(&config, archive, &error);
+            eprintln!("the new archive {archive} fails verify");
             code = ExitCode::FAILURE;
         } else if drill && !pgark(&["drill", "-q", path.to_string_lossy().as_ref()])?.success() {
-            let error = format!("the restore drill of the new archive {archive} failed");
-            eprintln!("{error}");
-            notify_failure(&config, archive, &error);
+            eprintln!("the restore drill of the new archive {archive} failed");
             code = ExitCode::FAILURE;
         }
     }
@@ -86,31 +83,15 @@ pub fn run(name: Option<&str>, config_path: Option<PathBuf>, log: Option<&Path>)
             code = ExitCode::FAILURE;
         }
     }
+    // The directory's problems (late, low space, corrupt, a failed prune) pushed as alerts, once
+    // per incident; its exit status is the health's, not this run's.
+    pgark(&["check", "--notify", "-q", dir_s.as_str()])?;
     if let Some(file) = &config.metrics_file {
-        if let Err(e) = crate::files::replace(file, pgark_engine::backup_metrics(&dir, chrono::Utc::now())?) {
+        if let Err(e) = crate::files::replace(file, pgark_engine::backup_metrics(&dir, crate::clock::now())?) {
             eprintln!("warning: the metrics were not written: {e:#}");
         }
     }
     Ok(code)
-}
-
-/// Tells the notification channels that a new archive failed verify (the dump itself was
-/// notified as a success).
-fn notify_failure(config: &Config, archive: &str, error: &str) {
-    let message = crate::notify::Message {
-        status: "failed",
-        database: archive.split('_').next().unwrap_or(archive).to_string(),
-        archive: Some(archive.to_string()),
-        size_bytes: None,
-        seconds: 0.0,
-        error: Some(error.to_string()),
-        host: crate::notify::host_name(),
-    };
-    for (channel, result) in crate::notify::send(&config.notifications, &message) {
-        if let Err(e) = result {
-            eprintln!("warning: the {channel} notification was not sent: {e}");
-        }
-    }
 }
 
 /// The `.pgark` files of `dir`.

@@ -1,5 +1,6 @@
 //! Integration tests: one throwaway PostgreSQL cluster for the whole binary, one database per test.
 
+mod alerts;
 mod archive;
 mod backups;
 mod cli;

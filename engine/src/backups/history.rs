@@ -25,6 +25,9 @@ pub enum RunKind {
     Drill,
     /// A notification of a run that could not be sent (`error` says which channel and why).
     Notify,
+    /// The schedules were installed (crontab, systemd timers) or the daemon started: scheduled
+    /// runs are expected from then on (`check` reports the ones not done as late).
+    Schedule,
 }
 
 /// How a run ended.

@@ -15,10 +15,12 @@ mod metrics;
 mod prune;
 mod report;
 
-pub use check::{check, Health, HealthRules, Problem, Severity};
+pub use check::{check, DueRun, Health, HealthRules, Problem, Severity};
 pub use diff::{diff, ArchiveDiff, Change, Content, DiffSide, ItemChange, TableChange};
 pub use history::{append, history_path, read_history, Record, RunKind, RunStatus};
 pub use listing::{info_file_name, list, LastVerify, Listed, ListedArchive, ListedState, INFO_FILE_HEADER};
 pub use metrics::prometheus;
-pub use prune::{parse_age, plan as plan_prune, Doomed, GroupBy, Kept, PrunePlan, PruneSummary, Retention};
+pub use prune::{
+    age as deserialize_age, parse_age, plan as plan_prune, Doomed, GroupBy, Kept, PrunePlan, PruneSummary, Retention,
+};
 pub use report::{report, Report, TableGrowth};

@@ -78,24 +78,26 @@ impl TryFrom<String> for GroupBy {
     }
 }
 
-/// Parses an age: `15d`, `36h`, `2w`, `90m` (minutes); a bare number is days.
+/// Parses an age: `15d`, `36h`, `2w`, `90m` or `90min` (minutes), `45s`; a bare number is days
+/// (as the original `clean DAYS` took it). Units may be spelled out (`3 days`, `1 week`).
 pub fn parse_age(s: &str) -> std::result::Result<Duration, String> {
     let t = s.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
-    let n: i64 = num.parse().map_err(|_| format!("'{s}' is not an age (examples: 15d, 36h, 2w)"))?;
-    let age = match unit.trim() {
-        "" | "d" => Duration::try_days(n),
-        "h" => Duration::try_hours(n),
-        "m" => Duration::try_minutes(n),
-        "w" => Duration::try_weeks(n),
-        _ => return Err(format!("'{s}': unknown unit '{unit}' (use d, h, w or m)")),
+    let n: i64 = num.parse().map_err(|_| format!("'{s}' is not an age (examples: 15d, 36h, 2w, 30min)"))?;
+    let age = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "d" | "day" | "days" => Duration::try_days(n),
+        "h" | "hour" | "hours" => Duration::try_hours(n),
+        "m" | "min" | "mins" | "minute" | "minutes" => Duration::try_minutes(n),
+        "s" | "sec" | "secs" | "second" | "seconds" => Duration::try_seconds(n),
+        "w" | "week" | "weeks" => Duration::try_weeks(n),
+        _ => return Err(format!("'{s}': unknown unit '{unit}' (use s, m or min, h, d or w)")),
     };
     age.filter(|a| *a > Duration::zero()).ok_or_else(|| format!("'{s}' is not a usable age"))
 }
 
-/// `max_age` in a config file: an age string (or a number of days).
-fn age<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<Duration>, D::Error> {
+/// Deserializes an age in a config file: an age string (`26h`) or a number of days.
+pub fn age<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<Duration>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Age {
@@ -271,15 +273,14 @@ impl PrunePlan {
         let started = Utc::now();
         let mut summary = PruneSummary::default();
         let result = self.delete_all(dir, &mut summary);
-        // What was deleted is recorded in the history, also when the prune stopped early.
-        if !summary.deleted.is_empty() || result.is_err() {
-            let status = if result.is_err() { RunStatus::Failed } else { RunStatus::Ok };
-            let mut record = Record::new(RunKind::Prune, status, started, Utc::now());
-            record.deleted = summary.deleted.clone();
-            record.stored_bytes = Some(summary.freed_bytes);
-            record.error = result.as_ref().err().map(|e| e.to_string());
-            append(dir, &record)?;
-        }
+        // Every prune is recorded in the history (what it deleted, also when it stopped early),
+        // so a prune that works again clears the failure of the last one.
+        let status = if result.is_err() { RunStatus::Failed } else { RunStatus::Ok };
+        let mut record = Record::new(RunKind::Prune, status, started, Utc::now());
+        record.deleted = summary.deleted.clone();
+        record.stored_bytes = Some(summary.freed_bytes);
+        record.error = result.as_ref().err().map(|e| e.to_string());
+        append(dir, &record)?;
         result.map(|()| summary)
     }
 
@@ -395,6 +396,10 @@ mod tests {
         assert_eq!(parse_age("15d"), Ok(Duration::days(15)));
         assert_eq!(parse_age("30"), Ok(Duration::days(30)));
         assert_eq!(parse_age("36h"), Ok(Duration::hours(36)));
+        assert_eq!(parse_age("90min"), Ok(Duration::minutes(90)));
+        assert_eq!(parse_age("90m"), Ok(Duration::minutes(90)));
+        assert_eq!(parse_age("45s"), Ok(Duration::seconds(45)));
+        assert_eq!(parse_age("2 weeks"), Ok(Duration::weeks(2)));
         assert!(parse_age("0d").is_err() && parse_age("3 fortnights").is_err());
         let r: Retention = serde_json::from_str(r#"{"keep_last": 3, "max_age": "2w"}"#).unwrap();
         assert_eq!(r, Retention { keep_last: Some(3), max_age: Some(Duration::weeks(2)), ..Default::default() });
