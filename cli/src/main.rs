@@ -18,6 +18,11 @@ struct Cli {
     /// Log every stage, table and statement with a timestamp on stderr (instead of bars).
     #[arg(long, short, global = true, conflicts_with = "quiet")]
     verbose: bool,
+    /// The backup directory: where dump writes without -o, what list, report, check, prune and
+    /// verify --all read, where bare archive names are looked for (default: $PGARK_BACKUP_DIR,
+    /// else backup_dir in the config).
+    #[arg(long, global = true, value_name = "DIR")]
+    backup_dir: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -50,7 +55,7 @@ enum Command {
     },
     /// Prove an archive restores: into a scratch database, every table compared with the dump, then dropped.
     Drill(cmd::drill::DrillArgs),
-    /// Show what an archive holds and how to restore it.
+    /// Show what an archive holds and how to restore it (also: info).
     Inspect {
         /// The archive.
         archive: PathBuf,
@@ -188,6 +193,9 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     progress::set_verbose(cli.verbose);
+    if let Some(dir) = cli.backup_dir.clone() {
+        config::set_backup_dir(dir);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
@@ -200,8 +208,8 @@ fn main() -> ExitCode {
 
 /// The original system's command names, as aliases: rewritten before parsing rather than declared
 /// to clap, which would suggest them for unrelated words (`pgark list` → "validate").
-const ALIASES: [(&str, &str); 4] =
-    [("backup", "dump"), ("validate", "verify"), ("clean", "prune"), ("compare", "diff")];
+const ALIASES: [(&str, &str); 5] =
+    [("backup", "dump"), ("validate", "verify"), ("clean", "prune"), ("compare", "diff"), ("info", "inspect")];
 
 /// `args` with the first word that is not an option replaced when it is an alias.
 fn with_aliases(args: impl Iterator<Item = std::ffi::OsString>) -> Vec<std::ffi::OsString> {
@@ -217,7 +225,10 @@ fn with_aliases(args: impl Iterator<Item = std::ffi::OsString>) -> Vec<std::ffi:
 async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Dump(args) => cmd::dump::run(args, cli.quiet).await,
-        Command::Restore(args) => cmd::restore::run(args, cli.quiet).await,
+        Command::Restore(mut args) => {
+            args.archive = config::find_archive(args.archive, None);
+            cmd::restore::run(args, cli.quiet).await
+        }
         Command::Verify { mut archives, all, jobs, keys, config, json } => {
             if all && archives.len() <= 1 {
                 archives = vec![config::backup_dir(archives.pop(), config.as_deref())?];
@@ -225,20 +236,33 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 anyhow::bail!("--all takes one backup directory");
             }
             let notifications = config::Config::load_for_notices(config.as_deref())?.notifications;
+            let archives: Vec<PathBuf> =
+                archives.into_iter().map(|a| config::find_archive(a, config.as_deref())).collect();
             cmd::verify::run(&archives, &keys.or_config(config.as_deref())?, &notifications, jobs, json, cli.quiet)
         }
-        Command::Drill(args) => cmd::drill::run(args, cli.quiet).await,
-        Command::Inspect { archive, keys, json } => cmd::inspect::run(&archive, &keys, json),
-        Command::Extract(args) => cmd::extract::run(args, cli.quiet),
+        Command::Drill(mut args) => {
+            args.archive = config::find_archive(args.archive, args.config.as_deref());
+            cmd::drill::run(args, cli.quiet).await
+        }
+        Command::Inspect { archive, keys, json } => {
+            cmd::inspect::run(&config::find_archive(archive, None), &keys, json)
+        }
+        Command::Extract(mut args) => {
+            args.archive = config::find_archive(args.archive, None);
+            cmd::extract::run(args, cli.quiet)
+        }
         Command::Cat { archive, keys, table, format, limit, columns } => {
-            cmd::cat::run(&archive, &keys, &table, format, limit, columns)
+            cmd::cat::run(&config::find_archive(archive, None), &keys, &table, format, limit, columns)
         }
         Command::List { dir, config, json } => cmd::list::run(&config::backup_dir(dir, config.as_deref())?, json),
         Command::Report { dir, config, json, prometheus } => {
             cmd::report::run(&config::backup_dir(dir, config.as_deref())?, json, prometheus.as_deref())
         }
         Command::Check(args) => cmd::check::run(args),
-        Command::Diff { keys, a, b, all_tables, json } => Ok(cmd::diff::run(&a, &b, &keys, json, all_tables)),
+        Command::Diff { keys, a, b, all_tables, json } => {
+            let (a, b) = (config::find_archive(a, None), config::find_archive(b, None));
+            Ok(cmd::diff::run(&a, &b, &keys, json, all_tables))
+        }
         Command::Prune(args) => cmd::prune::run(args),
         Command::Config(ConfigCommand::Check { config }) => cmd::config_check::run(config),
         Command::Schedule(command) => cmd::schedule::run(command),

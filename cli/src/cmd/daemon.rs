@@ -26,7 +26,7 @@ pub async fn run(
     let path = locate(config.as_deref()).context("no config file: the daemon runs the schedules of pgark.toml")?;
     let path = std::fs::canonicalize(&path)?;
     let cfg = Config::load(Some(&path))?;
-    let dir = cfg.backup_dir_or(None)?;
+    let dir = cfg.backup_dir_created(None)?;
     if !cfg.schedules.values().any(|s| s.enabled) {
         bail!("no schedule is enabled in {} (pgark schedule enable daily 02:30)", path.display());
     }

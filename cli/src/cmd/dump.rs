@@ -50,8 +50,9 @@ pub struct DumpArgs {
     /// With --project-ref: dump the managed schemas too.
     #[arg(long)]
     pub include_managed: bool,
-    /// Archive file, or a backup directory to create `<db>_<UTC time>.pgark` in (default:
-    /// $PGARK_BACKUP_DIR, else backup_dir in pgark.toml).
+    /// Where the archive goes: a name ending in .pgark is the archive file; anything else is a
+    /// backup directory to create `<db>_<UTC time>.pgark` in, created (mode 0700) when it does
+    /// not exist yet. Default: --backup-dir, else $PGARK_BACKUP_DIR, else backup_dir in the config.
     #[arg(long, short, visible_alias = "dir")]
     pub output: Option<PathBuf>,
     /// Parallel connections.
@@ -127,6 +128,11 @@ pub async fn run(mut args: DumpArgs, quiet: bool) -> Result<ExitCode> {
     }
     // Registered before any file exists, so Ctrl-C always finds a handler.
     let mut interrupt = interrupt_signal()?;
+    // One rule: a name ending in .pgark is an archive file; anything else is a backup directory,
+    // created (0700) when it does not exist yet.
+    if let Some(o) = output.as_deref().filter(|o| !args.dry_run && !is_archive_name(o)) {
+        config::create_backup_dir(o)?;
+    }
     // A directory is a backup directory: every run, however it ends (a bad URL or profile
     // included), is recorded in its history.
     let dir = output.as_deref().filter(|o| !args.dry_run && o.is_dir());
@@ -209,6 +215,12 @@ pub async fn run(mut args: DumpArgs, quiet: bool) -> Result<ExitCode> {
         secs(summary.elapsed)
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Whether `-o` names an archive file (`….pgark`, not an existing folder) rather than a backup
+/// directory.
+fn is_archive_name(output: &Path) -> bool {
+    output.extension().is_some_and(|x| x == "pgark") && !output.is_dir()
 }
 
 /// Writes `<archive>.txt` (atomically, never over an existing file): [`describe`]'s text,

@@ -221,7 +221,7 @@ fn install(systemd: bool, unit_dir: Option<PathBuf>, config: Option<&Path>) -> R
     let path = locate(config).context("no config file: the schedules live in pgark.toml")?;
     let path = std::fs::canonicalize(&path).with_context(|| format!("finding {}", path.display()))?;
     let cfg = Config::load(Some(&path))?;
-    let dir = std::fs::canonicalize(cfg.backup_dir_or(None)?)?;
+    let dir = std::fs::canonicalize(cfg.backup_dir_created(None)?)?;
     let exe = std::env::current_exe().context("finding the pgark binary")?;
     if !cfg.schedules.values().any(|s| s.enabled) {
         bail!("no schedule is enabled (pgark schedule enable daily 02:30)");

@@ -107,8 +107,8 @@ pub struct Checked {
 /// be applied, schedules that cannot run.
 fn semantic_problems(config: &Config) -> Vec<String> {
     let mut problems = Vec::new();
-    if let Some(dir) = config.backup_dir.as_ref().filter(|d| !d.is_dir()) {
-        problems.push(format!("backup_dir: {} is not a directory", dir.display()));
+    if let Some(dir) = config.backup_dir.as_ref().filter(|d| d.exists() && !d.is_dir()) {
+        problems.push(format!("backup_dir: {} is a file, not a directory", dir.display()));
     }
     for name in config.profiles.keys() {
         if let Err(e) = apply_profile(name, config, &mut DumpOptions::default()) {
@@ -171,7 +171,7 @@ mod tests {
     fn every_problem_is_reported_with_its_key_path() {
         let found = problems(
             r#"
-backup_dir = "/nonexistent/backups"
+backup_dir = "/dev/null"
 info_fil = true
 info_file = "yes"
 [retention]

@@ -273,20 +273,38 @@ impl ConnectionConfig {
 }
 
 impl Config {
-    /// The backup directory when none is given: `$PGARK_BACKUP_DIR`, else `backup_dir` (flags >
-    /// environment > config).
+    /// The backup directory when none is given: `--backup-dir`, else `$PGARK_BACKUP_DIR`, else
+    /// `backup_dir` (flags > environment > config).
     pub fn default_backup_dir(&self) -> Option<PathBuf> {
-        std::env::var_os("PGARK_BACKUP_DIR").filter(|d| !d.is_empty()).map(PathBuf::from).or(self.backup_dir.clone())
+        BACKUP_DIR
+            .get()
+            .cloned()
+            .or_else(|| std::env::var_os("PGARK_BACKUP_DIR").filter(|d| !d.is_empty()).map(PathBuf::from))
+            .or(self.backup_dir.clone())
     }
 
-    /// The directory a command works on: `given`, else [`Config::default_backup_dir`].
+    /// The directory a command reads: `given`, else [`Config::default_backup_dir`]; it must exist.
     pub fn backup_dir_or(&self, given: Option<PathBuf>) -> Result<PathBuf> {
         let Some(dir) = given.or_else(|| self.default_backup_dir()) else {
-            bail!("no backup directory: give one, set PGARK_BACKUP_DIR, or set backup_dir in pgark.toml");
+            bail!("no backup directory: give one (--backup-dir DIR), set PGARK_BACKUP_DIR, or set backup_dir in the config");
         };
         if !dir.is_dir() {
-            bail!("{} is not a directory", dir.display());
+            match dir.exists() {
+                true => bail!("{} is not a directory", dir.display()),
+                false => bail!("the backup directory {} does not exist yet (a dump into it creates it)", dir.display()),
+            }
         }
+        Ok(dir)
+    }
+
+    /// The directory a command writes into (a dump, a scheduled run, `schedule install`): `given`,
+    /// else [`Config::default_backup_dir`], created (mode 0700, with missing parents) when it does
+    /// not exist yet.
+    pub fn backup_dir_created(&self, given: Option<PathBuf>) -> Result<PathBuf> {
+        let Some(dir) = given.or_else(|| self.default_backup_dir()) else {
+            bail!("no backup directory: give one (--backup-dir DIR), set PGARK_BACKUP_DIR, or set backup_dir in the config");
+        };
+        create_backup_dir(&dir)?;
         Ok(dir)
     }
 
@@ -321,6 +339,49 @@ impl Config {
     }
 }
 
+/// `--backup-dir`, set once at start.
+static BACKUP_DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// Sets the backup directory every command uses when it is given none (`--backup-dir`).
+pub fn set_backup_dir(dir: PathBuf) {
+    let _ = BACKUP_DIR.set(dir);
+}
+
+/// Creates `dir` as a backup directory (mode 0700, with missing parents) unless it is one; a file
+/// in its place is an error.
+pub fn create_backup_dir(dir: &Path) -> Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    if dir.is_dir() {
+        return Ok(());
+    }
+    if dir.exists() {
+        bail!(
+            "{} is a file, not a directory: an archive file's name ends in .pgark (-o NAME.pgark); any other \
+             name is a backup directory",
+            dir.display()
+        );
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .with_context(|| format!("creating the backup directory {}", dir.display()))
+}
+
+/// Where an archive named on the command line is: `path` when it exists or has a folder in it;
+/// a bare file name that is not in the current folder is looked for in the backup directory
+/// (`--backup-dir`, `$PGARK_BACKUP_DIR`, `backup_dir` of the config at `config`).
+pub fn find_archive(path: PathBuf, config: Option<&Path>) -> PathBuf {
+    if path.exists() || path.components().count() != 1 {
+        return path;
+    }
+    let dir = Config::load(config).unwrap_or_default().default_backup_dir();
+    match dir.map(|d| d.join(&path)) {
+        Some(found) if found.exists() => found,
+        _ => path,
+    }
+}
+
 /// The config file: `path`, else `$PGARK_CONFIG`, else `./pgark.toml`, else the original
 /// system's `./backup-config.json`, whichever is there first.
 pub fn locate(path: Option<&Path>) -> Option<PathBuf> {
@@ -338,7 +399,7 @@ pub fn is_json(path: &Path) -> bool {
     path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"))
 }
 
-/// The directory a command works on: `given`, else the default of the config file at
+/// The directory a command reads: `given`, else the default of the config file at
 /// `config_path` (read only when needed).
 pub fn backup_dir(given: Option<PathBuf>, config_path: Option<&Path>) -> Result<PathBuf> {
     match given {

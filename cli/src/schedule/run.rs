@@ -13,7 +13,7 @@ use crate::config::{locate, Config};
 pub fn run(name: Option<&str>, config_path: Option<PathBuf>, log: Option<&Path>) -> Result<ExitCode> {
     let path = locate(config_path.as_deref());
     let config = Config::load(path.as_deref())?;
-    let dir = config.backup_dir_or(None)?;
+    let dir = config.backup_dir_created(None)?;
     let (profile, drill) = match name {
         Some(n) => {
             let s = config.schedules.get(n).with_context(|| format!("the config has no schedule {n}"))?;

@@ -166,7 +166,7 @@ async fn a_backup_directory_records_lists_and_verifies_its_backups() {
 
     let out = pgark(&["list", dir.path().join("nope").to_str().unwrap()]);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("nope is not a directory"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nope does not exist yet"));
 
     // Precedence: a flag (-o, or its alias --dir) over $PGARK_BACKUP_DIR over backup_dir in the config.
     let (env_dir, conf_dir, flag_dir) = (tmp(), tmp(), tmp());
@@ -456,4 +456,53 @@ async fn backups_history_and_extracts_are_private() {
         .status
         .success());
     assert_eq!(mode(&csv.join("public.secret.csv")), 0o600, "CSV file");
+}
+
+#[tokio::test]
+async fn a_configured_backup_dir_is_created_and_bare_archive_names_are_found_in_it() {
+    let db = fresh_db("bk_bare").await;
+    exec(&db, "CREATE TABLE t AS SELECT i FROM generate_series(1, 300) i").await;
+    let dir = tmp();
+    // The team's JSON config, with a backup folder that does not exist yet.
+    std::fs::write(dir.path().join("backup-config.json"), r#"{"default": {"backupDir": "./backups"}}"#).unwrap();
+    let out = pgark_in(dir.path(), &["dump", "-q", "--db", &url(&db)]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let backups = dir.path().join("backups");
+    assert!(backups.is_dir(), "backupDir is created as a directory, never written as a file");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&backups).unwrap().permissions().mode() & 0o777, 0o700);
+    let name = std::fs::read_dir(&backups)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .find(|n| n.ends_with(".pgark") && !n.starts_with('.'))
+        .unwrap();
+    // A bare name is found in the backup directory by every command that reads an archive.
+    let ok = |cwd: &std::path::Path, args: &[&str]| {
+        let out = pgark_in(cwd, args);
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(ok(dir.path(), &["verify", &name]).starts_with("ok: "));
+    assert!(ok(dir.path(), &["validate", &name]).starts_with("ok: "));
+    assert!(ok(dir.path(), &["info", &name]).contains("public.t"));
+    assert!(ok(dir.path(), &["cat", &name, "t", "--limit", "1"]).starts_with('1'));
+    ok(dir.path(), &["diff", &name, &name]);
+    ok(dir.path(), &["extract", &name, "--format", "sql", "-o", "out.sql", "-q"]);
+    assert!(std::fs::read_to_string(dir.path().join("out.sql")).unwrap().contains("COPY \"public\".\"t\""));
+    let copy = fresh_db("bk_bare_copy").await;
+    ok(dir.path(), &["restore", &name, "--db", &url(&copy), "-q"]);
+    assert_eq!(value::<i64>(&copy, "SELECT count(*) FROM t").await, 300);
+    // --backup-dir works from anywhere, for every command that reads or writes backups.
+    let elsewhere = tmp();
+    let folder = backups.to_str().unwrap();
+    assert!(ok(elsewhere.path(), &["verify", &name, "--backup-dir", folder]).starts_with("ok: "));
+    assert!(ok(elsewhere.path(), &["--backup-dir", folder, "list"]).contains(&name));
+    ok(elsewhere.path(), &["check", "--backup-dir", folder]);
+    ok(elsewhere.path(), &["report", "--backup-dir", folder]);
+    ok(elsewhere.path(), &["prune", "--backup-dir", folder, "--keep-last", "3"]);
+    ok(elsewhere.path(), &["dump", "-q", "--db", &url(&db), "--backup-dir", folder]);
+    assert_eq!(std::fs::read_dir(&backups).unwrap().filter(|e| e.as_ref().unwrap().file_name() != ".pgark").count(), 2);
+    // A name found nowhere is named in the error.
+    let out = pgark_in(elsewhere.path(), &["verify", "nope.pgark", "--backup-dir", folder]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("nope.pgark"));
 }

@@ -306,14 +306,24 @@ async fn sigterm_stale_partials_names_and_output_folders() {
     assert!(!out.status.success());
     assert!(text.contains("cannot create the archive") && text.contains("nosuchdir/sub does not exist"), "{text}");
     assert!(!text.contains("os error"), "{text}");
-    let missing = format!("{}/nosuchdir2/", dir.path().display());
+    // Any other name is a backup directory: created (0700, with its parents) when missing,
+    // never written as a file of that name.
+    let missing = format!("{}/nosuchdir2/backups", dir.path().display());
     let out = pgark(&["dump", "-q", "--db", &db_url, "-o", &missing]);
-    assert!(
-        stderr(&out).contains("cannot create the archive in") && stderr(&out).contains("does not exist"),
-        "{}",
-        stderr(&out)
-    );
-    assert!(!dir.path().join("nosuchdir2").exists());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let created = dir.path().join("nosuchdir2/backups");
+    assert!(created.is_dir(), "-o backups is a directory");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&created).unwrap().permissions().mode() & 0o777, 0o700);
+    let inside: Vec<_> = std::fs::read_dir(&created).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(inside.iter().any(|n| n.to_string_lossy().ends_with(".pgark")), "{inside:?}");
+    assert!(created.join(".pgark/history.jsonl").is_file(), "a created directory keeps a history");
+    // A file in the way of a directory name is named, not written over.
+    let file = dir.path().join("afile");
+    std::fs::write(&file, "x").unwrap();
+    let out = pgark(&["dump", "-q", "--db", &db_url, "-o", file.to_str().unwrap()]);
+    assert!(!out.status.success() && stderr(&out).contains("is a file, not a directory"), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "x");
 }
 
 #[tokio::test]

@@ -240,7 +240,10 @@ async fn failed_dumps_are_mailed() {
     assert!(mail.contains("Subject: pgark: backup of ml_gone FAILED on "), "{mail}");
     assert!(mail.contains("To: ops@example.com") && mail.contains("does not exist"), "{mail}");
     assert!(pgark_in(dir.path(), &["notify", "test"]).status.success());
-    assert!(mails.recv_timeout(std::time::Duration::from_secs(20)).unwrap().contains("Subject: pgark: test message from "));
+    assert!(mails
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .unwrap()
+        .contains("Subject: pgark: test message from "));
 }
 
 #[test]
