@@ -10,7 +10,16 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "pgark", version, about = "Fast, verifiable PostgreSQL backups in one archive file")]
+#[command(
+    name = "pgark",
+    version,
+    about = "Fast, verifiable PostgreSQL backups in one archive file",
+    after_help = "Also accepted (the commands of the backup scripts pgark replaces): backup (dump), \
+                  validate FILE (verify), clean [DAYS] [MAX] (prune --yes: deletes, per series, never \
+                  the newest full backup), compare A B (diff), info (inspect), extract FILE [DIR], \
+                  schedule setup (schedule install), schedule enable daily 02:30 full [DAY], \
+                  schedule run PROFILE."
+)]
 struct Cli {
     /// No progress bars.
     #[arg(long, short, global = true)]
@@ -211,12 +220,26 @@ fn main() -> ExitCode {
 const ALIASES: [(&str, &str); 5] =
     [("backup", "dump"), ("validate", "verify"), ("clean", "prune"), ("compare", "diff"), ("info", "inspect")];
 
-/// `args` with the first word that is not an option replaced when it is an alias.
+/// `args` with the original system's command forms rewritten to pgark's: the first word that is
+/// not an option replaced when it is an alias; `clean` deletes as the old tool did (`prune
+/// --yes`, unless `--dry-run` asks for the plan only); `schedule setup` is `schedule install`.
 fn with_aliases(args: impl Iterator<Item = std::ffi::OsString>) -> Vec<std::ffi::OsString> {
     let mut args: Vec<std::ffi::OsString> = args.collect();
-    if let Some(word) = args.iter_mut().skip(1).find(|a| !a.to_string_lossy().starts_with('-')) {
-        if let Some((_, command)) = ALIASES.iter().find(|(alias, _)| word.to_str() == Some(alias)) {
-            *word = (*command).into();
+    // Words that are neither options nor the value of the one global option that takes one.
+    let words: Vec<usize> = (1..args.len())
+        .filter(|&i| !args[i].to_string_lossy().starts_with('-') && args[i - 1] != "--backup-dir")
+        .collect();
+    let Some(&first) = words.first() else { return args };
+    let word = args[first].to_string_lossy().into_owned();
+    if let Some((_, command)) = ALIASES.iter().find(|(alias, _)| *alias == word) {
+        args[first] = (*command).into();
+    }
+    if word == "clean" && !args.iter().any(|a| a == "--dry-run" || a == "--yes") {
+        args.push("--yes".into());
+    }
+    if let (true, Some(&second)) = (word == "schedule", words.get(1)) {
+        if args[second] == "setup" {
+            args[second] = "install".into();
         }
     }
     args

@@ -101,6 +101,9 @@ pub struct DumpArgs {
     /// Print the plan (tables, chunks, estimated bytes) and copy nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// The schedule this dump runs for, recorded in the history (set by `schedule run`).
+    #[arg(long, hide = true)]
+    pub schedule: Option<String>,
 }
 
 fn parse_copy_format(s: &str) -> Result<CopyFormat, String> {
@@ -136,7 +139,8 @@ pub async fn run(mut args: DumpArgs, quiet: bool) -> Result<ExitCode> {
     // A directory is a backup directory: every run, however it ends (a bad URL or profile
     // included), is recorded in its history.
     let dir = output.as_deref().filter(|o| !args.dry_run && o.is_dir());
-    let history = History::new(dir, args.profile.clone(), config.notifications.clone());
+    let mut history = History::new(dir, args.profile.clone(), config.notifications.clone());
+    history.schedule = args.schedule.clone();
     let plan = match prepare(&args, &config).await {
         Ok(plan) => plan,
         Err((database, e)) => {
@@ -321,13 +325,20 @@ async fn prepare(
 struct History {
     dir: Option<PathBuf>,
     profile: Option<String>,
+    schedule: Option<String>,
     started: DateTime<Utc>,
     notifications: crate::config::Notifications,
 }
 
 impl History {
     fn new(dir: Option<&Path>, profile: Option<String>, notifications: crate::config::Notifications) -> History {
-        History { dir: dir.map(Path::to_path_buf), profile, started: crate::clock::now(), notifications }
+        History {
+            dir: dir.map(Path::to_path_buf),
+            profile,
+            schedule: None,
+            started: crate::clock::now(),
+            notifications,
+        }
     }
 
     fn failed(&self, database: Option<&str>, error: &str) {
@@ -343,6 +354,7 @@ impl History {
         let finished = crate::clock::now();
         let mut record = Record::new(RunKind::Dump, status, self.started, finished);
         record.profile = self.profile.clone();
+        record.schedule = self.schedule.clone();
         fill(&mut record);
         if let Err(e) = pgark_engine::append_history(dir, &record) {
             eprintln!("warning: the run was not recorded in the history: {e}");

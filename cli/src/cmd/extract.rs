@@ -34,12 +34,17 @@ pub enum ExtractFormat {
 pub struct ExtractArgs {
     /// The archive.
     pub archive: PathBuf,
-    /// What to write.
+    /// The directory to create (the original `extract FILE [DIR]`): the same as `-o DIR`.
+    #[arg(conflicts_with = "output")]
+    pub dir: Option<PathBuf>,
+    /// What to write (default: sql when the output's name ends in .sql, .sql.gz or .sql.zst or is
+    /// `-`; else dir).
     #[arg(long, value_enum)]
-    pub format: ExtractFormat,
-    /// The file to write (`-` for standard output); for --format dir, the directory to create.
+    pub format: Option<ExtractFormat>,
+    /// The file to write (`-` for standard output); for the directory formats, the directory to
+    /// create (default: the archive's name without .pgark, in the current folder).
     #[arg(long, short)]
-    pub output: PathBuf,
+    pub output: Option<PathBuf>,
     /// Compress the output with gzip.
     #[arg(long, conflicts_with = "zstd")]
     pub gzip: bool,
@@ -52,8 +57,30 @@ pub struct ExtractArgs {
     pub keys: crate::args::KeyArgs,
 }
 
+impl ExtractArgs {
+    /// The output (`-o`, the positional directory, else the archive's name without `.pgark`) and
+    /// the format (given, else by the output's name).
+    fn target(&self) -> Result<(ExtractFormat, PathBuf)> {
+        let output = match self.output.clone().or_else(|| self.dir.clone()) {
+            Some(o) => o,
+            None => {
+                let stem = self.archive.file_stem().context("the archive has no file name")?;
+                PathBuf::from(stem)
+            }
+        };
+        let name = output.to_string_lossy();
+        let sql = name == "-" || [".sql", ".sql.gz", ".sql.zst"].iter().any(|x| name.ends_with(x));
+        let format = self.format.unwrap_or(if sql { ExtractFormat::Sql } else { ExtractFormat::Dir });
+        if format == ExtractFormat::Sql && self.dir.is_some() {
+            bail!("--format sql writes one file: give it with -o FILE, not as a directory");
+        }
+        Ok((format, output))
+    }
+}
+
 /// Runs `pgark extract`.
 pub fn run(args: ExtractArgs, quiet: bool) -> Result<ExitCode> {
+    let (format, output) = args.target()?;
     let archive = args.keys.open(&args.archive)?;
     // The script goes into an empty database: what a restore with --create would run.
     let options = RestoreOptions { create: true, ..args.select.clone().options() };
@@ -65,13 +92,13 @@ pub fn run(args: ExtractArgs, quiet: bool) -> Result<ExitCode> {
     for notice in &plan.notices {
         eprintln!("notice: {notice}");
     }
-    if args.format != ExtractFormat::Sql {
-        return directory(&archive, &plan, &args, quiet);
+    if format != ExtractFormat::Sql {
+        return directory(&archive, &plan, &args, format, &output, quiet);
     }
-    let to_stdout = args.output == Path::new("-");
+    let to_stdout = output == Path::new("-");
     let bars = Bars::new(quiet || to_stdout);
     let (file, partial) =
-        if to_stdout { (None, None) } else { create_partial(&args.output).map(|(f, p)| (Some(f), Some(p)))? };
+        if to_stdout { (None, None) } else { create_partial(&output).map(|(f, p)| (Some(f), Some(p)))? };
     let sink: Box<dyn Write> = match file {
         Some(f) => Box::new(f),
         None => Box::new(std::io::stdout().lock()),
@@ -92,10 +119,10 @@ pub fn run(args: ExtractArgs, quiet: bool) -> Result<ExitCode> {
         }
     };
     if let Some(partial) = partial {
-        publish(&partial, &args.output)?;
+        publish(&partial, &output)?;
         eprintln!(
             "wrote {}: {} statements, {} tables, {} rows",
-            args.output.display(),
+            output.display(),
             summary.statements,
             summary.tables,
             summary.rows
@@ -105,11 +132,18 @@ pub fn run(args: ExtractArgs, quiet: bool) -> Result<ExitCode> {
 }
 
 /// `--format dir|csv|jsonl`: written into `DIR.partial`, renamed to DIR when complete.
-fn directory(archive: &Archive, plan: &restore::RestorePlan, args: &ExtractArgs, quiet: bool) -> Result<ExitCode> {
+fn directory(
+    archive: &Archive,
+    plan: &restore::RestorePlan,
+    args: &ExtractArgs,
+    format: ExtractFormat,
+    output: &Path,
+    quiet: bool,
+) -> Result<ExitCode> {
     if args.gzip || args.zstd {
         bail!("--gzip and --zstd are for --format sql");
     }
-    let dir = &args.output;
+    let dir = output;
     if dir.exists() {
         bail!("{} already exists; pgark does not write into it (choose another name or delete it)", dir.display());
     }
@@ -121,7 +155,7 @@ fn directory(archive: &Archive, plan: &restore::RestorePlan, args: &ExtractArgs,
         .create(&partial)
         .with_context(|| format!("cannot create {}", partial.display()))?;
     let bars = Bars::new(quiet);
-    let written = match args.format {
+    let written = match format {
         ExtractFormat::Csv => write_table_files(archive, plan, &partial, RowFormat::Csv, &bars),
         ExtractFormat::Jsonl => write_table_files(archive, plan, &partial, RowFormat::Jsonl, &bars),
         _ => write_directory(archive, plan, &partial, &bars),
@@ -138,7 +172,7 @@ fn directory(archive: &Archive, plan: &restore::RestorePlan, args: &ExtractArgs,
         bail!("{} appeared while the extract ran; not replacing it", dir.display());
     }
     std::fs::rename(&partial, dir).with_context(|| format!("cannot name the output {}", dir.display()))?;
-    if args.format == ExtractFormat::Dir {
+    if format == ExtractFormat::Dir {
         eprintln!(
             "wrote {}: {} statements, {} tables, {} rows; restore with: cd {} && psql -X -v ON_ERROR_STOP=1 -d DATABASE -f restore.sql",
             dir.display(),

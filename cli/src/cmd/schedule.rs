@@ -24,12 +24,17 @@ pub enum ScheduleCommand {
         json: bool,
     },
     /// Enable (creating or changing) a schedule: `enable daily 02:30`, `enable weekly 03:00
-    /// --day sunday`, `enable monthly 04:00 --day 1`, `enable NAME --cron "*/30 * * * *"`.
+    /// --day sunday`, `enable monthly 04:00 --day 1`, `enable NAME --cron "*/30 * * * *"`; also
+    /// the original form `enable daily 02:30 full`, `enable weekly 03:00 full sunday`,
+    /// `enable monthly 04:00 full 1` (time, profile, day).
     Enable {
         /// daily, weekly, monthly, or a name of your own (with --every or --cron).
         name: String,
         /// HH:MM.
         time: Option<String>,
+        /// The original form's profile, then day.
+        #[arg(num_args = 0..=2, value_name = "PROFILE [DAY]")]
+        rest: Vec<String>,
         /// Weekday (weekly) or day of the month (monthly).
         #[arg(long)]
         day: Option<String>,
@@ -53,7 +58,8 @@ pub enum ScheduleCommand {
     /// schedule's profile, verify the new archive, prune by the configured retention. One run
     /// at a time per directory (a lock).
     Run {
-        /// The schedule (default: a dump with the config's profile).
+        /// The schedule, or a profile (the original `run full`); default: a dump with the
+        /// config's profile.
         name: Option<String>,
         /// Config file.
         #[arg(long)]
@@ -98,7 +104,16 @@ pub enum ScheduleCommand {
 pub fn run(command: ScheduleCommand) -> Result<ExitCode> {
     match command {
         ScheduleCommand::Status { config, json } => status(config.as_deref(), json),
-        ScheduleCommand::Enable { name, time, day, every, cron, profile, timezone, config } => {
+        ScheduleCommand::Enable { name, time, rest, day, every, cron, profile, timezone, config } => {
+            let mut rest = rest.into_iter();
+            let (rest_profile, rest_day) = (rest.next(), rest.next());
+            if rest_profile.is_some() && profile.is_some() {
+                bail!("schedule {name}: the profile is given twice (positional and --profile)");
+            }
+            if rest_day.is_some() && day.is_some() {
+                bail!("schedule {name}: the day is given twice (positional and --day)");
+            }
+            let (profile, day) = (profile.or(rest_profile), day.or(rest_day));
             let path = locate(config.as_deref()).unwrap_or_else(|| PathBuf::from("pgark.toml"));
             let every = every.or_else(|| ["daily", "weekly", "monthly"].contains(&name.as_str()).then(|| name.clone()));
             if cron.is_none() && (every.is_none() || time.is_none()) {
@@ -187,10 +202,9 @@ fn status(config: Option<&Path>, json: bool) -> Result<ExitCode> {
     let mut rows = Vec::new();
     for (name, s) in &config.schedules {
         let next = if s.enabled { Some(s.next_run(now)?) } else { None };
-        // The last dump of the schedule's profile.
+        // The last dump this schedule ran.
         let profile = s.profile.as_deref().unwrap_or("full");
-        let last =
-            history.iter().rev().find(|r| r.kind == RunKind::Dump && r.profile.as_deref().unwrap_or("full") == profile);
+        let last = history.iter().rev().find(|r| r.kind == RunKind::Dump && r.schedule.as_deref() == Some(name));
         rows.push(serde_json::json!({
             "name": name, "enabled": s.enabled, "rule": s.cron_expr()?, "profile": profile,
             "timezone": s.timezone.as_deref().unwrap_or("UTC"), "next_run": next,

@@ -87,6 +87,7 @@ pub fn read(text: &str) -> Read {
                     let path = format!("profiles.{name}");
                     let Some(p) = as_object(p, &path, &mut r.problems) else { continue };
                     let mut switches = base.clone();
+                    let mut tables = Vec::new();
                     for (k, v) in p {
                         let key_path = format!("{path}.{k}");
                         match k.as_str() {
@@ -95,11 +96,22 @@ pub fn read(text: &str) -> Read {
                                     switches.insert(k.to_string(), on);
                                 }
                             }
-                            "verbose" => {}
-                            _ => r.notes.push(format!("{key_path}: not supported in a profile, ignored")),
+                            "tables" => tables = string_list(v, &key_path, &mut r.problems),
+                            "verbose" | "description" => {}
+                            k => match toggle_switch(k) {
+                                // `noFunctions: true` (or no-functions, no_functions) is `includeFunctions: false`.
+                                Some(switch) => {
+                                    if let Some(on) = boolean(v, &key_path, &mut r.problems) {
+                                        switches.insert(switch.to_string(), !on);
+                                    }
+                                }
+                                None => r.notes.push(format!("{key_path}: not supported in a profile, ignored")),
+                            },
                         }
                     }
-                    r.config.profiles.insert(name.clone(), profile(&switches));
+                    let mut made = profile(&switches);
+                    made.tables = tables;
+                    r.config.profiles.insert(name.clone(), made);
                 }
             }
             "schedules" => {
@@ -189,7 +201,7 @@ fn notifications(n: &Map<String, Value>, r: &mut Read) -> Notifications {
             }
         };
         // enabled, onSuccess, onError (absent: false, as the original read them), and the target.
-        let (mut when, mut to) = ([false; 3], None);
+        let (mut when, mut to, mut recipients) = ([false; 3], None, Vec::new());
         // The SMTP settings the original never had (its email was a placeholder) may be added.
         let mut smtp = Email::default();
         for (k, v) in c {
@@ -200,7 +212,9 @@ fn notifications(n: &Map<String, Value>, r: &mut Read) -> Notifications {
                 "enabled" => when[0] = flag(r),
                 "onSuccess" => when[1] = flag(r),
                 "onError" => when[2] = flag(r),
+                "recipients" | "to" if is_email => recipients = string_list(v, &key_path, &mut r.problems),
                 k if k == target => to = string(v, &key_path, &mut r.problems),
+                "smtp" if is_email => smtp_settings(v, &key_path, &mut smtp, r),
                 "from" if is_email => smtp.from = string(v, &key_path, &mut r.problems),
                 "smtpHost" if is_email => smtp.smtp_host = string(v, &key_path, &mut r.problems),
                 "security" if is_email => smtp.security = string(v, &key_path, &mut r.problems),
@@ -215,10 +229,60 @@ fn notifications(n: &Map<String, Value>, r: &mut Read) -> Notifications {
         if channel == "webhook" {
             out.webhook = Some(Webhook { enabled, on_success, on_error, url: to });
         } else {
-            out.email = Some(Email { enabled, on_success, on_error, to: to.into_iter().collect(), ..smtp });
+            out.email = Some(Email { enabled, on_success, on_error, to: recipients, ..smtp });
         }
     }
     out
+}
+
+/// `smtp: { host, port, secure, from, user, pass }`: the server settings; a password in the file
+/// is never read (PGARK_SMTP_USER / PGARK_SMTP_PASSWORD are).
+fn smtp_settings(v: &Value, path: &str, smtp: &mut Email, r: &mut Read) {
+    let Some(o) = as_object(v, path, &mut r.problems) else { return };
+    for (k, v) in o {
+        let key_path = format!("{path}.{k}");
+        match k.as_str() {
+            "host" => smtp.smtp_host = string(v, &key_path, &mut r.problems),
+            "from" => smtp.from = string(v, &key_path, &mut r.problems),
+            "port" => match v.as_u64().and_then(|p| u16::try_from(p).ok()) {
+                Some(p) => smtp.smtp_port = Some(p),
+                None => r.problems.push(format!("{key_path}: must be a port number, not {v}")),
+            },
+            // nodemailer's `secure: true` is TLS from the start; false upgrades with STARTTLS.
+            "secure" => {
+                let tls = boolean(v, &key_path, &mut r.problems).unwrap_or(false);
+                smtp.security = Some(if tls { "tls" } else { "starttls" }.into());
+            }
+            "security" => smtp.security = string(v, &key_path, &mut r.problems),
+            "user" | "pass" | "password" | "auth" => r.notes.push(format!(
+                "{key_path}: not read from the file (secrets stay out of configs): set PGARK_SMTP_USER and \
+                 PGARK_SMTP_PASSWORD"
+            )),
+            _ => r.notes.push(format!("{key_path}: unknown key, ignored")),
+        }
+    }
+}
+
+/// A list of strings, or one string of comma-separated items (`"a@x, b@y"`).
+fn string_list(v: &Value, path: &str, problems: &mut Vec<String>) -> Vec<String> {
+    let split = |s: &str| s.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
+    match v {
+        Value::String(s) => split(s),
+        Value::Array(items) if items.iter().all(Value::is_string) => {
+            items.iter().filter_map(Value::as_str).flat_map(split).collect::<Vec<String>>()
+        }
+        _ => {
+            problems.push(format!("{path}: must be a list of strings or a comma-separated string, not {v}"));
+            Vec::new()
+        }
+    }
+}
+
+/// The `include*` switch a toggle name (`noFunctions`, `no-functions`, `no_functions`) turns off.
+fn toggle_switch(key: &str) -> Option<&'static str> {
+    let plain: String = key.chars().filter(|c| *c != '-' && *c != '_').collect::<String>().to_ascii_lowercase();
+    let rest = plain.strip_prefix("no")?;
+    SWITCHES.iter().copied().find(|s| s.strip_prefix("include").unwrap_or(s).eq_ignore_ascii_case(rest))
 }
 
 fn object<'v>(root: &'v Map<String, Value>, key: &str, problems: &mut Vec<String>) -> Option<&'v Map<String, Value>> {
@@ -320,6 +384,30 @@ mod tests {
             email_problems.contains("email.smtp_host") && email_problems.contains("email.from"),
             "{email_problems}"
         );
+    }
+
+    #[test]
+    fn recipients_smtp_and_minimal_tables_are_read() {
+        let r = read(
+            r#"{ "profiles": { "minimal": { "tables": ["public.users", "public.orders"], "noFunctions": true,
+                                            "no-triggers": true, "description": "main tables" } },
+                 "notifications": { "email": { "enabled": true, "onError": true, "recipients": "a@x.io, b@y.io",
+                     "smtp": { "host": "smtp.x.io", "port": 465, "secure": true, "from": "pgark@x.io",
+                               "pass": "hunter2" } } } }"#,
+        );
+        assert!(r.problems.is_empty(), "{:?}", r.problems);
+        let minimal = &r.config.profiles["minimal"];
+        assert_eq!(minimal.tables, ["public.users", "public.orders"]);
+        assert!(minimal.no_functions && minimal.no_triggers && !minimal.no_data);
+        let email = r.config.notifications.email.as_ref().unwrap();
+        assert_eq!(email.to, ["a@x.io", "b@y.io"]);
+        assert_eq!((email.smtp_host.as_deref(), email.smtp_port), (Some("smtp.x.io"), Some(465)));
+        assert_eq!((email.security.as_deref(), email.from.as_deref()), (Some("tls"), Some("pgark@x.io")));
+        assert!(r.config.notifications.problems().is_empty(), "{:?}", r.config.notifications.problems());
+        assert!(r.notes.iter().any(|n| n.starts_with("notifications.email.smtp.pass: not read")), "{:?}", r.notes);
+        assert!(!r.notes.join(" ").contains("hunter2"));
+        let list = read(r#"{"notifications": {"email": {"recipients": ["a@x.io", "b@y.io, c@z.io"]}}}"#);
+        assert_eq!(list.config.notifications.email.unwrap().to, ["a@x.io", "b@y.io", "c@z.io"]);
     }
 
     #[test]

@@ -329,8 +329,9 @@ impl Config {
             return toml::from_str(&text).with_context(|| format!("config {}", path.display()));
         }
         let read = json::read(&text);
-        for note in &read.notes {
-            eprintln!("note: {}: {note}", path.display());
+        // Keys pgark does not use: named, all in one warning, never fatal.
+        if !read.notes.is_empty() {
+            eprintln!("warning: {}: ignored: {}", path.display(), read.notes.join("; "));
         }
         if !read.problems.is_empty() {
             bail!("config {}: {}", path.display(), read.problems.join("; "));
@@ -382,8 +383,11 @@ pub fn find_archive(path: PathBuf, config: Option<&Path>) -> PathBuf {
     }
 }
 
-/// The config file: `path`, else `$PGARK_CONFIG`, else `./pgark.toml`, else the original
-/// system's `./backup-config.json`, whichever is there first.
+/// Where a config file is looked for, in order, when none is named: pgark's own, then the
+/// original system's in the current folder and where its install script put it.
+pub const DEFAULT_PLACES: [&str; 3] = ["pgark.toml", "backup-config.json", "backups/mcp/config/backup-config.json"];
+
+/// The config file: `path`, else `$PGARK_CONFIG`, else the first of [`DEFAULT_PLACES`] that exists.
 pub fn locate(path: Option<&Path>) -> Option<PathBuf> {
     if let Some(p) = path {
         return Some(p.to_path_buf());
@@ -391,7 +395,7 @@ pub fn locate(path: Option<&Path>) -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("PGARK_CONFIG").filter(|p| !p.is_empty()) {
         return Some(PathBuf::from(p));
     }
-    ["pgark.toml", "backup-config.json"].into_iter().map(PathBuf::from).find(|p| p.is_file())
+    DEFAULT_PLACES.into_iter().map(PathBuf::from).find(|p| p.is_file())
 }
 
 /// Whether `path` is the original system's JSON config rather than `pgark.toml`.

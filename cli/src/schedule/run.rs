@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 
 use crate::config::{locate, Config};
 
@@ -15,10 +15,14 @@ pub fn run(name: Option<&str>, config_path: Option<PathBuf>, log: Option<&Path>)
     let config = Config::load(path.as_deref())?;
     let dir = config.backup_dir_created(None)?;
     let (profile, drill) = match name {
-        Some(n) => {
-            let s = config.schedules.get(n).with_context(|| format!("the config has no schedule {n}"))?;
-            (s.profile.clone(), s.drill)
-        }
+        Some(n) => match config.schedules.get(n) {
+            Some(s) => (s.profile.clone(), s.drill),
+            // The original `run full`: a run with that profile.
+            None if crate::config::apply_profile(n, &config, &mut pgark_engine::DumpOptions::default()).is_ok() => {
+                (Some(n.to_string()), false)
+            }
+            None => bail!("the config has no schedule {n}, and {n} is no profile either"),
+        },
         None => (config.profile.clone(), false),
     };
     let _lock = match RunLock::take(&dir)? {
@@ -59,6 +63,9 @@ pub fn run(name: Option<&str>, config_path: Option<PathBuf>, log: Option<&Path>)
     let mut dump = vec!["dump", "-q", "-o", dir_s.as_str()];
     if let Some(p) = &profile {
         dump.extend(["--profile", p.as_str()]);
+    }
+    if let Some(n) = name.filter(|n| config.schedules.contains_key(*n)) {
+        dump.extend(["--schedule", n]);
     }
     if !pgark(&dump)?.success() {
         return Ok(ExitCode::FAILURE);

@@ -220,7 +220,10 @@ async fn the_original_json_config_drives_dump_and_prune() {
         let out = pgark_in(dir.path(), &["dump", "-q", "--db", &db_url, "--profile", profile]);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{stderr}");
-        assert!(stderr.contains("note: backup-config.json: default.mystery: unknown key, ignored"), "{stderr}");
+        assert!(
+            stderr.contains("warning: backup-config.json: ignored: default.mystery: unknown key, ignored"),
+            "{stderr}"
+        );
     }
     let runs = history(&dir.path().join("backups"));
     assert_eq!(runs.len(), 2, "both dumps went to default.backupDir: {runs:?}");

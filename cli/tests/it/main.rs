@@ -15,6 +15,7 @@ mod faults;
 mod fidelity;
 mod harness;
 mod hostile;
+mod legacy;
 mod partial;
 mod restore_messages;
 mod roundtrip;

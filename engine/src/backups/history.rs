@@ -64,6 +64,9 @@ pub struct Record {
     /// The profile used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<String>,
+    /// The schedule that ran it (`schedule run NAME`, the daemon, cron).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<String>,
     /// The source's `server_version`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_version: Option<String>,
@@ -102,6 +105,7 @@ impl Record {
             archive: None,
             database: None,
             profile: None,
+            schedule: None,
             server_version: None,
             tables: None,
             rows: None,
@@ -173,6 +177,7 @@ mod tests {
             archive: None,
             database: Some("app".into()),
             profile: None,
+            schedule: None,
             server_version: None,
             tables: None,
             rows: None,

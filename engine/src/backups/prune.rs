@@ -71,6 +71,16 @@ impl GroupBy {
     }
 }
 
+impl std::fmt::Display for GroupBy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            GroupBy::DbProfile => "db,profile",
+            GroupBy::Db => "db",
+            GroupBy::None => "none",
+        })
+    }
+}
+
 impl TryFrom<String> for GroupBy {
     type Error = String;
     fn try_from(s: String) -> std::result::Result<GroupBy, String> {
@@ -348,10 +358,11 @@ fn keep_buckets(
 }
 
 /// The series a rule counts an archive in: its database (`series_of`), with its profile unless
-/// grouped by database alone, or one series for everything.
+/// grouped by database alone, or one series for everything. A full dump made without a profile
+/// is of profile `full` (what a dump uses by default).
 fn series_key(l: &Listed, a: &super::listing::ListedArchive, group_by: GroupBy) -> String {
     let db = series_of(&l.file, &a.database);
-    match (group_by, &a.profile) {
+    match (group_by, a.profile.as_deref().or(a.full.then_some("full"))) {
         (GroupBy::DbProfile, Some(p)) => format!("{db} (profile {p})"),
         (GroupBy::DbProfile | GroupBy::Db, _) => db,
         (GroupBy::None, _) => "all".into(),
@@ -560,7 +571,7 @@ mod tests {
         );
         assert_eq!(plan.keep[0].reasons, ["newest verified"]);
         assert!(plan.delete.iter().all(|d| d.why == "older than --max-age"));
-        assert!(plan.delete.iter().all(|d| d.series == "app"));
+        assert!(plan.delete.iter().all(|d| d.series == "app (profile full)"));
     }
 
     #[test]

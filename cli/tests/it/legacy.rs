@@ -1,0 +1,132 @@
+//! The setup teams come from (`shared/LEGACY.md`): their `backup-config.json` where their
+//! install script put it, their command forms and cron lines — accepted unchanged.
+
+use std::path::Path;
+
+use crate::harness::*;
+
+/// The team's config as they have it (LEGACY.md), with a minimal profile, a webhook and a key
+/// pgark does not know.
+fn team_config(hook: u16) -> String {
+    format!(
+        r#"{{
+    "default": {{
+        "projectRef": "abcdefghijklmnop",
+        "backupDir": "./backups",
+        "retentionDays": 30,
+        "maxBackups": 10
+    }},
+    "profiles": {{
+        "minimal": {{ "tables": ["public.orders"] }}
+    }},
+    "schedules": {{
+        "daily":   {{ "enabled": true, "time": "02:00", "profile": "full" }},
+        "weekly":  {{ "enabled": true, "time": "03:00", "day": "sunday", "profile": "full" }},
+        "monthly": {{ "enabled": true, "time": "04:00", "day": 1, "profile": "full" }}
+    }},
+    "notifications": {{
+        "email":   {{ "enabled": false, "recipients": ["admin@example.com"], "onSuccess": true, "onError": true }},
+        "webhook": {{ "enabled": true, "url": "http://127.0.0.1:{hook}/hook", "onSuccess": false, "onError": true }}
+    }},
+    "lastRun": "2024-01-01"
+}}
+"#
+    )
+}
+
+fn archives(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".pgark") && !n.starts_with('.'))
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn the_teams_config_commands_and_cron_lines_work_unchanged() {
+    let db = fresh_db("lg_app").await;
+    exec(
+        &db,
+        "CREATE TABLE orders AS SELECT i AS id, i * 2 AS total FROM generate_series(1, 500) i;
+         CREATE TABLE audit AS SELECT i FROM generate_series(1, 50) i;",
+    )
+    .await;
+    let project = tmp();
+    let root = project.path();
+    let config_dir = root.join("backups/mcp/config");
+    std::fs::create_dir_all(&config_dir).unwrap();
+    let (hook, _received) = crate::schedule::receiver();
+    let config_file = config_dir.join("backup-config.json");
+    std::fs::write(&config_file, team_config(hook)).unwrap();
+    let (fake, table) = fake_crontab(root);
+    let run = |args: &[&str]| {
+        let out =
+            pgark_command(root, args).env("PGARK_DATABASE_URL", url(&db)).env("PGARK_CRONTAB", &fake).output().unwrap();
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        (out.status.code(), text)
+    };
+    let ok = |args: &[&str]| {
+        let (code, text) = run(args);
+        assert_eq!(code, Some(0), "{args:?}: {text}");
+        text
+    };
+
+    // Found where the install script put it; config check says so and shows what it read.
+    let text = ok(&["config", "check"]);
+    assert!(text.contains("read backups/mcp/config/backup-config.json (found in the current folder)"), "{text}");
+    assert!(text.contains("profiles.minimal") && text.contains("tables public.orders"), "{text}");
+    assert!(text.contains("keep last 10, max age 30d per db,profile"), "{text}");
+    // Unknown keys: one warning, never fatal.
+    let text = ok(&["backup", "-q"]);
+    assert_eq!(text.matches("warning:").count(), 1, "{text}");
+    assert!(text.contains("ignored: lastRun: unknown key"), "{text}");
+    let backups = root.join("backups");
+    assert_eq!(archives(&backups).len(), 1, "backupDir holds the archive");
+
+    // The scheduler's forms.
+    ok(&["schedule", "enable", "daily", "02:30", "full"]);
+    ok(&["schedule", "enable", "weekly", "03:00", "full", "saturday"]);
+    ok(&["schedule", "disable", "monthly"]);
+    let edited = std::fs::read_to_string(&config_file).unwrap();
+    let want = team_config(hook)
+        .replace(r#""daily":   { "enabled": true, "time": "02:00""#, r#""daily":   { "enabled": true, "time": "02:30""#)
+        .replace(r#""day": "sunday""#, r#""day": "saturday""#)
+        .replace(r#""monthly": { "enabled": true"#, r#""monthly": { "enabled": false"#);
+    assert_eq!(edited, want, "only the schedules' values change; layout, order and unknown keys stay");
+    let text = ok(&["schedule", "setup"]);
+    assert!(text.contains("installed in the crontab"), "{text}");
+    let crontab = std::fs::read_to_string(&table).unwrap();
+    assert!(crontab.contains("30 2 * * * '") && crontab.contains("0 3 * * sat '"), "{crontab}");
+    assert!(!crontab.contains("schedule run monthly") && crontab.contains("check --notify"), "{crontab}");
+    // `run minimal`: one run with a profile; `schedule run daily` for the schedule.
+    ok(&["schedule", "run", "minimal"]);
+    ok(&["schedule", "run", "daily"]);
+    let out = pgark_command(root, &["schedule", "status", "--json"]).output().unwrap();
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let find = |n: &str| status.as_array().unwrap().iter().find(|s| s["name"] == n).unwrap().clone();
+    assert!(find("daily")["last_run"].is_string(), "{status}");
+    assert!(find("weekly")["last_run"].is_null(), "the last run of the schedule, not of its profile: {status}");
+    let names = archives(&backups);
+    assert_eq!(names.len(), 3, "{names:?}");
+
+    // The utilities' forms.
+    let (a, b) = (&names[0], &names[2]);
+    assert!(ok(&["validate", a]).starts_with("ok: "));
+    let (code, text) = run(&["compare", a, b]);
+    assert!(code == Some(0) || code == Some(1), "{text}");
+    ok(&["extract", a, "unpacked"]);
+    assert!(root.join("unpacked/restore.sql").is_file() && root.join("unpacked/pre-data.sql").is_file());
+    let help = ok(&["--help"]);
+    assert!(help.contains("Also accepted") && help.contains("clean [DAYS] [MAX]"), "{help}");
+    // `clean 15 1` deletes, as the old tool did, and prints what it deleted; per series, so the
+    // minimal dump and the newest full one stay.
+    let text = ok(&["clean", "15", "1"]);
+    assert!(text.contains("deleted 1 archive(s)"), "{text}");
+    let left = archives(&backups);
+    assert_eq!(left.len(), 2, "{left:?}");
+    assert!(!left.contains(a) && left.contains(b), "{left:?}");
+    // `clean --dry-run` only shows.
+    assert!(ok(&["clean", "15", "1", "--dry-run"]).contains("nothing to delete"));
+}
