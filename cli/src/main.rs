@@ -21,7 +21,7 @@ use clap::{Parser, Subcommand};
                   schedule run PROFILE."
 )]
 struct Cli {
-    /// No progress bars.
+    /// No progress bars, and nothing on standard output when the command succeeds.
     #[arg(long, short, global = true)]
     quiet: bool,
     /// Log every stage, table and statement with a timestamp on stderr (instead of bars).
@@ -196,12 +196,21 @@ fn main() -> ExitCode {
     // clean up after (EFBIG), not a signal that kills pgark with its partial file left behind.
     // SAFETY: as above.
     unsafe { libc::signal(libc::SIGXFSZ, libc::SIG_IGN) };
-    let cli = Cli::parse_from(with_aliases(std::env::args_os()));
+    // A usage error exits with 64 (EX_USAGE), apart from check's 2 (critical); help and
+    // --version with 0.
+    let cli = match Cli::try_parse_from(with_aliases(std::env::args_os())) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { USAGE } else { 0 });
+        }
+    };
     if let Err(e) = pgark::clock::check() {
         eprintln!("error: {e:#}");
         return ExitCode::FAILURE;
     }
     progress::set_verbose(cli.verbose);
+    progress::set_quiet(cli.quiet);
     if let Some(dir) = cli.backup_dir.clone() {
         config::set_backup_dir(dir);
     }
@@ -214,6 +223,9 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// The exit status of a command line pgark cannot parse (EX_USAGE of sysexits.h).
+const USAGE: u8 = 64;
 
 /// The original system's command names, as aliases: rewritten before parsing rather than declared
 /// to clap, which would suggest them for unrelated words (`pgark list` → "validate").

@@ -2,18 +2,24 @@
 
 use std::time::Duration;
 
-/// Parses `65536`, `512k`, `64MiB`, `1GB` (binary multiples; `B` optional).
+/// Parses a size: `65536` (bytes), `512KiB`, `64MiB`, `1GiB`, `2TiB` (binary multiples; also
+/// `k`, `m`, `g`, `t`), or `500KB`, `10MB`, `1GB`, `2TB` (decimal multiples, as disks are sold).
 pub fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
-    let n: u64 = num.parse().map_err(|_| format!("'{s}' is not a size (examples: 65536, 512KiB, 64MiB, 1GiB)"))?;
+    let n: u64 = num.parse().map_err(|_| format!("'{s}' is not a size (examples: 65536, 512KiB, 64MiB, 10GB)"))?;
     let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
-        "k" | "kb" | "kib" => 1 << 10,
-        "m" | "mb" | "mib" => 1 << 20,
-        "g" | "gb" | "gib" => 1 << 30,
-        _ => return Err(format!("'{s}': unknown unit '{unit}' (use KiB, MiB or GiB)")),
+        "k" | "kib" => 1 << 10,
+        "m" | "mib" => 1 << 20,
+        "g" | "gib" => 1 << 30,
+        "t" | "tib" => 1 << 40,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        "tb" => 1_000_000_000_000,
+        _ => return Err(format!("'{s}': unknown unit '{unit}' (use KiB, MiB, GiB, TiB or KB, MB, GB, TB)")),
     };
     n.checked_mul(mult).filter(|&v| v > 0).ok_or_else(|| format!("'{s}' is not a usable size"))
 }
@@ -68,6 +74,9 @@ mod tests {
         assert_eq!(parse_size("64MiB"), Ok(64 << 20));
         assert_eq!(parse_size("512k"), Ok(512 << 10));
         assert_eq!(parse_size("100"), Ok(100));
+        assert_eq!(parse_size("2TiB"), Ok(2 << 40));
+        assert_eq!(parse_size("10GB"), Ok(10_000_000_000));
+        assert_eq!(parse_size("1 tb"), Ok(1_000_000_000_000));
         assert!(parse_size("0").is_err());
         assert!(parse_size("12 parsecs").is_err());
         assert_eq!(bytes(1536), "1.5 KiB");

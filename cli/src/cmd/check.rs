@@ -102,6 +102,9 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
         let value = serde_json::json!({"status": status, "health": health});
         println!("{}", serde_json::to_string_pretty(&value).context("encoding the health")?);
     } else if health.problems.is_empty() {
+        if crate::progress::is_quiet() {
+            return Ok(ExitCode::SUCCESS);
+        }
         let newest = health.newest.as_deref().unwrap_or("-");
         let age = health.newest_age_seconds.map(|s| format!(", {:.1} h old", s as f64 / 3600.0)).unwrap_or_default();
         println!("OK: {}: newest backup {newest}{age}", dir.display());

@@ -106,7 +106,7 @@ pub async fn run(args: DrillArgs, quiet: bool) -> Result<ExitCode> {
     let report = result?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report).context("encoding the report")?);
-    } else {
+    } else if !(report.ok() && crate::progress::is_quiet()) {
         print_report(&path, &server, &report);
     }
     Ok(if report.ok() { ExitCode::SUCCESS } else { ExitCode::FAILURE })

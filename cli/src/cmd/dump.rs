@@ -94,10 +94,14 @@ pub struct DumpArgs {
     /// relations; a restore then runs ANALYZE instead.
     #[arg(long)]
     pub no_statistics: bool,
-    /// Also write `<archive>.txt` beside the archive: what it holds, the settings used, how to
-    /// restore it, security notes (also `info_file = true` in pgark.toml).
-    #[arg(long)]
+    /// Write `<archive>.txt` beside the archive: what it holds, the settings used, how to restore
+    /// it, security notes. The default into a backup directory (`info_file = false` in the config
+    /// turns it off there); with an archive file name only with this flag.
+    #[arg(long, conflicts_with = "no_info_file")]
     pub info_file: bool,
+    /// Write no info file.
+    #[arg(long)]
+    pub no_info_file: bool,
     /// Print the plan (tables, chunks, estimated bytes) and copy nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -139,6 +143,7 @@ pub async fn run(mut args: DumpArgs, quiet: bool) -> Result<ExitCode> {
     // A directory is a backup directory: every run, however it ends (a bad URL or profile
     // included), is recorded in its history.
     let dir = output.as_deref().filter(|o| !args.dry_run && o.is_dir());
+    let into_dir = dir.is_some();
     let mut history = History::new(dir, args.profile.clone(), config.notifications.clone());
     history.schedule = args.schedule.clone();
     let plan = match prepare(&args, &config).await {
@@ -174,6 +179,7 @@ pub async fn run(mut args: DumpArgs, quiet: bool) -> Result<ExitCode> {
     let path = writer.path().to_path_buf();
     let database = plan.database.clone();
     let server_version = plan.server_version.clone();
+    let schema_objects = plan.items.len();
     let result = tokio::select! {
         result = plan.execute_to(writer, Arc::new(Bars::new(quiet))) => result,
         signal = interrupt.recv() => {
@@ -203,18 +209,31 @@ pub async fn run(mut args: DumpArgs, quiet: bool) -> Result<ExitCode> {
         r.stored_bytes = Some(summary.file_bytes);
         r.manifest_blake3 = Some(summary.manifest_blake3.clone());
     });
-    if args.info_file || config.info_file {
+    // Into a backup directory the info file comes by default, as the old tool wrote one per run.
+    let info_file = !args.no_info_file && (args.info_file || config.info_file.unwrap_or(into_dir));
+    let quiet = crate::progress::is_quiet();
+    if info_file {
         let info = write_info_file(&summary.path)
             .with_context(|| format!("{} was written, but its info file could not be", summary.path.display()))?;
-        println!("wrote {}", info.display());
+        if !quiet {
+            println!("wrote {}", info.display());
+        }
     }
+    if quiet {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let data = match summary.tables {
+        0 => "no table data".to_string(),
+        n => format!(
+            "{n} tables with data ({} rows, {} chunks, {} of COPY data)",
+            summary.rows,
+            summary.chunks,
+            bytes(summary.raw_bytes)
+        ),
+    };
     println!(
-        "wrote {}: {} tables, {} rows, {} chunks, {} of COPY data in {} ({})",
+        "wrote {}: {schema_objects} schema objects, {data}; {} in {}",
         summary.path.display(),
-        summary.tables,
-        summary.rows,
-        summary.chunks,
-        bytes(summary.raw_bytes),
         bytes(summary.file_bytes),
         secs(summary.elapsed)
     );

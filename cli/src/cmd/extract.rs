@@ -120,13 +120,15 @@ pub fn run(args: ExtractArgs, quiet: bool) -> Result<ExitCode> {
     };
     if let Some(partial) = partial {
         publish(&partial, &output)?;
-        eprintln!(
-            "wrote {}: {} statements, {} tables, {} rows",
-            output.display(),
-            summary.statements,
-            summary.tables,
-            summary.rows
-        );
+        if !crate::progress::is_quiet() {
+            eprintln!(
+                "wrote {}: {} statements, {} tables, {} rows",
+                output.display(),
+                summary.statements,
+                summary.tables,
+                summary.rows
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -172,7 +174,8 @@ fn directory(
         bail!("{} appeared while the extract ran; not replacing it", dir.display());
     }
     std::fs::rename(&partial, dir).with_context(|| format!("cannot name the output {}", dir.display()))?;
-    if format == ExtractFormat::Dir {
+    if crate::progress::is_quiet() {
+    } else if format == ExtractFormat::Dir {
         eprintln!(
             "wrote {}: {} statements, {} tables, {} rows; restore with: cd {} && psql -X -v ON_ERROR_STOP=1 -d DATABASE -f restore.sql",
             dir.display(),

@@ -135,17 +135,20 @@ pub async fn run(args: RestoreArgs, quiet: bool) -> Result<ExitCode> {
             std::process::exit(signal.exit_code());
         }
     };
-    println!(
-        "restored {} tables, {} rows ({} chunks, {}) and {} schema statements into {} in {}",
-        summary.tables,
-        summary.rows,
-        summary.chunks,
-        bytes(summary.raw_bytes),
-        summary.statements,
-        target.describe(),
-        secs(summary.elapsed)
-    );
-    if let Some(stats) = &summary.statistics {
+    let quiet = crate::progress::is_quiet();
+    if !quiet {
+        println!(
+            "restored {} tables, {} rows ({} chunks, {}) and {} schema statements into {} in {}",
+            summary.tables,
+            summary.rows,
+            summary.chunks,
+            bytes(summary.raw_bytes),
+            summary.statements,
+            target.describe(),
+            secs(summary.elapsed)
+        );
+    }
+    if let Some(stats) = summary.statistics.as_ref().filter(|_| !quiet) {
         println!("planner statistics: {stats}");
     }
     if !summary.skipped.is_empty() {

@@ -123,13 +123,14 @@ pub fn run(
         match result {
             Err(e) if single => return Err(e.into()),
             Err(e) => println!("FAILED: {e}"),
+            Ok(report) if report.ok() && crate::progress::is_quiet() => {}
             Ok(report) => print_report(path, &report, checked.elapsed),
         }
     }
     if json {
         let value = if single { reports.remove(0) } else { serde_json::Value::Array(reports) };
         println!("{}", serde_json::to_string_pretty(&value).context("encoding the report")?);
-    } else if !single {
+    } else if !single && (failed > 0 || !crate::progress::is_quiet()) {
         println!("{} archive(s) checked: {} ok, {failed} failed", list.len(), list.len() - failed);
     }
     Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })

@@ -42,9 +42,8 @@ pub struct Config {
     /// The database `dump` reads when neither --db, $PGARK_DATABASE_URL nor --project-ref is given.
     #[serde(default)]
     pub connection: ConnectionConfig,
-    /// Write `<archive>.txt` beside every archive, as `dump --info-file` does.
-    #[serde(default)]
-    pub info_file: bool,
+    /// Whether dumps write `<archive>.txt` beside the archive (default: into a backup directory, yes).
+    pub info_file: Option<bool>,
     /// What `prune` keeps when no rule is given on the command line.
     #[serde(default)]
     pub retention: Retention,

@@ -130,3 +130,43 @@ async fn the_teams_config_commands_and_cron_lines_work_unchanged() {
     // `clean --dry-run` only shows.
     assert!(ok(&["clean", "15", "1", "--dry-run"]).contains("nothing to delete"));
 }
+
+#[tokio::test]
+async fn quiet_runs_print_nothing_info_files_come_by_default_and_exit_codes_differ() {
+    let db = fresh_db("lg_quiet").await;
+    exec(&db, "CREATE TABLE t AS SELECT i FROM generate_series(1, 100) i; CREATE VIEW v AS SELECT * FROM t").await;
+    let dir = tmp();
+    let folder = dir.path().to_str().unwrap();
+    let out = pgark(&["dump", "-q", "--db", &url(&db), "-o", folder]);
+    assert!(
+        out.status.success() && out.stdout.is_empty(),
+        "-q: nothing on stdout: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let files: Vec<String> =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let archive = files.iter().find(|f| f.ends_with(".pgark") && !f.starts_with('.')).unwrap();
+    assert!(
+        files.contains(&format!("{archive}.txt")),
+        "the info file comes by default into a backup directory: {files:?}"
+    );
+    for args in [&["verify", "-q", folder][..], &["check", "-q", folder], &["list", folder]] {
+        let out = pgark(args);
+        assert!(out.status.success(), "{args:?}");
+        assert_eq!(out.stdout.is_empty(), args[1] == "-q", "{args:?}: {}", String::from_utf8_lossy(&out.stdout));
+    }
+    // A structure-only dump counts its objects, not "0 tables".
+    let out = pgark(&["dump", "--db", &url(&db), "-o", folder, "--profile", "structure-only", "--no-info-file"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && text.contains(" schema objects, no table data;"), "{text}");
+    let txt = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension() == Some("txt".as_ref()));
+    assert_eq!(txt.count(), 1, "--no-info-file writes none");
+    // A usage error is 64, apart from check's 2 (critical) and 1 (warning or failure).
+    assert_eq!(pgark(&["dump", "--no-such-flag"]).status.code(), Some(64));
+    assert_eq!(pgark(&["check", folder, "--max-age", "1 fortnight"]).status.code(), Some(64));
+    assert_eq!(pgark(&["--help"]).status.code(), Some(0));
+    let empty = tmp();
+    assert_eq!(pgark(&["check", empty.path().to_str().unwrap()]).status.code(), Some(2));
+}
