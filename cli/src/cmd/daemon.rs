@@ -50,10 +50,12 @@ pub async fn run(
     let mut queue: Vec<String> = Vec::new();
     for (name, s) in cfg.schedules.iter().filter(|(_, s)| s.enabled) {
         let (prev, next) = (s.previous_run(now)?, s.next_run(now)?);
-        let profile = s.profile.as_deref().unwrap_or("full");
-        let ran_since = history
-            .iter()
-            .any(|r| r.kind == RunKind::Dump && r.started >= prev && r.profile.as_deref().unwrap_or("full") == profile);
+        let (profile, kind) = (s.profile.as_deref().unwrap_or("full"), s.task()?.run_kind());
+        let ran_since = history.iter().any(|r| {
+            r.kind == kind
+                && r.started >= prev
+                && (kind != RunKind::Dump || r.profile.as_deref().unwrap_or("full") == profile)
+        });
         if !ran_since && now - prev < next - prev {
             eprintln!("daemon: schedule {name} missed its run at {prev}; running it now");
             queue.push(name.clone());

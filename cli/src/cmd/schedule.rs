@@ -47,6 +47,10 @@ pub enum ScheduleCommand {
         /// The dump profile.
         #[arg(long)]
         profile: Option<String>,
+        /// What the schedule runs: dump (default), verify (every archive), drill (the newest),
+        /// prune — e.g. a monthly verify and a quarterly drill beside the nightly dump.
+        #[arg(long, value_parser = ["dump", "verify", "drill", "prune"])]
+        task: Option<String>,
         /// UTC (default) or a fixed offset like +02:00.
         #[arg(long)]
         timezone: Option<String>,
@@ -104,7 +108,7 @@ pub enum ScheduleCommand {
 pub fn run(command: ScheduleCommand) -> Result<ExitCode> {
     match command {
         ScheduleCommand::Status { config, json } => status(config.as_deref(), json),
-        ScheduleCommand::Enable { name, time, rest, day, every, cron, profile, timezone, config } => {
+        ScheduleCommand::Enable { name, time, rest, day, every, cron, profile, task, timezone, config } => {
             let mut rest = rest.into_iter();
             let (rest_profile, rest_day) = (rest.next(), rest.next());
             if rest_profile.is_some() && profile.is_some() {
@@ -128,6 +132,7 @@ pub fn run(command: ScheduleCommand) -> Result<ExitCode> {
                 ("day", if cron_set { None } else { text(day) }),
                 ("cron", text(cron)),
                 ("profile", text(profile)),
+                ("task", text(task)),
                 ("timezone", text(timezone)),
             ];
             // Keep what is not given (a profile set earlier stays).
@@ -204,14 +209,20 @@ fn status(config: Option<&Path>, json: bool) -> Result<ExitCode> {
         let next = if s.enabled { Some(s.next_run(now)?) } else { None };
         // The last dump this schedule ran.
         let profile = s.profile.as_deref().unwrap_or("full");
-        let last = history.iter().rev().find(|r| r.kind == RunKind::Dump && r.schedule.as_deref() == Some(name));
+        // (a verify, drill or prune schedule: the last run of that kind)
+        let kind = s.task()?.run_kind();
+        let last = history
+            .iter()
+            .rev()
+            .find(|r| r.kind == kind && (kind != RunKind::Dump || r.schedule.as_deref() == Some(name)));
+        let zone = s.zone()?;
         rows.push(serde_json::json!({
             "name": name, "enabled": s.enabled, "rule": s.cron_expr()?, "profile": profile,
-            "timezone": s.timezone.as_deref().unwrap_or("UTC"), "next_run": next,
+            "timezone": zone.name(), "next_run": next,
             "last_run": last.map(|r| r.started), "last_status": last.map(|r| r.status),
         }));
         if !json {
-            let next = next.map_or("-".to_string(), |n| n.format("%Y-%m-%d %H:%M UTC").to_string());
+            let next = next.map_or("-".to_string(), |n| zone.show(n));
             let last = last.map_or("never".to_string(), |r| {
                 format!(
                     "{} {}",
@@ -219,7 +230,7 @@ fn status(config: Option<&Path>, json: bool) -> Result<ExitCode> {
                     serde_json::json!(r.status).as_str().unwrap_or("")
                 )
             });
-            println!("{name:<10} {:<50} next {next:<21} last {last}", s.describe());
+            println!("{name:<10} {:<50} next {next:<28} last {last}", s.describe());
         }
     }
     if json {
@@ -242,6 +253,11 @@ fn install(systemd: bool, unit_dir: Option<PathBuf>, config: Option<&Path>) -> R
     }
     // With notifications, a check every 15 minutes pushes alerts: a run that never started is late.
     let watch = cfg.notifications.any_enabled();
+    if cfg.schedules.values().any(|s| s.enabled && s.task().is_ok_and(|t| t != crate::config::Task::Prune)) {
+        if let Some(warning) = crate::schedule::as_cron_would(&exe, &path, &cfg) {
+            eprintln!("warning: {warning}");
+        }
+    }
     if systemd {
         let units = match unit_dir {
             Some(d) => d,

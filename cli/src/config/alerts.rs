@@ -60,7 +60,7 @@ impl Alerts {
             history.iter().rev().find(|r| r.kind == RunKind::Schedule).or_else(|| history.first()).map(|r| r.started);
         let due = schedules
             .iter()
-            .filter(|(_, s)| s.enabled)
+            .filter(|(_, s)| s.enabled && s.task().is_ok_and(|t| t == super::Task::Dump))
             .filter_map(|(name, s)| {
                 let at = s.previous_run(now - grace).ok()?;
                 since.filter(|since| at >= *since)?;

@@ -18,8 +18,9 @@ pub fn check_file(path: &Path) -> Result<Checked> {
     if is_json(path) {
         let read = super::json::read(&text);
         let mut problems = read.problems;
-        problems.extend(semantic_problems(&read.config));
-        return Ok(Checked { problems, notes: read.notes, config: read.config });
+        let config = read.config.with_defaults();
+        problems.extend(semantic_problems(&config));
+        return Ok(Checked { problems, notes: read.notes, config });
     }
     let table: toml::Table = match toml::from_str(&text) {
         Ok(t) => t,
@@ -85,10 +86,12 @@ pub fn check_file(path: &Path) -> Result<Checked> {
                         config.notifications = one.notifications;
                     }
                     config.encryption = one.encryption.or(config.encryption);
+                    config.timezone = one.timezone.or(config.timezone);
                 }
             }
         }
     }
+    let config = config.with_defaults();
     problems.extend(semantic_problems(&config));
     Ok(Checked { problems, notes: Vec::new(), config })
 }

@@ -70,6 +70,7 @@ pub fn read(text: &str) -> Read {
             "backupDir" => r.config.backup_dir = string(value, &path, &mut r.problems).map(Into::into),
             "retentionDays" | "maxBackups" => retention(key, value, &path, &mut r.config.retention, &mut r.problems),
             "verbose" => {} // the --verbose flag; the original's default is pgark's progress output
+            "timezone" => r.config.timezone = string(value, &path, &mut r.problems),
             k if SWITCHES.contains(&k) => {
                 if let Some(on) = boolean(value, &path, &mut r.problems) {
                     base.insert(k.to_string(), on);
@@ -176,6 +177,7 @@ fn schedule(name: &str, s: &Map<String, Value>, path: &str, r: &mut Read) -> Sch
             "enabled" => out.enabled = boolean(v, &key_path, &mut r.problems).unwrap_or(false),
             "time" => out.time = string(v, &key_path, &mut r.problems),
             "profile" => out.profile = string(v, &key_path, &mut r.problems),
+            "task" => out.task = string(v, &key_path, &mut r.problems),
             "day" => match v {
                 Value::String(d) => out.day = Some(d.clone()),
                 Value::Number(n) => out.day = Some(n.to_string()),

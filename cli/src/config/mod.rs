@@ -31,7 +31,7 @@ pub use alerts::{Alerts, DEFAULT_CHECK_EVERY, DEFAULT_LATE_AFTER, DEFAULT_MAX_AG
 pub use check::{check_file, Checked};
 pub use edit::{edit, Value};
 pub use profile::{apply_profile, leave_out, Profile, TOGGLES};
-pub use schedule::{Schedule, Zone};
+pub use schedule::{Schedule, Task, Zone};
 
 /// The config file.
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -69,6 +69,8 @@ pub struct Config {
     /// What `check`, the daemon and scheduled runs hold the backup directory to and alert on.
     #[serde(default)]
     pub alerts: Alerts,
+    /// The time zone of schedules that name none (default: the machine's).
+    pub timezone: Option<String>,
 }
 
 /// `[encryption]`: the recipients (or the passphrase's file or variable) dumps encrypt to.
@@ -325,7 +327,8 @@ impl Config {
         let Some(path) = locate(path) else { return Ok(Config::default()) };
         let text = std::fs::read_to_string(&path).with_context(|| format!("reading config {}", path.display()))?;
         if !is_json(&path) {
-            return toml::from_str(&text).with_context(|| format!("config {}", path.display()));
+            let config: Config = toml::from_str(&text).with_context(|| format!("config {}", path.display()))?;
+            return Ok(config.with_defaults());
         }
         let read = json::read(&text);
         // Keys pgark does not use: named, all in one warning, never fatal.
@@ -335,7 +338,16 @@ impl Config {
         if !read.problems.is_empty() {
             bail!("config {}: {}", path.display(), read.problems.join("; "));
         }
-        Ok(read.config)
+        Ok(read.config.with_defaults())
+    }
+
+    /// The config with what one setting gives others filled in: schedules without a time zone
+    /// get the config's `timezone`.
+    pub fn with_defaults(mut self) -> Config {
+        for s in self.schedules.values_mut().filter(|s| s.timezone.is_none()) {
+            s.timezone = self.timezone.clone();
+        }
+        self
     }
 }
 

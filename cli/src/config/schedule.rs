@@ -26,20 +26,69 @@ pub struct Schedule {
     pub cron: Option<String>,
     /// The dump profile.
     pub profile: Option<String>,
-    /// Time zone of `time` (default UTC).
+    /// Time zone of `time` (default: `timezone` of the config, else the machine's).
     pub timezone: Option<String>,
     /// After the dump and its verification, prove the new archive restores (`pgark drill`, on
     /// `drill_db` or $PGARK_DRILL_URL).
     #[serde(default)]
     pub drill: bool,
+    /// What it runs: `dump` (default), `verify` (every archive), `drill` (the newest), `prune`.
+    pub task: Option<String>,
+}
+
+/// What a schedule runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Task {
+    /// A dump into the backup directory, its verify (and drill), then prune.
+    Dump,
+    /// `verify --all`: every archive of the directory.
+    Verify,
+    /// `drill` of the newest archive.
+    Drill,
+    /// `prune --yes` by the configured retention.
+    Prune,
+}
+
+impl Task {
+    /// The task a name stands for.
+    pub fn parse(name: &str) -> Result<Task> {
+        Ok(match name {
+            "dump" => Task::Dump,
+            "verify" => Task::Verify,
+            "drill" => Task::Drill,
+            "prune" => Task::Prune,
+            _ => bail!("'{name}' is not one of dump, verify, drill, prune"),
+        })
+    }
+
+    /// The kind of history record its run leaves.
+    pub fn run_kind(self) -> pgark_engine::RunKind {
+        match self {
+            Task::Dump => pgark_engine::RunKind::Dump,
+            Task::Verify => pgark_engine::RunKind::Verify,
+            Task::Drill => pgark_engine::RunKind::Drill,
+            Task::Prune => pgark_engine::RunKind::Prune,
+        }
+    }
 }
 
 const WEEKDAYS: [&str; 7] = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"];
 
 impl Schedule {
+    /// Its task (default `dump`).
+    pub fn task(&self) -> Result<Task> {
+        self.task.as_deref().map_or(Ok(Task::Dump), Task::parse)
+    }
+
     /// What is wrong with it, each as `key: problem`.
     pub fn problems(&self, config: &Config) -> Vec<String> {
         let mut out = Vec::new();
+        if let Err(e) = self.task() {
+            out.push(format!("task: {e}"));
+        }
+        if self.drill && self.task().is_ok_and(|t| t == Task::Prune || t == Task::Verify) {
+            out.push("drill: only a dump (or a drill) schedule drills".into());
+        }
         let time_ok = |t: &str| {
             let (h, m) = t.split_once(':').unwrap_or((t, ""));
             let num = |x: &str, max: u32| x.len() <= 2 && x.parse::<u32>().is_ok_and(|v| v <= max);
@@ -78,7 +127,8 @@ impl Schedule {
         if let Err(e) = self.zone() {
             out.push(format!("timezone: {e}"));
         }
-        if self.drill && config.drill_db.is_none() && std::env::var_os("PGARK_DRILL_URL").is_none() {
+        let drills = self.drill || self.task().is_ok_and(|t| t == Task::Drill);
+        if drills && config.drill_db.is_none() && std::env::var_os("PGARK_DRILL_URL").is_none() {
             out.push("drill: a schedule that drills needs drill_db in the config (or $PGARK_DRILL_URL)".into());
         }
         out
@@ -96,10 +146,16 @@ impl Schedule {
             (None, None, _) => "no rule".into(),
         };
         let at = self.time.as_deref().map(|t| format!(" at {t}")).unwrap_or_default();
-        let tz = self.timezone.as_deref().unwrap_or("UTC");
+        let tz = self.zone().map(|z| z.name()).unwrap_or_else(|_| self.timezone.clone().unwrap_or_default());
         let state = if self.enabled { "enabled" } else { "disabled" };
         let drill = if self.drill { ", then a restore drill" } else { "" };
-        format!("{when}{at} {tz}, profile {}{drill}, {state}", self.profile.as_deref().unwrap_or("full"))
+        let what = match self.task().unwrap_or(Task::Dump) {
+            Task::Dump => format!("profile {}{drill}", self.profile.as_deref().unwrap_or("full")),
+            Task::Verify => "verify every archive".into(),
+            Task::Drill => "restore drill of the newest archive".into(),
+            Task::Prune => "prune".into(),
+        };
+        format!("{when}{at} {tz}, {what}, {state}")
     }
 }
 
@@ -131,7 +187,7 @@ impl Schedule {
         self.occurrence(now, false)
     }
 
-    /// The schedule's time zone (`None`: UTC).
+    /// The schedule's time zone (`None`: the machine's).
     pub fn zone(&self) -> Result<Zone> {
         zone(self.timezone.as_deref())
     }
@@ -165,11 +221,61 @@ impl Zone {
     pub fn is_utc(&self) -> bool {
         matches!(self, Zone::Fixed(z) if z.local_minus_utc() == 0)
     }
+
+    /// `UTC`, `+02:00` or `Europe/Berlin`.
+    pub fn name(&self) -> String {
+        match self {
+            z if z.is_utc() => "UTC".into(),
+            Zone::Fixed(z) => z.to_string(),
+            Zone::Named(tz) => tz.name().to_string(),
+        }
+    }
+
+    /// The tz database name cron's `CRON_TZ` and systemd take: a named zone, UTC, or a whole-hour
+    /// offset as `Etc/GMT-2` (the tz database's signs are reversed); `None` for other offsets.
+    pub fn tz_name(&self) -> Option<String> {
+        match self {
+            z if z.is_utc() => Some("UTC".into()),
+            Zone::Named(tz) => Some(tz.name().to_string()),
+            Zone::Fixed(z) if z.local_minus_utc() % 3600 == 0 => {
+                let hours = z.local_minus_utc() / 3600;
+                Some(format!("Etc/GMT{}{}", if hours > 0 { '-' } else { '+' }, hours.abs()))
+            }
+            Zone::Fixed(_) => None,
+        }
+    }
+
+    /// `at` as a time in this zone, for people: `2026-12-05 02:30 Europe/Berlin`.
+    pub fn show(&self, at: DateTime<Utc>) -> String {
+        let local = match self {
+            Zone::Fixed(z) => at.with_timezone(z).format("%Y-%m-%d %H:%M").to_string(),
+            Zone::Named(z) => at.with_timezone(z).format("%Y-%m-%d %H:%M").to_string(),
+        };
+        format!("{local} {}", self.name())
+    }
 }
 
-/// UTC, a fixed offset like `+02:00`, or a tz database name like `Europe/Berlin`.
+/// The machine's time zone: `$TZ` when it names one, else `/etc/timezone`, else the zone
+/// `/etc/localtime` links to, else UTC.
+pub fn machine_zone() -> Option<String> {
+    let valid = |z: &str| z.parse::<chrono_tz::Tz>().is_ok();
+    if let Some(tz) = std::env::var("TZ").ok().map(|t| t.trim_start_matches(':').to_string()).filter(|t| valid(t)) {
+        return Some(tz);
+    }
+    if let Some(tz) = std::fs::read_to_string("/etc/timezone").ok().map(|t| t.trim().to_string()).filter(|t| valid(t)) {
+        return Some(tz);
+    }
+    let link = std::fs::read_link("/etc/localtime").ok()?;
+    let link = link.to_string_lossy();
+    let name = link.split("zoneinfo/").nth(1)?;
+    valid(name).then(|| name.to_string())
+}
+
+/// UTC, a fixed offset like `+02:00`, or a tz database name like `Europe/Berlin`; none: the
+/// machine's zone.
 fn zone(name: Option<&str>) -> Result<Zone> {
-    match name {
+    let machine = if name.is_none() { machine_zone() } else { None };
+    match name.or(machine.as_deref()) {
         None | Some("UTC" | "Etc/UTC" | "Z") => Ok(Zone::Fixed(FixedOffset::east_opt(0).expect("zero offset"))),
         Some(z) => {
             let fixed = DateTime::parse_from_str(&format!("2000-01-01 00:00 {z}"), "%Y-%m-%d %H:%M %:z");

@@ -39,7 +39,7 @@ fn check_command(exe: &Path, config: &Path, dir: &Path) -> String {
 const CHECK_CRON: &str = "*/15 * * * *";
 const CHECK_CALENDAR: &str = "*:0/15";
 
-/// The crontab block for the enabled `schedules` (cron runs them in UTC through `CRON_TZ`), and
+/// The crontab block for the enabled `schedules` (each in its zone through `CRON_TZ`), and
 /// with `watch` the check that pushes alerts.
 pub fn cron_block(
     exe: &Path,
@@ -48,14 +48,18 @@ pub fn cron_block(
     schedules: &BTreeMap<String, Schedule>,
     watch: bool,
 ) -> Result<String> {
-    let mut lines = vec![BEGIN.to_string(), "CRON_TZ=UTC".to_string()];
+    let mut lines = vec![BEGIN.to_string()];
     for (name, s) in schedules.iter().filter(|(_, s)| s.enabled) {
-        if !s.zone()?.is_utc() {
+        // Each entry under its own zone (cronie and systemd-cron read CRON_TZ before each line).
+        let zone = s.zone()?;
+        let Some(tz) = zone.tz_name() else {
             bail!(
-                "schedule {name}: cron entries are written in UTC; use --systemd or the daemon for timezone {}",
-                s.timezone.as_deref().unwrap_or("")
+                "schedule {name}: cron takes zone names; the offset {} is not a whole number of hours: use a zone \
+                 name (Europe/Berlin)",
+                zone.name()
             );
-        }
+        };
+        lines.push(format!("CRON_TZ={tz}"));
         let expr = s.cron_expr()?;
         if expr.split_whitespace().count() != 5 {
             bail!("schedule {name}: cron takes five fields; '{expr}' (with seconds) runs only under the daemon");
@@ -125,12 +129,9 @@ fn on_calendar(name: &str, s: &Schedule) -> Result<String> {
         bail!("schedule {name}: a cron expression is not written as a systemd timer; use crontab (without --systemd)");
     }
     // systemd takes tz database names; a fixed offset other than UTC it does not.
-    let zone = match s.zone()? {
-        z if z.is_utc() => "UTC".to_string(),
-        crate::config::Zone::Named(tz) => tz.name().to_string(),
-        crate::config::Zone::Fixed(_) => {
-            bail!("schedule {name}: systemd timers take a zone name (Europe/Berlin), not an offset; or use the daemon")
-        }
+    let zone = s.zone()?;
+    let Some(zone) = zone.tz_name() else {
+        bail!("schedule {name}: systemd timers take a zone name (Europe/Berlin), not the offset {}", zone.name())
     };
     let time = s.time.as_deref().unwrap_or("00:00");
     let day = s.day.as_deref().unwrap_or_default().to_ascii_lowercase();
@@ -232,6 +233,50 @@ pub fn rotating_log(log: &Path) -> Result<std::fs::File> {
         .with_context(|| format!("opening {}", log.display()))
 }
 
+/// The variables cron gives a job: its user's home and name, a plain PATH — none of the shell's.
+const CRON_ENVIRONMENT: [&str; 4] = ["HOME", "USER", "LOGNAME", "PATH"];
+
+/// Whether a scheduled dump would connect as cron runs it — without the shell's environment
+/// (no PGPASSWORD, no PGARK_DATABASE_URL): tries `dump --dry-run` so, and says what is missing
+/// and how to fix it when it does not.
+pub fn as_cron_would(exe: &Path, config: &Path, cfg: &crate::config::Config) -> Option<String> {
+    let mut command = Command::new(exe);
+    command.args(["dump", "--dry-run", "-q", "--config"]).arg(config).env_clear();
+    for var in CRON_ENVIRONMENT {
+        if let Some(v) = std::env::var_os(var) {
+            command.env(var, v);
+        }
+    }
+    let out = command.stdout(Stdio::null()).stderr(Stdio::piped()).output().ok()?;
+    if out.status.success() {
+        return None;
+    }
+    let error = String::from_utf8_lossy(&out.stderr);
+    let error = error.lines().rev().find(|l| l.starts_with("error:")).unwrap_or("").trim_start_matches("error: ");
+    let mut fix = Vec::new();
+    if cfg.connection.url.is_none() && cfg.connection.project_ref.is_none() {
+        fix.push(if std::env::var_os("PGARK_DATABASE_URL").is_some() {
+            "the connection comes from $PGARK_DATABASE_URL, which cron does not have: set [connection] url in the \
+             config (no password in it)"
+        } else {
+            "the config names no database: set [connection] url (or projectRef)"
+        });
+    }
+    if error.to_ascii_lowercase().contains("password") {
+        fix.push(
+            "cron has no PGPASSWORD: put the password in ~/.pgpass of the user cron runs as \
+             (a line host:port:database:user:password, chmod 600), or use a service file",
+        );
+    }
+    if std::env::var_os("PGPASSWORD").is_some() || std::env::var_os("SUPABASE_DB_PASSWORD").is_some() {
+        fix.push("PGPASSWORD / SUPABASE_DB_PASSWORD are set in this shell only; cron will not see them");
+    }
+    Some(format!(
+        "a scheduled dump would fail as cron runs it (without this shell's environment): {error}{}",
+        fix.iter().map(|f| format!("\n  - {f}")).collect::<String>()
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,12 +293,13 @@ mod tests {
     }
 
     #[test]
-    fn timers_are_written_in_utc() {
+    fn timers_are_written_in_their_zone() {
         let s = |every: &str, time: &str, day: Option<&str>| Schedule {
             enabled: true,
             every: Some(every.into()),
             time: Some(time.into()),
             day: day.map(Into::into),
+            timezone: Some("UTC".into()),
             ..Default::default()
         };
         assert_eq!(on_calendar("d", &s("daily", "02:30", None)).unwrap(), "*-*-* 02:30:00 UTC");
@@ -261,6 +307,9 @@ mod tests {
         assert_eq!(on_calendar("m", &s("monthly", "04:00", Some("1"))).unwrap(), "*-*-01 04:00:00 UTC");
         let berlin = Schedule { timezone: Some("Europe/Berlin".into()), ..s("daily", "02:30", None) };
         assert_eq!(on_calendar("b", &berlin).unwrap(), "*-*-* 02:30:00 Europe/Berlin");
-        assert!(on_calendar("o", &Schedule { timezone: Some("+02:00".into()), ..s("daily", "02:30", None) }).is_err());
+        // Whole-hour offsets as the tz database's Etc zones (signs reversed); others refused.
+        let plus_two = Schedule { timezone: Some("+02:00".into()), ..s("daily", "02:30", None) };
+        assert_eq!(on_calendar("o", &plus_two).unwrap(), "*-*-* 02:30:00 Etc/GMT-2");
+        assert!(on_calendar("o", &Schedule { timezone: Some("+05:30".into()), ..s("daily", "02:30", None) }).is_err());
     }
 }

@@ -5,6 +5,7 @@ mod install;
 mod run;
 
 pub use install::{
-    cron_block, read_crontab, remove_units, replace_block, rotating_log, unit_dir, write_crontab, write_units,
+    as_cron_would, cron_block, read_crontab, remove_units, replace_block, rotating_log, unit_dir, write_crontab,
+    write_units,
 };
 pub use run::run;

@@ -67,7 +67,7 @@ async fn a_backup_directory_records_lists_and_verifies_its_backups() {
 
     // An archive under another name is found by its header.
     std::fs::copy(&good, dir.path().join("renamed.bak")).unwrap();
-    let out = pgark(&["verify", "-q", "--all", folder, "--jobs", "3"]);
+    let out = pgark(&["verify", "--all", folder, "--jobs", "3"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.contains("6 archive(s) checked: 3 ok, 3 failed"), "{text}");
@@ -128,7 +128,7 @@ async fn a_backup_directory_records_lists_and_verifies_its_backups() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(text.contains(&format!("keep    {newest}")) && text.contains("last 1, newest verified, newest"), "{text}");
-    assert!(text.contains(&format!("keep    {good_name}")) && text.contains("[bk_dir]"), "{text}");
+    assert!(text.contains(&format!("keep    {good_name}")) && text.contains("[bk_dir (profile full)]"), "{text}");
     assert!(text.contains("[bk_dir (profile structure-only)]"), "{text}");
     assert!(text.contains("would delete 1 archive(s)"), "{text}");
     assert_eq!(files(), before, "a plan deletes nothing");
@@ -153,7 +153,7 @@ async fn a_backup_directory_records_lists_and_verifies_its_backups() {
     assert_eq!(prune["deleted"], serde_json::json!(["flipped.pgark"]));
     // The original `clean [DAYS] [MAX]` form, and a prune with no rule at all.
     let out = pgark(&["clean", folder, "30", "5"]);
-    assert!(String::from_utf8_lossy(&out.stdout).contains("nothing to delete"), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("deleted 0 archive(s)"), "{out:?}");
     let out = pgark(&["prune", folder]);
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("no retention rule"));
 
@@ -245,7 +245,8 @@ async fn the_original_json_config_drives_dump_and_prune() {
     assert!(out.status.success(), "{text}");
     assert!(
         text.contains("note: default.mystery")
-            && text.contains("schedule daily: daily at 02:30 UTC, profile full, enabled"),
+            && text.contains("schedules.daily")
+            && text.contains("daily at 02:30 UTC, profile full, enabled"),
         "{text}"
     );
     // A wrong value is a problem (non-zero), named by its key path.
@@ -504,7 +505,8 @@ async fn a_configured_backup_dir_is_created_and_bare_archive_names_are_found_in_
     ok(elsewhere.path(), &["report", "--backup-dir", folder]);
     ok(elsewhere.path(), &["prune", "--backup-dir", folder, "--keep-last", "3"]);
     ok(elsewhere.path(), &["dump", "-q", "--db", &url(&db), "--backup-dir", folder]);
-    assert_eq!(std::fs::read_dir(&backups).unwrap().filter(|e| e.as_ref().unwrap().file_name() != ".pgark").count(), 2);
+    let archives = std::fs::read_dir(&backups).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned());
+    assert_eq!(archives.filter(|n| n.ends_with(".pgark") && !n.starts_with('.')).count(), 2);
     // A name found nowhere is named in the error.
     let out = pgark_in(elsewhere.path(), &["verify", "nope.pgark", "--backup-dir", folder]);
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("nope.pgark"));

@@ -127,9 +127,9 @@ async fn existing_backups_and_non_empty_targets_are_protected() {
     let files: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|f| f != ".pgark")
+        .filter(|f| f != ".pgark" && !f.ends_with(".pgark.txt"))
         .collect();
-    assert_eq!(files.len(), 1, "one archive beside the history folder: {files:?}");
+    assert_eq!(files.len(), 1, "one archive (and its info file) beside the history folder: {files:?}");
     let name = &files[0];
     assert!(
         name.starts_with("cli_protect_")

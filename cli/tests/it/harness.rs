@@ -269,7 +269,9 @@ pub fn pgark_command(dir: &Path, args: &[&str]) -> Command {
         .current_dir(dir)
         .env_remove("PGARK_DATABASE_URL")
         .env_remove("PGARK_BACKUP_DIR")
-        .env_remove("PGARK_CONFIG");
+        .env_remove("PGARK_CONFIG")
+        // Schedules without a zone are in the machine's: UTC here, whatever the test machine's.
+        .env("TZ", "UTC");
     command
 }
 

@@ -97,6 +97,8 @@ async fn the_teams_config_commands_and_cron_lines_work_unchanged() {
     assert_eq!(edited, want, "only the schedules' values change; layout, order and unknown keys stay");
     let text = ok(&["schedule", "setup"]);
     assert!(text.contains("installed in the crontab"), "{text}");
+    // The projectRef needs a password cron will not have: install says so and how to fix it.
+    assert!(text.contains("would fail as cron runs it") && text.contains("~/.pgpass"), "{text}");
     let crontab = std::fs::read_to_string(&table).unwrap();
     assert!(crontab.contains("30 2 * * * '") && crontab.contains("0 3 * * sat '"), "{crontab}");
     assert!(!crontab.contains("schedule run monthly") && crontab.contains("check --notify"), "{crontab}");

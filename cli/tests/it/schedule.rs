@@ -134,7 +134,8 @@ async fn schedule_run_dumps_verifies_and_prunes_one_run_at_a_time() {
     std::fs::write(
         dir.path().join("pgark.toml"),
         format!(
-            "backup_dir = {:?}\nmetrics_file = {:?}\n[connection]\nurl = \"{}\"\n[retention]\nkeep_last = 2\n[schedules.nightly]\nenabled = true\nevery = \"daily\"\ntime = \"02:00\"\nprofile = \"structure-only\"\n",
+            "backup_dir = {:?}\nmetrics_file = {:?}\n[connection]\nurl = \"{}\"\n[retention]\nkeep_last = 2\n[schedules.nightly]\nenabled = true\nevery = \"daily\"\ntime = \"02:00\"\nprofile = \"structure-only\"\n\
+             [schedules.monthly-check]\nenabled = true\nevery = \"monthly\"\nday = \"1\"\ntime = \"05:00\"\ntask = \"verify\"\n",
             backups.to_str().unwrap(),
             dir.path().join("pgark.prom").to_str().unwrap(),
             url(&db)
@@ -147,7 +148,7 @@ async fn schedule_run_dumps_verifies_and_prunes_one_run_at_a_time() {
     }
     let log = std::fs::read_to_string(dir.path().join("logs/nightly.log")).unwrap();
     assert_eq!(log.matches("== pgark schedule run nightly at ").count(), 3, "{log}");
-    assert!(log.contains("wrote ") && log.contains("deleted 1 archive"), "the steps' output: {log}");
+    assert!(log.contains("deleted 1 archive"), "the steps' output: {log}");
     let history: Vec<serde_json::Value> = std::fs::read_to_string(pgark_engine::history_path(&backups))
         .unwrap()
         .lines()
@@ -158,8 +159,18 @@ async fn schedule_run_dumps_verifies_and_prunes_one_run_at_a_time() {
     assert_eq!(kinds.iter().filter(|k| **k == "verify").count(), 3, "{kinds:?}");
     assert!(kinds.contains(&"prune"), "the third run pruned the first archive: {kinds:?}");
     assert!(history.iter().filter(|r| r["kind"] == "dump").all(|r| r["profile"] == "structure-only"));
-    let left = std::fs::read_dir(&backups).unwrap().filter(|e| e.as_ref().unwrap().file_name() != ".pgark").count();
-    assert_eq!(left, 2, "keep_last = 2");
+    let names = || std::fs::read_dir(&backups).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned());
+    assert_eq!(names().filter(|n| n.ends_with(".pgark") && !n.starts_with('.')).count(), 2, "keep_last = 2");
+    assert_eq!(names().filter(|n| n.ends_with(".pgark.txt")).count(), 2, "info files go with their archives");
+    // A schedule with another task: the monthly verify of every archive.
+    let out = pgark_in(dir.path(), &["schedule", "run", "monthly-check"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(pgark_engine::history_path(&backups)).unwrap();
+    assert_eq!(text.matches("\"kind\":\"verify\"").count(), 5, "two more verifications: {text}");
+    let out = pgark_in(dir.path(), &["schedule", "status", "--json"]);
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let check = status.as_array().unwrap().iter().find(|s| s["name"] == "monthly-check").unwrap();
+    assert_eq!(check["last_status"], "ok", "{status}");
     let metrics = std::fs::read_to_string(dir.path().join("pgark.prom")).unwrap();
     assert!(metrics.contains("pgark_runs_total{") && metrics.contains("} 3\n"), "metrics after the run: {metrics}");
     // While a run holds the directory's lock, another is skipped (exit 75).
@@ -256,7 +267,8 @@ fn install_writes_a_marked_crontab_block_and_systemd_timers() {
         format!(
             "backup_dir = {:?}\n[schedules.daily]\nenabled = true\nevery = \"daily\"\ntime = \"02:30\"\n\
              [schedules.weekly]\nenabled = true\nevery = \"weekly\"\ntime = \"03:00\"\nday = \"sunday\"\n\
-             [schedules.off]\nenabled = false\ncron = \"* * * * *\"\n",
+             [schedules.off]\nenabled = false\ncron = \"* * * * *\"\n\
+             [schedules.berlin]\nenabled = true\nevery = \"daily\"\ntime = \"01:15\"\ntimezone = \"Europe/Berlin\"\n",
             backups.to_str().unwrap()
         ),
     )
@@ -267,12 +279,17 @@ fn install_writes_a_marked_crontab_block_and_systemd_timers() {
         assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     };
     std::fs::write(&table, "MAILTO=ops\n15 4 * * * /usr/local/bin/rotate-logs\n").unwrap();
-    run(&["schedule", "install"]);
+    // The config names no database: a dump as cron runs it would fail, and install says so.
+    let out = pgark_command(dir.path(), &["schedule", "install"]).env("PGARK_CRONTAB", &fake).output().unwrap();
+    let warning = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && warning.contains("would fail as cron runs it"), "{warning}");
+    assert!(warning.contains("set [connection] url"), "{warning}");
     run(&["schedule", "install"]);
     let text = std::fs::read_to_string(&table).unwrap();
     assert!(text.starts_with("MAILTO=ops\n15 4 * * * /usr/local/bin/rotate-logs\n# BEGIN pgark schedules"), "{text}");
     assert_eq!(text.matches("# BEGIN pgark schedules").count(), 1, "installing twice writes one block: {text}");
     assert!(text.contains("CRON_TZ=UTC\n30 2 * * * '") && text.contains("0 3 * * sun '"), "{text}");
+    assert!(text.contains("CRON_TZ=Europe/Berlin\n15 1 * * * '"), "each entry in its zone: {text}");
     assert!(text.contains("schedule run daily --config '") && text.contains(".pgark/logs/daily.log'"), "{text}");
     assert!(!text.contains("schedule run off"), "disabled schedules are not installed: {text}");
     run(&["schedule", "remove"]);
