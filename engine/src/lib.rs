@@ -86,7 +86,10 @@ pub use decode::{
 pub use drill::{drill, DrillOptions, DrillReport, DrillTable};
 pub use dump::{ChunkRange, DumpOptions, DumpPlan, DumpSummary, TablePlan, SUPABASE_MANAGED_SCHEMAS};
 pub use error::{Error, Result};
-pub use extract::{copy_from_stdin, write_directory, write_sql_script, write_table_files, ScriptSummary};
+pub use extract::{
+    copy_from_stdin, write_directory, write_sql_script, write_sql_script_with, write_table_files, InsertOptions,
+    ScriptSummary,
+};
 pub use filter::{glob_match, Filter};
 pub use fingerprint::{fingerprint_tables, Fingerprint};
 pub use pg::{find_server_binaries, ConnectOptions, LocalCluster, SslMode, Target};

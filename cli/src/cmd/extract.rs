@@ -10,7 +10,9 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
-use pgark_engine::{restore, write_directory, write_sql_script, write_table_files, Archive, RestoreOptions, RowFormat};
+use pgark_engine::{
+    restore, write_directory, write_sql_script_with, write_table_files, Archive, RestoreOptions, RowFormat,
+};
 
 use crate::args::SelectArgs;
 use crate::progress::Bars;
@@ -45,6 +47,21 @@ pub struct ExtractArgs {
     /// create (default: the archive's name without .pgark, in the current folder).
     #[arg(long, short)]
     pub output: Option<PathBuf>,
+    /// With --format sql: rows as INSERT statements instead of COPY, with no psql meta-command,
+    /// so the script runs in any SQL client (the Supabase dashboard's SQL editor). Slower to
+    /// restore than COPY. The columns are always named.
+    #[arg(long)]
+    pub inserts: bool,
+    /// As --inserts (pg_dump's name for INSERTs with column names, which pgark always writes).
+    #[arg(long)]
+    pub column_inserts: bool,
+    /// Rows per INSERT statement (implies --inserts).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub rows_per_insert: Option<u32>,
+    /// Add ON CONFLICT DO NOTHING to each INSERT (needs --inserts, --column-inserts or
+    /// --rows-per-insert).
+    #[arg(long)]
+    pub on_conflict_do_nothing: bool,
     /// Compress the output with gzip.
     #[arg(long, conflicts_with = "zstd")]
     pub gzip: bool,
@@ -60,6 +77,21 @@ pub struct ExtractArgs {
 impl ExtractArgs {
     /// The output (`-o`, the positional directory, else the archive's name without `.pgark`) and
     /// the format (given, else by the output's name).
+    /// The INSERT options, when rows are to be INSERTs.
+    fn inserts(&self) -> Result<Option<pgark_engine::InsertOptions>> {
+        let on = self.inserts || self.column_inserts || self.rows_per_insert.is_some();
+        if !on {
+            if self.on_conflict_do_nothing {
+                bail!("--on-conflict-do-nothing needs --inserts, --column-inserts or --rows-per-insert");
+            }
+            return Ok(None);
+        }
+        Ok(Some(pgark_engine::InsertOptions {
+            rows_per_insert: self.rows_per_insert.unwrap_or(1) as usize,
+            on_conflict_do_nothing: self.on_conflict_do_nothing,
+        }))
+    }
+
     fn target(&self) -> Result<(ExtractFormat, PathBuf)> {
         let output = match self.output.clone().or_else(|| self.dir.clone()) {
             Some(o) => o,
@@ -70,7 +102,11 @@ impl ExtractArgs {
         };
         let name = output.to_string_lossy();
         let sql = name == "-" || [".sql", ".sql.gz", ".sql.zst"].iter().any(|x| name.ends_with(x));
-        let format = self.format.unwrap_or(if sql { ExtractFormat::Sql } else { ExtractFormat::Dir });
+        let inserts = self.inserts || self.column_inserts || self.rows_per_insert.is_some();
+        let format = self.format.unwrap_or(if sql || inserts { ExtractFormat::Sql } else { ExtractFormat::Dir });
+        if inserts && format != ExtractFormat::Sql {
+            bail!("--inserts writes a SQL script: use it with --format sql");
+        }
         if format == ExtractFormat::Sql && self.dir.is_some() {
             bail!("--format sql writes one file: give it with -o FILE, not as a directory");
         }
@@ -81,6 +117,7 @@ impl ExtractArgs {
 /// Runs `pgark extract`.
 pub fn run(args: ExtractArgs, quiet: bool) -> Result<ExitCode> {
     let (format, output) = args.target()?;
+    let inserts = args.inserts()?;
     let archive = args.keys.open(&args.archive)?;
     // The script goes into an empty database: what a restore with --create would run.
     let options = RestoreOptions { create: true, ..args.select.clone().options() };
@@ -105,7 +142,7 @@ pub fn run(args: ExtractArgs, quiet: bool) -> Result<ExitCode> {
     };
     let result = (|| -> Result<pgark_engine::ScriptSummary> {
         let mut out = compressor(BufWriter::with_capacity(1 << 20, sink), args.gzip, args.zstd)?;
-        let summary = write_sql_script(&archive, &plan, &mut *out, &bars)?;
+        let summary = write_sql_script_with(&archive, &plan, inserts.as_ref(), &mut *out, &bars)?;
         out.finish()?;
         Ok(summary)
     })();

@@ -165,3 +165,53 @@ async fn cat_of_a_large_table_runs_in_bounded_memory() {
     // Whatever the binary and its libraries take, far less than the rows written.
     assert!(peak < 64 << 20, "peak memory {peak} bytes for {written} bytes of rows");
 }
+
+#[tokio::test]
+async fn an_insert_script_runs_through_a_client_without_copy_and_gives_the_same_data() {
+    let db = fresh_db("ex_ins").await;
+    exec(&db, &fixture("types.sql")).await;
+    exec(
+        &db,
+        "CREATE TABLE odd (id int PRIMARY KEY, t text, b bytea, j jsonb, a text[], g int GENERATED ALWAYS AS (id * 2) STORED);
+         INSERT INTO odd (id, t, b, j, a) VALUES
+           (1, E'it''s a \\\\ back\\nslash\\tand tab', '\\x00ff27', '{\"k\": \"v''\"}', ARRAY['x', NULL, 'y z']),
+           (2, NULL, NULL, NULL, NULL), (3, '', '', '[]', '{}');
+         SELECT lo_from_bytea(0, 'large object bytes with '' quote');",
+    )
+    .await;
+    let dir = tmp();
+    let archive = dir.path().join("ins.pgark");
+    run(&["dump", "-q", "--db", &url(&db), "-o", archive.to_str().unwrap()]);
+    let script = dir.path().join("ins.sql");
+    let archive_s = archive.to_str().unwrap();
+    run(&[
+        "extract",
+        archive_s,
+        "--inserts",
+        "--rows-per-insert",
+        "3",
+        "--on-conflict-do-nothing",
+        "-o",
+        script.to_str().unwrap(),
+    ]);
+    let text = std::fs::read_to_string(&script).unwrap();
+    assert!(
+        text.contains("INSERT INTO \"public\".\"odd\" (\"id\", \"t\", \"b\", \"j\", \"a\") VALUES"),
+        "generated g is left out"
+    );
+    assert!(text.contains(" ON CONFLICT DO NOTHING;"));
+    assert!(!text.lines().any(|l| l.starts_with("COPY ") || l.starts_with('\\')), "no COPY, no psql meta-command");
+    // A client that cannot run COPY: one simple-query batch.
+    let copy = format!("{db}_copy");
+    exec("postgres", &format!("DROP DATABASE IF EXISTS {copy}")).await;
+    exec("postgres", &format!("CREATE DATABASE {copy}")).await;
+    client(&copy).await.batch_execute(&text).await.unwrap();
+    assert_same(&db, &copy).await;
+    let lo: Vec<u8> = value(&copy, "SELECT lo_get(oid) FROM pg_largeobject_metadata").await;
+    assert_eq!(lo, b"large object bytes with ' quote");
+    // The INSERT options belong to SQL scripts.
+    let out = pgark(&["extract", archive_s, "--format", "csv", "--inserts", "-o", "x"]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("--format sql"));
+    let out = pgark(&["extract", archive_s, "--on-conflict-do-nothing", "-o", "y.sql"]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("needs --inserts"));
+}

@@ -15,6 +15,8 @@ use crate::pg::{copy_in_sql, setup_sql, Role};
 use crate::progress::{Event, Progress, Stage};
 use crate::restore::RestorePlan;
 
+use super::inserts::{insert_head, write_inserts, InsertOptions};
+
 /// What a script holds.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ScriptSummary {
@@ -91,9 +93,16 @@ pub(super) fn copy_statement(
     }
 }
 
-/// Writes `table`'s rows as COPY text, decoding as many chunks at once as there are threads and
-/// writing them in order: memory holds about one decoded chunk per thread.
-fn write_rows_parallel(archive: &Archive, table: &TableEntry, facts: SourceFacts, out: &mut dyn Write) -> Result<u64> {
+/// Writes `table`'s rows as COPY text (or, given `inserts`, as INSERT statements), decoding as
+/// many chunks at once as there are threads and writing them in order: memory holds about one
+/// decoded chunk per thread.
+fn write_rows_parallel(
+    archive: &Archive,
+    table: &TableEntry,
+    facts: SourceFacts,
+    inserts: Option<(&str, &InsertOptions)>,
+    out: &mut dyn Write,
+) -> Result<u64> {
     let options = RowOptions { format: Some(RowFormat::Text), ..Default::default() };
     let bare = TableEntry { chunks: Vec::new(), ..table.clone() };
     let mut rows = 0;
@@ -104,7 +113,14 @@ fn write_rows_parallel(archive: &Archive, table: &TableEntry, facts: SourceFacts
                 let one = TableEntry { chunks: vec![chunk.clone()], ..bare.clone() };
                 let mut text = Vec::with_capacity(chunk.raw_len as usize + chunk.raw_len as usize / 2);
                 let n = write_rows(archive, &one, facts, &options, &mut text)?;
-                Ok((text, n))
+                match inserts {
+                    Some((head, insert)) => {
+                        let mut statements = Vec::with_capacity(text.len() * 2);
+                        let n = write_inserts(&text, head, table.columns.is_empty(), insert, &mut statements);
+                        Ok((statements, n))
+                    }
+                    None => Ok((text, n)),
+                }
             })
             .collect();
         for d in decoded {
@@ -128,12 +144,32 @@ pub fn write_sql_script(
     out: &mut dyn Write,
     progress: &dyn Progress,
 ) -> Result<ScriptSummary> {
+    write_sql_script_with(archive, plan, None, out, progress)
+}
+
+/// [`write_sql_script`], with the rows as INSERT statements when `inserts` is given: a script
+/// with no COPY and no psql meta-command, which any SQL client runs.
+pub fn write_sql_script_with(
+    archive: &Archive,
+    plan: &RestorePlan,
+    inserts: Option<&InsertOptions>,
+    out: &mut dyn Write,
+    progress: &dyn Progress,
+) -> Result<ScriptSummary> {
     let io = |e: std::io::Error| Error::Io { path: "the SQL script".into(), error: e };
     let m = archive.manifest();
     let version = m.server_version_num;
     let mut summary = ScriptSummary::default();
-    let how = "Restore into an empty database: psql -X -v ON_ERROR_STOP=1 -d DATABASE -f THIS_FILE\n\
-               -- (add --single-transaction to leave nothing behind on failure).";
+    let how = match inserts {
+        None => {
+            "Restore into an empty database: psql -X -v ON_ERROR_STOP=1 -d DATABASE -f THIS_FILE\n\
+             -- (add --single-transaction to leave nothing behind on failure)."
+        }
+        Some(_) => {
+            "Rows as INSERT statements, no COPY and no psql meta-command: runs in any SQL client\n\
+             -- (a web SQL editor, psql -X -v ON_ERROR_STOP=1 -f THIS_FILE) into an empty database."
+        }
+    };
     preamble(m, how, out).map_err(io)?;
     summary.statements += statements(&plan.pre_data, "pre-data", version, out).map_err(io)?;
     let tables = planned_tables(m, plan);
@@ -146,10 +182,19 @@ pub fn write_sql_script(
         if let Some(sql) = before {
             writeln!(out, "{sql}").map_err(io)?;
         }
-        // psql reads the rows that follow a COPY … FROM STDIN statement, up to `\.`.
-        writeln!(out, "{copy};").map_err(io)?;
-        summary.rows += write_rows_parallel(archive, table, facts, out)?;
-        writeln!(out, "\\.\n").map_err(io)?;
+        if let Some(insert) = inserts {
+            let head = match table.contents {
+                Contents::LargeObjects => insert_head("pg_temp", "pgark_large_objects", &table.columns),
+                _ => insert_head(&table.schema, &table.name, &table.columns),
+            };
+            summary.rows += write_rows_parallel(archive, table, facts, Some((&head, insert)), out)?;
+            writeln!(out).map_err(io)?;
+        } else {
+            // psql reads the rows that follow a COPY … FROM STDIN statement, up to `\.`.
+            writeln!(out, "{copy};").map_err(io)?;
+            summary.rows += write_rows_parallel(archive, table, facts, None, out)?;
+            writeln!(out, "\\.\n").map_err(io)?;
+        }
         if let Some(sql) = after {
             writeln!(out, "{sql}\n").map_err(io)?;
         }
