@@ -163,6 +163,9 @@ enum Command {
     /// Scheduled dumps: status, enable, disable.
     #[command(subcommand)]
     Schedule(cmd::schedule::ScheduleCommand),
+    /// Set up backups in one step: a commented config (or the existing one), the backup directory,
+    /// a check that every table can be read, a first dump and its verify.
+    Init(cmd::init::InitArgs),
     /// Throwaway local PostgreSQL + sample data → dump → verify → restore → compare.
     Demo(cmd::demo::DemoArgs),
 }
@@ -304,5 +307,6 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Daemon { listen, max_age, config } => cmd::daemon::run(config, listen, max_age).await,
         Command::Notify(NotifyCommand::Test { config }) => cmd::notify::test(config),
         Command::Demo(args) => cmd::demo::run(args, cli.quiet).await,
+        Command::Init(args) => cmd::init::run(args).await,
     }
 }

@@ -9,6 +9,7 @@ pub mod diff;
 pub mod drill;
 pub mod dump;
 pub mod extract;
+pub mod init;
 pub mod inspect;
 pub mod list;
 pub mod notify;

@@ -172,3 +172,47 @@ async fn quiet_runs_print_nothing_info_files_come_by_default_and_exit_codes_diff
     let empty = tmp();
     assert_eq!(pgark(&["check", empty.path().to_str().unwrap()]).status.code(), Some(2));
 }
+
+#[tokio::test]
+async fn init_sets_everything_up_in_one_step_and_names_unreadable_tables() {
+    let db = fresh_db("lg_init").await;
+    exec(
+        &db,
+        "CREATE TABLE public.orders AS SELECT i FROM generate_series(1, 100) i;
+         CREATE SCHEMA vault_like; CREATE TABLE vault_like.secrets (k text);
+         DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'lg_reader') THEN
+           CREATE ROLE lg_reader LOGIN; END IF; END $$;
+         GRANT SELECT ON public.orders TO lg_reader;",
+    )
+    .await;
+    let dir = tmp();
+    // A role that cannot read every table: named, nothing dumped.
+    let reader = url(&db).replace("postgres://postgres@", "postgres://lg_reader@");
+    let out = pgark_in(dir.path(), &["init", "--db", &reader, "--config", "reader.toml"]);
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && text.contains("cannot read 1 table(s)") && text.contains("vault_like.secrets"),
+        "{text}"
+    );
+    // A password in the URL is not written into a file.
+    let secret = url(&db).replace("postgres://postgres@", "postgres://postgres:hunter2@");
+    let out = pgark_in(dir.path(), &["init", "--db", &secret, "--config", "secret.toml"]);
+    assert!(!out.status.success() && !dir.path().join("secret.toml").exists());
+    // The owner: config, directory, check, first backup verified, the next step printed.
+    let out = pgark_in(dir.path(), &["init", "--db", &url(&db)]);
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("every table can be read") && text.contains("next: pgark schedule install"), "{text}");
+    assert!(pgark_in(dir.path(), &["config", "check"]).status.success());
+    let backups = dir.path().join("backups");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&backups).unwrap().permissions().mode() & 0o777, 0o700);
+    assert_eq!(archives(&backups).len(), 1);
+    let history = std::fs::read_to_string(pgark_engine::history_path(&backups)).unwrap();
+    assert!(history.contains("\"kind\":\"verify\",\"status\":\"ok\""), "{history}");
+    // Run again, it adopts the config it wrote.
+    let out = pgark_in(dir.path(), &["init", "--no-dump"]);
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("using the existing config pgark.toml")
+    );
+}
