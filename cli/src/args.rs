@@ -261,13 +261,31 @@ pub struct KindToggles {
     /// Leave out views and materialized views.
     #[arg(long)]
     pub no_views: bool,
+    /// Leave out comments (COMMENT ON).
+    #[arg(long)]
+    pub no_comments: bool,
+    /// Leave out publications.
+    #[arg(long)]
+    pub no_publications: bool,
+    /// Leave out subscriptions.
+    #[arg(long)]
+    pub no_subscriptions: bool,
 }
 
 impl KindToggles {
     /// Adds the kinds these toggles leave out to `kinds`.
     pub fn add_to(&self, kinds: &mut Vec<pgark_engine::Kind>) {
-        let on =
-            [self.no_functions, self.no_rls, self.no_triggers, self.no_indexes, self.no_constraints, self.no_views];
+        let on = [
+            self.no_functions,
+            self.no_rls,
+            self.no_triggers,
+            self.no_indexes,
+            self.no_constraints,
+            self.no_views,
+            self.no_comments,
+            self.no_publications,
+            self.no_subscriptions,
+        ];
         crate::config::leave_out(on.into_iter().zip(crate::config::TOGGLES), kinds);
     }
 }

@@ -160,7 +160,7 @@ enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
-    /// Scheduled dumps: status, enable, disable.
+    /// Schedules: status, enable, disable, run, install (also: setup), remove.
     #[command(subcommand)]
     Schedule(cmd::schedule::ScheduleCommand),
     /// Set up backups in one step: a commented config (or the existing one), the backup directory,

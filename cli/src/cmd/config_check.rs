@@ -73,6 +73,8 @@ fn print_effective(c: &Config, path: &Path) {
             .into_iter()
             .chain([(p.no_rls, "no rls"), (p.no_triggers, "no triggers"), (p.no_indexes, "no indexes")])
             .chain([(p.no_constraints, "no constraints"), (p.no_views, "no views"), (p.no_compress, "uncompressed")])
+            .chain([(p.no_comments, "no comments"), (p.no_publications, "no publications")])
+            .chain([(p.no_subscriptions, "no subscriptions")])
         {
             if on {
                 what.push(t.to_string());

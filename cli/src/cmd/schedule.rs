@@ -58,9 +58,10 @@ pub enum ScheduleCommand {
         #[arg(long)]
         config: Option<PathBuf>,
     },
-    /// One run now, as the scheduler does it: dump into the backup directory with the
-    /// schedule's profile, verify the new archive, prune by the configured retention. One run
-    /// at a time per directory (a lock).
+    /// One run now, as the scheduler does it: the schedule's task — a dump into the backup
+    /// directory with its profile, the new archive verified, prune by the configured retention;
+    /// or a verify of every archive, a drill, a prune — then check --notify. One run at a time
+    /// per directory (a lock).
     Run {
         /// The schedule, or a profile (the original `run full`); default: a dump with the
         /// config's profile.

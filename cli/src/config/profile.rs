@@ -37,13 +37,20 @@ pub struct Profile {
     pub no_constraints: bool,
     #[serde(default)]
     pub no_views: bool,
+    #[serde(default)]
+    pub no_comments: bool,
+    #[serde(default)]
+    pub no_publications: bool,
+    #[serde(default)]
+    pub no_subscriptions: bool,
     /// Store chunks uncompressed.
     #[serde(default)]
     pub no_compress: bool,
 }
 
 /// The kinds a `--no-X` toggle (and a profile's `no_X`) leaves out, by toggle name.
-pub const TOGGLES: [&str; 6] = ["functions", "rls", "triggers", "indexes", "constraints", "views"];
+pub const TOGGLES: [&str; 9] =
+    ["functions", "rls", "triggers", "indexes", "constraints", "views", "comments", "publications", "subscriptions"];
 
 /// Adds the kinds of the toggles that are on (`(on, name)`, names from [`TOGGLES`]) to `kinds`.
 pub fn leave_out<'a>(toggles: impl IntoIterator<Item = (bool, &'a str)>, kinds: &mut Vec<Kind>) {
@@ -103,6 +110,16 @@ fn apply(p: &Profile, o: &mut DumpOptions) {
     if p.no_compress {
         o.compression = pgark_engine::Compression::None;
     }
-    let on = [p.no_functions, p.no_rls, p.no_triggers, p.no_indexes, p.no_constraints, p.no_views];
+    let on = [
+        p.no_functions,
+        p.no_rls,
+        p.no_triggers,
+        p.no_indexes,
+        p.no_constraints,
+        p.no_views,
+        p.no_comments,
+        p.no_publications,
+        p.no_subscriptions,
+    ];
     leave_out(on.into_iter().zip(TOGGLES), &mut o.exclude_kinds);
 }

@@ -197,3 +197,41 @@ async fn schema_and_table_exclusions_restore_into_an_empty_database_and_into_one
     assert!(!said.contains("skipped"), "{said}");
     assert_same(&src, &has).await;
 }
+
+#[tokio::test]
+async fn comments_and_publications_can_be_left_out_at_dump_and_at_restore() {
+    let db = fresh_db("pt_cmt").await;
+    exec(
+        &db,
+        "CREATE TABLE items (id int PRIMARY KEY, name text);
+         COMMENT ON TABLE items IS 'what we sell';
+         COMMENT ON COLUMN items.name IS 'shown to customers';
+         CREATE PUBLICATION items_pub FOR TABLE items;
+         INSERT INTO items VALUES (1, 'a'), (2, 'b');",
+    )
+    .await;
+    let dir = tmp();
+    let comments =
+        "SELECT count(*) FROM pg_description d JOIN pg_class c ON c.oid = d.objoid WHERE c.relname = 'items'";
+    let publications = "SELECT count(*) FROM pg_publication WHERE pubname = 'items_pub'";
+    // At dump time: neither is in the archive.
+    let lean = dir.path().join("lean.pgark");
+    let out =
+        pgark(&["dump", "-q", "--db", &url(&db), "-o", lean.to_str().unwrap(), "--no-comments", "--no-publications"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let into = fresh_db("pt_cmt_lean").await;
+    let out = pgark(&["restore", lean.to_str().unwrap(), "--db", &url(&into), "-q"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!((value::<i64>(&into, comments).await, value::<i64>(&into, publications).await), (0, 0));
+    assert_eq!(value::<i64>(&into, "SELECT count(*) FROM items").await, 2);
+    // At restore time, from a full archive: comments left out, the publication kept.
+    let full = dir.path().join("full.pgark");
+    assert!(pgark(&["dump", "-q", "--db", &url(&db), "-o", full.to_str().unwrap()]).status.success());
+    let into = fresh_db("pt_cmt_full").await;
+    let out = pgark(&["restore", full.to_str().unwrap(), "--db", &url(&into), "-q", "--no-comments"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!((value::<i64>(&into, comments).await, value::<i64>(&into, publications).await), (0, 1));
+    let into = fresh_db("pt_cmt_all").await;
+    assert!(pgark(&["restore", full.to_str().unwrap(), "--db", &url(&into), "-q"]).status.success());
+    assert_eq!((value::<i64>(&into, comments).await, value::<i64>(&into, publications).await), (2, 1));
+}

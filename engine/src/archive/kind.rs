@@ -179,6 +179,9 @@ impl Kind {
             "constraints" => &[Kind::Constraint, Kind::ForeignKey],
             "views" => &[Kind::View, Kind::MaterializedView, Kind::Refresh],
             "privileges" => &[Kind::Grant, Kind::DefaultPrivileges],
+            "comments" => &[Kind::Comment],
+            "publications" => &[Kind::Publication],
+            "subscriptions" => &[Kind::Subscription],
             _ => return None,
         })
     }

@@ -305,6 +305,10 @@ pub(crate) async fn read(
     let follows: HashSet<ObjKey> =
         cat.sequences.iter().filter(|s| s.owner.is_some()).map(|s| ObjKey::new(class::REL, s.oid)).collect();
     decorations::decorate(&mut nodes, &found, &inner, &follows);
+    // The decorations of kinds left out (comments with --no-comments) go too.
+    nodes.retain(|n| {
+        !matches!(n.item.kind, Kind::Comment | Kind::Grant | Kind::SecurityLabel) || leave.keeps(n.item.kind)
+    });
     if partial {
         let emitted = requires::emitted(&nodes, &cat);
         requires::record(client, &mut nodes, &cat.depends, &emitted).await?;
