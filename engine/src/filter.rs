@@ -40,7 +40,8 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
     p[pi..].iter().all(|&c| c == '*')
 }
 
-fn table_matches(pattern: &str, schema: &str, name: &str) -> bool {
+/// Whether a table pattern (`name` or `schema.name`, with wildcards) matches this table.
+pub(crate) fn table_matches(pattern: &str, schema: &str, name: &str) -> bool {
     match pattern.split_once('.') {
         Some((s, n)) => glob_match(s, schema) && glob_match(n, name),
         None => glob_match(pattern, name),

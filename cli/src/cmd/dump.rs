@@ -76,6 +76,10 @@ pub struct DumpArgs {
     pub copy_format: CopyFormat,
     #[command(flatten)]
     pub filter: FilterArgs,
+    /// Dump this table's definition but not its rows (an audit or log table; `name` or
+    /// `schema.name`, wildcards; repeatable), as pg_dump's option.
+    #[arg(long, value_name = "PATTERN")]
+    pub exclude_table_data: Vec<String>,
     #[command(flatten)]
     pub encrypt: crate::args::EncryptArgs,
     /// Fail, naming the table and the process holding it, when a table's lock cannot be had within
@@ -324,6 +328,7 @@ async fn prepare(
         snapshot: args.snapshot.clone(),
         no_user_mapping_options: args.no_user_mapping_options,
         statistics: !args.no_statistics,
+        exclude_table_data: args.exclude_table_data.clone(),
         encryption: encryption(args, config).map_err(|e| (database.clone(), e))?,
         ..Default::default()
     };

@@ -21,6 +21,9 @@ pub struct Profile {
     pub tables: Vec<String>,
     #[serde(default)]
     pub exclude_tables: Vec<String>,
+    /// Tables dumped without their rows.
+    #[serde(default)]
+    pub exclude_table_data: Vec<String>,
     #[serde(default)]
     pub no_data: bool,
     #[serde(default)]
@@ -105,6 +108,7 @@ fn apply(p: &Profile, o: &mut DumpOptions) {
     o.filter.exclude_schemas.extend(p.exclude_schemas.iter().cloned());
     o.filter.tables.extend(p.tables.iter().cloned());
     o.filter.exclude_tables.extend(p.exclude_tables.iter().cloned());
+    o.exclude_table_data.extend(p.exclude_table_data.iter().cloned());
     o.data &= !p.no_data;
     o.structure &= !p.no_structure;
     if p.no_compress {

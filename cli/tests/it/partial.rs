@@ -235,3 +235,40 @@ async fn comments_and_publications_can_be_left_out_at_dump_and_at_restore() {
     assert!(pgark(&["restore", full.to_str().unwrap(), "--db", &url(&into), "-q"]).status.success());
     assert_eq!((value::<i64>(&into, comments).await, value::<i64>(&into, publications).await), (2, 1));
 }
+
+#[tokio::test]
+async fn excluded_table_data_keeps_the_table_without_its_rows() {
+    let db = fresh_db("pt_etd").await;
+    exec(
+        &db,
+        "CREATE SCHEMA app;
+         CREATE TABLE app.orders (id serial PRIMARY KEY, total int);
+         CREATE TABLE app.audit_log (id bigserial PRIMARY KEY, order_id int REFERENCES app.orders, what text);
+         INSERT INTO app.orders (total) SELECT i FROM generate_series(1, 50) i;
+         INSERT INTO app.audit_log (order_id, what) SELECT i, 'created' FROM generate_series(1, 50) i;",
+    )
+    .await;
+    let dir = tmp();
+    let archive = dir.path().join("etd.pgark");
+    let out = pgark(&[
+        "dump",
+        "-q",
+        "--db",
+        &url(&db),
+        "-o",
+        archive.to_str().unwrap(),
+        "--exclude-table-data",
+        "app.audit_*",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let into = fresh_db("pt_etd_copy").await;
+    let out = pgark(&["restore", archive.to_str().unwrap(), "--db", &url(&into), "-q"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(value::<i64>(&into, "SELECT count(*) FROM app.orders").await, 50);
+    assert_eq!(value::<i64>(&into, "SELECT count(*) FROM app.audit_log").await, 0, "the definition, not the rows");
+    // Its sequence keeps its value (new rows do not collide when the log is merged back).
+    assert_eq!(value::<i64>(&into, "SELECT last_value FROM app.audit_log_id_seq").await, 50);
+    let out = pgark(&["inspect", archive.to_str().unwrap(), "--json"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("app.audit_*"), "the archive records what it left out: {text}");
+}

@@ -151,6 +151,9 @@ pub struct DumpSettings {
     /// Managed schemas left out (Supabase).
     #[serde(default)]
     pub managed_schemas: Vec<String>,
+    /// Tables dumped without their rows (`--exclude-table-data` patterns).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude_table_data: Vec<String>,
 }
 
 fn yes() -> bool {
@@ -355,6 +358,7 @@ impl Manifest {
                 structure: true,
                 exclude_kinds: Vec::new(),
                 managed_schemas: Vec::new(),
+                exclude_table_data: Vec::new(),
             },
             items: Vec::new(),
             tables: Vec::new(),

@@ -514,6 +514,7 @@ mod tests {
                 structure: true,
                 exclude_kinds: vec![],
                 managed_schemas: vec![],
+                exclude_table_data: vec![],
             },
             items: vec![],
             tables: vec![TableEntry {

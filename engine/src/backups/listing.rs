@@ -207,6 +207,7 @@ fn summarise(archive: &Archive, file: &str, history: &[Record]) -> ListedArchive
             st.data
                 && st.structure
                 && st.exclude_kinds.is_empty()
+                && st.exclude_table_data.is_empty()
                 && st.schemas.is_empty()
                 && st.exclude_schemas.is_empty()
                 && st.tables.is_empty()

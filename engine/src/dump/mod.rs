@@ -176,6 +176,7 @@ pub async fn prepare(target: &Target, options: &DumpOptions) -> Result<DumpPlan>
         .tables
         .into_iter()
         .filter(|t| options.data && t.kind == 'r')
+        .filter(|t| !options.exclude_table_data.iter().any(|p| crate::filter::table_matches(p, &t.schema, &t.name)))
         .map(|t| {
             let blocks = t.heap_bytes / schema.block_size.max(1);
             TablePlan {

@@ -54,6 +54,10 @@ pub struct DumpOptions {
     /// relations (`--no-statistics`: not).
     #[serde(default = "yes")]
     pub statistics: bool,
+    /// Tables (patterns, `name` or `schema.name`) whose definition is dumped but not their rows
+    /// (pg_dump's `--exclude-table-data`).
+    #[serde(default)]
+    pub exclude_table_data: Vec<String>,
 }
 
 fn yes() -> bool {
@@ -112,6 +116,7 @@ impl Default for DumpOptions {
             snapshot: None,
             no_user_mapping_options: false,
             statistics: true,
+            exclude_table_data: Vec::new(),
         }
     }
 }
@@ -132,6 +137,7 @@ impl From<&DumpOptions> for DumpSettings {
             structure: o.structure,
             exclude_kinds: o.exclude_kinds.clone(),
             managed_schemas: o.managed_schemas.clone(),
+            exclude_table_data: o.exclude_table_data.clone(),
         }
     }
 }
