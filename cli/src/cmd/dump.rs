@@ -76,6 +76,13 @@ pub struct DumpArgs {
     pub copy_format: CopyFormat,
     #[command(flatten)]
     pub filter: FilterArgs,
+    /// Leave ownership out of the archive (pg_dump's --no-owner at dump time): a restore makes
+    /// the restoring user the owner, and needs none of the owning roles.
+    #[arg(long)]
+    pub no_owner: bool,
+    /// Leave grants and default privileges out of the archive (pg_dump's --no-privileges).
+    #[arg(long)]
+    pub no_privileges: bool,
     /// Dump this table's definition but not its rows (an audit or log table; `name` or
     /// `schema.name`, wildcards; repeatable), as pg_dump's option.
     #[arg(long, value_name = "PATTERN")]
@@ -341,6 +348,7 @@ async fn prepare(
     options.data &= !args.no_data;
     options.structure &= !args.no_structure;
     args.toggles.add_to(&mut options.exclude_kinds);
+    config::leave_out([(args.no_owner, "owners"), (args.no_privileges, "privileges")], &mut options.exclude_kinds);
     dump::prepare(&target, &options).await.map_err(|e| (database, e.into()))
 }
 

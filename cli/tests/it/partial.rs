@@ -272,3 +272,37 @@ async fn excluded_table_data_keeps_the_table_without_its_rows() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("app.audit_*"), "the archive records what it left out: {text}");
 }
+
+#[tokio::test]
+async fn owners_and_grants_can_be_left_out_at_dump_time() {
+    let db = fresh_db("pt_own").await;
+    exec(
+        &db,
+        "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pt_own_app') THEN CREATE ROLE pt_own_app; END IF;
+                    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pt_own_ro') THEN CREATE ROLE pt_own_ro; END IF; END $$;
+         CREATE SCHEMA shop AUTHORIZATION pt_own_app;
+         SET ROLE pt_own_app;
+         CREATE TABLE shop.items (id int PRIMARY KEY);
+         GRANT SELECT ON shop.items TO pt_own_ro;
+         ALTER DEFAULT PRIVILEGES IN SCHEMA shop GRANT SELECT ON TABLES TO pt_own_ro;
+         RESET ROLE;",
+    )
+    .await;
+    let dir = tmp();
+    let archive = dir.path().join("own.pgark");
+    let out =
+        pgark(&["dump", "-q", "--db", &url(&db), "-o", archive.to_str().unwrap(), "--no-owner", "--no-privileges"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let listing =
+        String::from_utf8_lossy(&pgark(&["restore", archive.to_str().unwrap(), "--list"]).stdout).into_owned();
+    assert!(!listing.contains("OWNER TO") && !listing.contains("pt_own"), "{listing}");
+    let into = fresh_db("pt_own_copy").await;
+    let out = pgark(&["restore", archive.to_str().unwrap(), "--db", &url(&into), "-q"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let owner: String = value(&into, "SELECT tableowner::text FROM pg_tables WHERE tablename = 'items'").await;
+    assert_eq!(owner, "postgres", "the restoring user owns it");
+    let grants: i64 =
+        value(&into, "SELECT count(*) FROM information_schema.role_table_grants WHERE grantee = 'pt_own_ro'").await;
+    assert_eq!(grants, 0);
+    assert_eq!(value::<i64>(&into, "SELECT count(*) FROM pg_default_acl").await, 0);
+}

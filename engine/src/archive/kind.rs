@@ -180,6 +180,7 @@ impl Kind {
             "views" => &[Kind::View, Kind::MaterializedView, Kind::Refresh],
             "privileges" => &[Kind::Grant, Kind::DefaultPrivileges],
             "comments" => &[Kind::Comment],
+            "owners" => &[Kind::Owner],
             "publications" => &[Kind::Publication],
             "subscriptions" => &[Kind::Subscription],
             _ => return None,

@@ -307,7 +307,8 @@ pub(crate) async fn read(
     decorations::decorate(&mut nodes, &found, &inner, &follows);
     // The decorations of kinds left out (comments with --no-comments) go too.
     nodes.retain(|n| {
-        !matches!(n.item.kind, Kind::Comment | Kind::Grant | Kind::SecurityLabel) || leave.keeps(n.item.kind)
+        !matches!(n.item.kind, Kind::Comment | Kind::Grant | Kind::Owner | Kind::SecurityLabel)
+            || leave.keeps(n.item.kind)
     });
     if partial {
         let emitted = requires::emitted(&nodes, &cat);
