@@ -103,7 +103,7 @@ async fn pagila_single_table_restores() {
     exec("postgres", "DROP DATABASE IF EXISTS ds_rental_only").await;
     let dry = pgark(&["restore", archive, "-t", "rental", "--create", "--dry-run", "--db", &url("ds_rental_only")]);
     let dry_text = String::from_utf8_lossy(&dry.stdout).to_string();
-    let out = pgark(&["restore", "-q", archive, "-t", "rental", "--create", "--db", &url("ds_rental_only")]);
+    let out = pgark(&["restore", archive, "-t", "rental", "--create", "--db", &url("ds_rental_only")]);
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.contains("leaving out foreign-key public.rental_customer_id_fkey"), "{stderr}");
