@@ -29,6 +29,10 @@ pub struct RestoreArgs {
     /// Drop the archive's objects from the target before restoring.
     #[arg(long)]
     pub clean: bool,
+    /// pg_restore's --exit-on-error, accepted: pgark always stops at the first error (naming
+    /// the statement or chunk and what was committed), never continuing past one.
+    #[arg(long, short = 'e')]
+    pub exit_on_error: bool,
     /// Create the target database first.
     #[arg(long)]
     pub create: bool,
