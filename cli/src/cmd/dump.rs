@@ -155,8 +155,13 @@ pub async fn run(mut args: DumpArgs, quiet: bool) -> Result<ExitCode> {
     // included), is recorded in its history.
     let dir = output.as_deref().filter(|o| !args.dry_run && o.is_dir());
     let into_dir = dir.is_some();
-    let mut history = History::new(dir, args.profile.clone(), config.notifications.clone());
-    history.schedule = args.schedule.clone();
+    let history = History {
+        dir: dir.map(Path::to_path_buf),
+        profile: args.profile.clone(),
+        schedule: args.schedule.clone(),
+        started: crate::clock::now(),
+        notifications: config.notifications.clone(),
+    };
     let plan = match prepare(&args, &config).await {
         Ok(plan) => plan,
         Err((database, e)) => {
@@ -363,16 +368,6 @@ struct History {
 }
 
 impl History {
-    fn new(dir: Option<&Path>, profile: Option<String>, notifications: crate::config::Notifications) -> History {
-        History {
-            dir: dir.map(Path::to_path_buf),
-            profile,
-            schedule: None,
-            started: crate::clock::now(),
-            notifications,
-        }
-    }
-
     fn failed(&self, database: Option<&str>, error: &str) {
         self.record(RunStatus::Failed, |r| {
             r.database = database.map(str::to_string);

@@ -212,7 +212,9 @@ fn directory(
     }
     std::fs::rename(&partial, dir).with_context(|| format!("cannot name the output {}", dir.display()))?;
     if crate::progress::is_quiet() {
-    } else if format == ExtractFormat::Dir {
+        return Ok(ExitCode::SUCCESS);
+    }
+    if format == ExtractFormat::Dir {
         eprintln!(
             "wrote {}: {} statements, {} tables, {} rows; restore with: cd {} && psql -X -v ON_ERROR_STOP=1 -d DATABASE -f restore.sql",
             dir.display(),

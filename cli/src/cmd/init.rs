@@ -10,7 +10,7 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use pgark_engine::ConnectOptions;
 
-use crate::config::{create_backup_dir, locate, Config};
+use crate::config::{locate, Config};
 
 /// `pgark init` arguments.
 #[derive(Args)]
@@ -89,7 +89,6 @@ pub async fn run(args: InitArgs) -> Result<ExitCode> {
     };
     let config = Config::load(Some(&path))?;
     let dir = config.backup_dir_created(None)?;
-    create_backup_dir(&dir)?;
     println!("backup directory {} (mode 0700)", dir.display());
     let mut conn = args.conn.clone();
     conn.or(config.connection.options()?);

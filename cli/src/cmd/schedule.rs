@@ -49,7 +49,7 @@ pub enum ScheduleCommand {
         profile: Option<String>,
         /// What the schedule runs: dump (default), verify (every archive), drill (the newest),
         /// prune — e.g. a monthly verify and a quarterly drill beside the nightly dump.
-        #[arg(long, value_parser = ["dump", "verify", "drill", "prune"])]
+        #[arg(long, value_parser = |t: &str| crate::config::Task::parse(t).map(|_| t.to_string()))]
         task: Option<String>,
         /// UTC (default) or a fixed offset like +02:00.
         #[arg(long)]

@@ -194,28 +194,24 @@ fn notifications(n: &Map<String, Value>, r: &mut Read) -> Notifications {
     for (channel, v) in n {
         let path = format!("notifications.{channel}");
         let Some(c) = as_object(v, &path, &mut r.problems) else { continue };
-        let target = match channel.as_str() {
-            "webhook" => "url",
-            "email" => "to",
-            _ => {
-                r.notes.push(format!("{path}: unknown channel, ignored"));
-                continue;
-            }
-        };
+        if channel != "webhook" && channel != "email" {
+            r.notes.push(format!("{path}: unknown channel, ignored"));
+            continue;
+        }
+        let is_email = channel == "email";
         // enabled, onSuccess, onError (absent: false, as the original read them), and the target.
-        let (mut when, mut to, mut recipients) = ([false; 3], None, Vec::new());
+        let (mut when, mut url, mut recipients) = ([false; 3], None, Vec::new());
         // The SMTP settings the original never had (its email was a placeholder) may be added.
         let mut smtp = Email::default();
         for (k, v) in c {
             let key_path = format!("{path}.{k}");
             let flag = |r: &mut Read| boolean(v, &key_path, &mut r.problems).unwrap_or(false);
-            let is_email = channel == "email";
             match k.as_str() {
                 "enabled" => when[0] = flag(r),
                 "onSuccess" => when[1] = flag(r),
                 "onError" => when[2] = flag(r),
                 "recipients" | "to" if is_email => recipients = string_list(v, &key_path, &mut r.problems),
-                k if k == target => to = string(v, &key_path, &mut r.problems),
+                "url" if !is_email => url = string(v, &key_path, &mut r.problems),
                 "smtp" if is_email => smtp_settings(v, &key_path, &mut smtp, r),
                 "from" if is_email => smtp.from = string(v, &key_path, &mut r.problems),
                 "smtpHost" if is_email => smtp.smtp_host = string(v, &key_path, &mut r.problems),
@@ -228,10 +224,10 @@ fn notifications(n: &Map<String, Value>, r: &mut Read) -> Notifications {
             }
         }
         let [enabled, on_success, on_error] = when;
-        if channel == "webhook" {
-            out.webhook = Some(Webhook { enabled, on_success, on_error, url: to });
-        } else {
+        if is_email {
             out.email = Some(Email { enabled, on_success, on_error, to: recipients, ..smtp });
+        } else {
+            out.webhook = Some(Webhook { enabled, on_success, on_error, url });
         }
     }
     out

@@ -284,11 +284,16 @@ impl Config {
             .or(self.backup_dir.clone())
     }
 
+    /// `given`, else [`Config::default_backup_dir`]; an error when there is neither.
+    fn chosen_backup_dir(&self, given: Option<PathBuf>) -> Result<PathBuf> {
+        given.or_else(|| self.default_backup_dir()).context(
+            "no backup directory: give one (--backup-dir DIR), set PGARK_BACKUP_DIR, or set backup_dir in the config",
+        )
+    }
+
     /// The directory a command reads: `given`, else [`Config::default_backup_dir`]; it must exist.
     pub fn backup_dir_or(&self, given: Option<PathBuf>) -> Result<PathBuf> {
-        let Some(dir) = given.or_else(|| self.default_backup_dir()) else {
-            bail!("no backup directory: give one (--backup-dir DIR), set PGARK_BACKUP_DIR, or set backup_dir in the config");
-        };
+        let dir = self.chosen_backup_dir(given)?;
         if !dir.is_dir() {
             match dir.exists() {
                 true => bail!("{} is not a directory", dir.display()),
@@ -302,9 +307,7 @@ impl Config {
     /// else [`Config::default_backup_dir`], created (mode 0700, with missing parents) when it does
     /// not exist yet.
     pub fn backup_dir_created(&self, given: Option<PathBuf>) -> Result<PathBuf> {
-        let Some(dir) = given.or_else(|| self.default_backup_dir()) else {
-            bail!("no backup directory: give one (--backup-dir DIR), set PGARK_BACKUP_DIR, or set backup_dir in the config");
-        };
+        let dir = self.chosen_backup_dir(given)?;
         create_backup_dir(&dir)?;
         Ok(dir)
     }

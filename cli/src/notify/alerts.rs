@@ -5,7 +5,6 @@
 //! again at the next check. A failed dump is not an alert: the dump notifies its own failure.
 
 use std::collections::BTreeMap;
-use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -49,10 +48,6 @@ struct State {
     open: BTreeMap<String, Incident>,
 }
 
-fn meta_dir(dir: &Path) -> PathBuf {
-    pgark_engine::history_path(dir).parent().map(Path::to_path_buf).unwrap_or_else(|| dir.join(".pgark"))
-}
-
 /// The state file held under an exclusive lock (released when dropped), so a check and a
 /// verify running at once never both send the same alert.
 struct Locked {
@@ -63,20 +58,8 @@ struct Locked {
 
 impl Locked {
     fn open(dir: &Path) -> Result<Locked> {
-        let meta = meta_dir(dir);
-        std::fs::create_dir_all(&meta).with_context(|| format!("creating {}", meta.display()))?;
-        let lock_path = meta.join("alerts.lock");
-        let lock = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .with_context(|| format!("opening {}", lock_path.display()))?;
-        // SAFETY: flock on a descriptor this process owns; no memory is passed.
-        if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) } != 0 {
-            return Err(std::io::Error::last_os_error()).with_context(|| format!("locking {}", lock_path.display()));
-        }
-        let path = meta.join("alerts.json");
+        let lock = crate::files::lock(dir, "alerts.lock", true)?.context("the alerts lock")?;
+        let path = crate::files::meta_dir(dir).join("alerts.json");
         let state = match std::fs::read(&path) {
             Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_else(|e| {
                 eprintln!("warning: {} is not readable ({e}); starting with no open alerts", path.display());

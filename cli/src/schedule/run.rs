@@ -37,7 +37,8 @@ pub fn run(name: Option<&str>, config_path: Option<PathBuf>, log: Option<&Path>)
         },
         None => Job { task: Task::Dump, profile: config.profile.clone(), drill: false, schedule: None },
     };
-    let _lock = match RunLock::take(&dir)? {
+    // One run at a time per directory: held until the run ends.
+    let _lock = match crate::files::lock(&dir, "schedule.lock", false)? {
         Some(lock) => lock,
         None => {
             eprintln!("another scheduled run into {} is in progress; this one is skipped", dir.display());
@@ -140,28 +141,4 @@ fn archives(dir: &Path) -> Result<std::collections::HashSet<String>> {
         .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
         .filter(|n| n.ends_with(".pgark") && !n.starts_with('.'))
         .collect())
-}
-
-/// The lock a scheduled run holds on `<dir>/.pgark/schedule.lock` (released when dropped).
-struct RunLock {
-    _file: std::fs::File,
-}
-
-impl RunLock {
-    /// Takes the lock, or `None` when another run holds it.
-    fn take(dir: &Path) -> Result<Option<RunLock>> {
-        use std::os::fd::AsRawFd;
-        let meta = dir.join(".pgark");
-        std::fs::create_dir_all(&meta).with_context(|| format!("creating {}", meta.display()))?;
-        let path = meta.join("schedule.lock");
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .with_context(|| format!("opening {}", path.display()))?;
-        // SAFETY: flock on a descriptor this process owns; no memory is passed.
-        let locked = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0;
-        Ok(locked.then_some(RunLock { _file: file }))
-    }
 }
